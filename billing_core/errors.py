@@ -1,0 +1,133 @@
+"""Named failures of the billing engine.
+
+Every error carries a message written for the person who caused it: the Slack handlers
+and the CLI show `str(error)` as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class BillingError(Exception):
+    """Base class: a refusal with a reason a user can act on."""
+
+
+class InvalidAmount(BillingError, ValueError):
+    """An amount that is not a finite, plain decimal within limits."""
+
+
+class InvalidCurrency(BillingError, ValueError):
+    """Not an ISO 4217 currency code."""
+
+
+class CurrencyMismatch(BillingError, TypeError):
+    """Arithmetic or comparison across two currencies."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong with one field, e.g. ("client.email", "missing")."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class RecordInvalid(BillingError):
+    """A record's data is malformed (wrong types, bad amounts). Lists every problem."""
+
+    def __init__(self, problems: list[FieldProblem], record_id: str | None = None) -> None:
+        self.problems = list(problems)
+        self.record_id = record_id
+        where = f"record {record_id}" if record_id else "record"
+        super().__init__(f"{where} is invalid: " + "; ".join(str(p) for p in self.problems))
+
+
+class RecordNotReady(BillingError):
+    """A well-formed record that lacks what an invoice needs. Lists every missing field."""
+
+    def __init__(self, record_id: str, problems: list[FieldProblem]) -> None:
+        self.record_id = record_id
+        self.problems = list(problems)
+        super().__init__(
+            f"record {record_id} is not ready to invoice: "
+            + "; ".join(str(p) for p in self.problems)
+        )
+
+
+class ImportFailed(BillingError):
+    """A file of records with bad rows; nothing from it was imported."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            f"nothing imported, {len(self.problems)} problem(s): " + "; ".join(self.problems)
+        )
+
+
+class RecordNotFound(BillingError, LookupError):
+    def __init__(self, record_id: str) -> None:
+        self.record_id = record_id
+        super().__init__(f"no record with ID {record_id!r}")
+
+
+class InvoiceNotFound(BillingError, LookupError):
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        super().__init__(f"no invoice {reference!r}")
+
+
+class IllegalTransition(BillingError):
+    """A status change the transition table does not allow."""
+
+
+class AlreadyDecided(IllegalTransition):
+    """A draft that was already approved or rejected (double clicks, stale buttons)."""
+
+    def __init__(self, status: str, number: str | None = None, by: str | None = None) -> None:
+        self.status = status
+        self.number = number
+        self.by = by
+        what = f"already {status}"
+        if number:
+            what += f" as {number}"
+        if by:
+            what += f" by <@{by}>"
+        super().__init__(f"This invoice was {what}.")
+
+
+class NotAllowed(BillingError, PermissionError):
+    """The user may not do this (not an approver, not the owner, four-eyes rule)."""
+
+
+class NotAnApprover(NotAllowed):
+    pass
+
+
+class FourEyesRequired(NotAllowed):
+    pass
+
+
+class PaymentRefused(BillingError):
+    """A payment that would overpay the balance, or on an invoice that takes none."""
+
+
+class ConfigError(BillingError):
+    """A bad key or value in the environment or the policy file."""
+
+
+class UnsupportedCharacters(BillingError):
+    """Text no bundled font can show (e.g. CJK); names the characters."""
+
+    def __init__(self, characters: str, field: str | None = None) -> None:
+        self.characters = characters
+        self.field = field
+        listed = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in characters[:10])
+        where = f" in {field}" if field else ""
+        super().__init__(
+            f"cannot render{where}: no bundled font has {listed}; "
+            "supported scripts are Latin, Greek and Cyrillic"
+        )

@@ -1,0 +1,256 @@
+"""Invoices: an immutable snapshot of a record, with totals per tax rate.
+
+`draft_invoice(record, policy, today)` copies everything the invoice shows (seller, buyer,
+lines, dates) so editing the record later never changes an invoice already drafted.
+
+Rounding (EN 16931 style): each line net = quantity x unit price rounded half-up to the
+currency's minor unit; tax per rate = rate x (sum of the line nets at that rate), rounded
+half-up; total = sum of nets + sum of taxes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from billing_core.errors import FieldProblem, RecordNotReady
+from billing_core.money import Money, round_half_up, sum_money
+from billing_core.policy import CompanyPolicy, Policy
+from billing_core.records import Client, Record
+
+
+@dataclass(frozen=True)
+class Party:
+    """Seller or buyer as printed on the invoice."""
+
+    name: str
+    address: str = ""
+    country: str = ""
+    tax_id: str = ""
+    email: str = ""
+    iban: str = ""
+    bic: str = ""
+
+    @classmethod
+    def from_company(cls, company: CompanyPolicy) -> Party:
+        return cls(
+            name=company.name,
+            address=company.address,
+            country=company.country,
+            tax_id=company.tax_id,
+            email=company.email,
+            iban=company.iban,
+            bic=company.bic,
+        )
+
+    @classmethod
+    def from_client(cls, client: Client) -> Party:
+        return cls(
+            name=client.name,
+            address=client.address,
+            country=client.country,
+            tax_id=client.tax_id,
+            email=client.email,
+        )
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    description: str
+    quantity: Decimal
+    unit_price: Money
+    tax_rate: Decimal  # percent
+
+    @property
+    def net(self) -> Money:
+        """Quantity x unit price, rounded half-up to the minor unit."""
+        currency = self.unit_price.currency
+        return Money(round_half_up(self.quantity * self.unit_price.amount, currency), currency)
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    """One tax rate's base and tax, as printed in the totals block."""
+
+    rate: Decimal
+    net: Money
+    tax: Money
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """What an invoice says. Status, payments and the drafter live in the store, not here."""
+
+    record_id: str
+    title: str
+    scope_ref: str
+    owner: str
+    seller: Party
+    buyer: Party
+    currency: str
+    lines: tuple[InvoiceLine, ...]
+    issue_date: date
+    due_date: date
+    payment_terms_days: int | None = None  # set when the due date was derived from terms
+    locale: str = "en_US"
+    number: str | None = None
+    logo_path: str | None = None
+
+    @cached_property
+    def subtotal(self) -> Money:
+        return sum_money([line.net for line in self.lines], self.currency)
+
+    @cached_property
+    def tax_lines(self) -> tuple[TaxLine, ...]:
+        """Per tax rate, ascending: base = sum of line nets, tax rounded half-up once."""
+        by_rate: dict[Decimal, Money] = {}
+        for line in self.lines:
+            rate = line.tax_rate.normalize()
+            by_rate[rate] = by_rate.get(rate, Money.zero(self.currency)) + line.net
+        out = []
+        for rate in sorted(by_rate):
+            base = by_rate[rate]
+            tax = Money(round_half_up(base.amount * rate / 100, self.currency), self.currency)
+            out.append(TaxLine(rate, base, tax))
+        return tuple(out)
+
+    @cached_property
+    def tax_total(self) -> Money:
+        return sum_money([t.tax for t in self.tax_lines], self.currency)
+
+    @cached_property
+    def total(self) -> Money:
+        return self.subtotal + self.tax_total
+
+    @property
+    def is_draft(self) -> bool:
+        return self.number is None
+
+    def finalised(self, number: str, issue_date: date) -> Invoice:
+        """The approved version: a number, issued today, due date moved if it came from terms."""
+        due = self.due_date
+        if self.payment_terms_days is not None:
+            due = issue_date + timedelta(days=self.payment_terms_days)
+        return dataclasses.replace(self, number=number, issue_date=issue_date, due_date=due)
+
+
+def readiness_problems(record: Record, policy: Policy) -> list[FieldProblem]:
+    """Everything the record lacks before it can be invoiced, by field name."""
+    problems: list[FieldProblem] = []
+    if not record.client.name:
+        problems.append(FieldProblem("client.name", "missing"))
+    if not record.client.email and not record.client.address:
+        problems.append(FieldProblem("client.email", "missing (or give client.address)"))
+    if not record.line_items:
+        problems.append(FieldProblem("line_items", "missing (or give amount)"))
+    else:
+        currency = record.currency or policy.invoice.currency
+        probe = [
+            InvoiceLine(li.description, li.quantity, Money(li.unit_price, currency), li.tax_rate)
+            for li in record.line_items
+        ]
+        if sum(line.net.amount for line in probe) <= 0:
+            problems.append(FieldProblem("line_items", "total must be greater than zero"))
+    if not (record.currency or policy.invoice.currency):
+        problems.append(FieldProblem("currency", "missing"))
+    if not record.owner:
+        problems.append(FieldProblem("owner", "missing (a Slack user ID like U0123ABCD)"))
+    return problems
+
+
+def draft_invoice(record: Record, policy: Policy, today: date) -> Invoice:
+    """Build the draft invoice for a ready record, or raise RecordNotReady listing every gap."""
+    problems = readiness_problems(record, policy)
+    if problems:
+        raise RecordNotReady(record.id, problems)
+    currency = record.currency or policy.invoice.currency
+    terms: int | None = None
+    if record.due_date is not None:
+        due = record.due_date
+    else:
+        terms = (
+            record.payment_terms_days
+            if record.payment_terms_days is not None
+            else policy.invoice.payment_terms_days
+        )
+        due = today + timedelta(days=terms)
+    lines = tuple(
+        InvoiceLine(li.description, li.quantity, Money(li.unit_price, currency), li.tax_rate)
+        for li in record.line_items
+    )
+    return Invoice(
+        record_id=record.id,
+        title=record.title,
+        scope_ref=record.scope_ref,
+        owner=record.owner,
+        seller=Party.from_company(policy.company),
+        buyer=Party.from_client(record.client),
+        currency=currency,
+        lines=lines,
+        issue_date=today,
+        due_date=due,
+        payment_terms_days=terms,
+        locale=policy.invoice.locale,
+        logo_path=str(policy.company.logo) if policy.company.logo else None,
+    )
+
+
+def invoice_to_json(invoice: Invoice) -> dict[str, Any]:
+    """The snapshot as plain JSON (amounts as strings) for storage."""
+    return {
+        "record_id": invoice.record_id,
+        "title": invoice.title,
+        "scope_ref": invoice.scope_ref,
+        "owner": invoice.owner,
+        "seller": dataclasses.asdict(invoice.seller),
+        "buyer": dataclasses.asdict(invoice.buyer),
+        "currency": invoice.currency,
+        "lines": [
+            {
+                "description": line.description,
+                "quantity": str(line.quantity),
+                "unit_price": str(line.unit_price.amount),
+                "tax_rate": str(line.tax_rate),
+            }
+            for line in invoice.lines
+        ],
+        "issue_date": invoice.issue_date.isoformat(),
+        "due_date": invoice.due_date.isoformat(),
+        "payment_terms_days": invoice.payment_terms_days,
+        "locale": invoice.locale,
+        "number": invoice.number,
+        "logo_path": invoice.logo_path,
+    }
+
+
+def invoice_from_json(data: dict[str, Any]) -> Invoice:
+    """Inverse of invoice_to_json."""
+    currency = data["currency"]
+    return Invoice(
+        record_id=data["record_id"],
+        title=data["title"],
+        scope_ref=data["scope_ref"],
+        owner=data["owner"],
+        seller=Party(**data["seller"]),
+        buyer=Party(**data["buyer"]),
+        currency=currency,
+        lines=tuple(
+            InvoiceLine(
+                line["description"],
+                Decimal(line["quantity"]),
+                Money(Decimal(line["unit_price"]), currency),
+                Decimal(line["tax_rate"]),
+            )
+            for line in data["lines"]
+        ),
+        issue_date=date.fromisoformat(data["issue_date"]),
+        due_date=date.fromisoformat(data["due_date"]),
+        payment_terms_days=data.get("payment_terms_days"),
+        locale=data.get("locale", "en_US"),
+        number=data.get("number"),
+        logo_path=data.get("logo_path"),
+    )

@@ -1,0 +1,59 @@
+"""Invoice number formats: `{year}`, `{month}` and `{seq}` (with an optional format spec).
+
+The sequence restarts every year when the format contains `{year}`; otherwise it runs on
+forever. Allocation itself (the counter row moving in the approving transaction) lives in
+the store; this module only says which counter a number comes from and how it is written.
+"""
+
+from __future__ import annotations
+
+import string
+from datetime import date
+
+from billing_core.errors import BillingError
+
+_FIELDS = {"year", "month", "seq"}
+
+
+class BadNumberFormat(BillingError, ValueError):
+    pass
+
+
+def check_number_format(fmt: str) -> None:
+    """Raise BadNumberFormat unless `fmt` uses only {year}, {month}, {seq} and has {seq}."""
+    try:
+        parsed = list(string.Formatter().parse(fmt))
+    except ValueError as exc:
+        raise BadNumberFormat(f"not a valid format: {exc}") from None
+    names = {name for _, name, _, _ in parsed if name is not None}
+    unknown = names - _FIELDS
+    if unknown:
+        raise BadNumberFormat(
+            f"unknown field {{{sorted(unknown)[0]}}}; use {{year}} {{month}} {{seq}}"
+        )
+    if "seq" not in names:
+        raise BadNumberFormat("must contain {seq}, or numbers would repeat")
+    if "month" in names and "year" not in names:
+        raise BadNumberFormat("{month} without {year} would repeat numbers every year")
+    try:
+        format_number(fmt, date(2026, 1, 1), 1)
+    except (ValueError, TypeError) as exc:
+        raise BadNumberFormat(f"cannot format a number with it: {exc}") from None
+
+
+def counter_key(fmt: str, issue_date: date) -> str:
+    """The name of the counter a number comes from: per year if the format shows the year."""
+    names = {name for _, name, _, _ in string.Formatter().parse(fmt) if name}
+    return f"year:{issue_date.year}" if "year" in names else "all"
+
+
+def format_number(fmt: str, issue_date: date, seq: int) -> str:
+    """Write sequence number `seq` in the configured format, e.g. INV-2026-0007."""
+    return fmt.format(year=issue_date.year, month=_TwoDigits(issue_date.month), seq=seq)
+
+
+class _TwoDigits(int):
+    """An int that prints as two digits unless the format asks otherwise ({month} -> 03)."""
+
+    def __format__(self, spec: str) -> str:
+        return format(int(self), spec or "02d")

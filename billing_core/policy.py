@@ -1,0 +1,244 @@
+"""Business policy: the `invoicebot.toml` file as frozen dataclasses.
+
+`parse_policy(data)` turns the parsed TOML dict into a `Policy`, refusing unknown keys and bad
+values with the key named (`ConfigError("approval.four_eyes_threshold: ...")`). Reading the file
+and the environment happens in `bot.settings`; this module does no I/O beyond checking that
+a configured logo file exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from billing_core.errors import BillingError, ConfigError
+from billing_core.money import check_currency, parse_decimal
+from billing_core.numbering import check_number_format
+
+
+@dataclass(frozen=True)
+class CompanyPolicy:
+    name: str = "Your Company"
+    address: str = ""
+    country: str = ""
+    tax_id: str = ""
+    email: str = ""
+    iban: str = ""
+    bic: str = ""
+    logo: Path | None = None
+
+
+@dataclass(frozen=True)
+class InvoicePolicy:
+    number_format: str = "INV-{year}-{seq:04d}"
+    currency: str = "EUR"
+    payment_terms_days: int = 14
+    locale: str = "en_US"
+    einvoice: str | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalPolicy:
+    approvers: tuple[str, ...] = ()
+    four_eyes_threshold: Decimal | None = Decimal("5000.00")
+    nudge_after_hours: int = 24
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    timezone: str = "UTC"
+    time: time = time(9, 0)
+    stages_days: tuple[int, ...] = (1, 7, 14, 30)
+    escalation_channel: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class SlackPolicy:
+    billing_channel: str | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    company: CompanyPolicy = field(default_factory=CompanyPolicy)
+    invoice: InvoicePolicy = field(default_factory=InvoicePolicy)
+    approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    slack: SlackPolicy = field(default_factory=SlackPolicy)
+
+
+_SLACK_ID = re.compile(r"^[UWCGD][A-Z0-9]{2,}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _string(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: must be a string, got {type(value).__name__}")
+    return value
+
+
+def _int(key: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{key}: must be a whole number from {low} to {high}, got {value!r}")
+    return value
+
+
+def _slack_id(key: str, value: Any) -> str:
+    text = _string(key, value)
+    if not _SLACK_ID.match(text):
+        raise ConfigError(f"{key}: {text!r} is not a Slack ID (like U0123ABCD or C0123ABCD)")
+    return text
+
+
+def _section(data: Mapping[str, Any], name: str, allowed: set[str]) -> dict[str, Any]:
+    section = data.get(name, {})
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{name}: must be a table ([{name}])")
+    unknown = sorted(set(section) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{name}.{unknown[0]}: unknown key (known keys: {', '.join(sorted(allowed))})"
+        )
+    return dict(section)
+
+
+def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Policy:
+    """Build a Policy from the TOML dict; every key optional, every bad one named."""
+    sections = {"company", "invoice", "approval", "reminders", "slack"}
+    unknown = sorted(set(data) - sections)
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown section (known: {', '.join(sorted(sections))})")
+
+    c = _section(data, "company", {f.name for f in CompanyPolicy.__dataclass_fields__.values()})
+    company_kwargs: dict[str, Any] = {}
+    for key in ("name", "address", "tax_id", "email", "iban", "bic"):
+        if key in c:
+            company_kwargs[key] = _string(f"company.{key}", c[key])
+    if "country" in c:
+        country = _string("company.country", c["country"]).upper()
+        if not _COUNTRY.match(country):
+            raise ConfigError(f"company.country: {country!r} is not an ISO 3166-1 alpha-2 code")
+        company_kwargs["country"] = country
+    if "logo" in c:
+        logo = Path(_string("company.logo", c["logo"]))
+        if not logo.is_absolute() and base_dir is not None:
+            logo = base_dir / logo
+        if not logo.is_file():
+            raise ConfigError(f"company.logo: file not found: {logo}")
+        if logo.suffix.lower() not in {".png", ".jpg", ".jpeg"}:
+            raise ConfigError(f"company.logo: must be a PNG or JPEG file, got {logo.name}")
+        company_kwargs["logo"] = logo
+
+    i = _section(data, "invoice", {f for f in InvoicePolicy.__dataclass_fields__})
+    invoice_kwargs: dict[str, Any] = {}
+    if "number_format" in i:
+        fmt = _string("invoice.number_format", i["number_format"])
+        try:
+            check_number_format(fmt)
+        except BillingError as exc:
+            raise ConfigError(f"invoice.number_format: {exc}") from None
+        invoice_kwargs["number_format"] = fmt
+    if "currency" in i:
+        try:
+            invoice_kwargs["currency"] = check_currency(i["currency"])
+        except BillingError as exc:
+            raise ConfigError(f"invoice.currency: {exc}") from None
+    if "payment_terms_days" in i:
+        invoice_kwargs["payment_terms_days"] = _int(
+            "invoice.payment_terms_days", i["payment_terms_days"], 0, 365
+        )
+    if "locale" in i:
+        loc = _string("invoice.locale", i["locale"])
+        if not _LOCALE.match(loc) or not _babel_knows(loc):
+            raise ConfigError(f"invoice.locale: {loc!r} is not a known locale like en_US or de_DE")
+        invoice_kwargs["locale"] = loc
+    if "einvoice" in i:
+        kind = _string("invoice.einvoice", i["einvoice"])
+        if kind not in {"factur-x"}:
+            raise ConfigError(f'invoice.einvoice: {kind!r} is not supported (use "factur-x")')
+        invoice_kwargs["einvoice"] = kind
+
+    a = _section(data, "approval", {f for f in ApprovalPolicy.__dataclass_fields__})
+    approval_kwargs: dict[str, Any] = {}
+    if "approvers" in a:
+        approvers = a["approvers"]
+        if not isinstance(approvers, list):
+            raise ConfigError("approval.approvers: must be a list of Slack user IDs")
+        approval_kwargs["approvers"] = tuple(
+            _slack_id(f"approval.approvers[{n}]", v) for n, v in enumerate(approvers)
+        )
+    if "four_eyes_threshold" in a:
+        raw = a["four_eyes_threshold"]
+        try:
+            threshold = parse_decimal(raw, what="approval.four_eyes_threshold")
+        except BillingError as exc:
+            raise ConfigError(f"approval.four_eyes_threshold: {exc}") from None
+        if threshold < 0:
+            raise ConfigError("approval.four_eyes_threshold: must not be negative")
+        approval_kwargs["four_eyes_threshold"] = threshold
+    if "nudge_after_hours" in a:
+        approval_kwargs["nudge_after_hours"] = _int(
+            "approval.nudge_after_hours", a["nudge_after_hours"], 1, 24 * 30
+        )
+
+    r = _section(data, "reminders", {f for f in ReminderPolicy.__dataclass_fields__})
+    reminder_kwargs: dict[str, Any] = {}
+    if "timezone" in r:
+        tz = _string("reminders.timezone", r["timezone"])
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"reminders.timezone: unknown time zone {tz!r}") from None
+        reminder_kwargs["timezone"] = tz
+    if "time" in r:
+        text = _string("reminders.time", r["time"])
+        match = _TIME.match(text)
+        if not match:
+            raise ConfigError(f'reminders.time: {text!r} is not a time like "09:00"')
+        reminder_kwargs["time"] = time(int(match[1]), int(match[2]))
+    if "stages_days" in r:
+        stages = r["stages_days"]
+        if not isinstance(stages, list) or not stages:
+            raise ConfigError("reminders.stages_days: must be a non-empty list of days")
+        days = [_int(f"reminders.stages_days[{n}]", v, 1, 3650) for n, v in enumerate(stages)]
+        if days != sorted(set(days)):
+            raise ConfigError("reminders.stages_days: must be strictly increasing")
+        reminder_kwargs["stages_days"] = tuple(days)
+    if "escalation_channel" in r:
+        reminder_kwargs["escalation_channel"] = _slack_id(
+            "reminders.escalation_channel", r["escalation_channel"]
+        )
+
+    s = _section(data, "slack", {"billing_channel"})
+    slack_kwargs: dict[str, Any] = {}
+    if "billing_channel" in s:
+        slack_kwargs["billing_channel"] = _slack_id("slack.billing_channel", s["billing_channel"])
+
+    return Policy(
+        company=CompanyPolicy(**company_kwargs),
+        invoice=InvoicePolicy(**invoice_kwargs),
+        approval=ApprovalPolicy(**approval_kwargs),
+        reminders=ReminderPolicy(**reminder_kwargs),
+        slack=SlackPolicy(**slack_kwargs),
+    )
+
+
+def _babel_knows(locale: str) -> bool:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
