@@ -53,8 +53,9 @@ def parse_decimal(
     Refuses floats, NaN, infinities, exponent notation, thousands separators, more than
     `max_places` decimals and magnitudes above MAX_ABS_AMOUNT, each with a reason.
     """
-    if isinstance(value, bool) or isinstance(value, float):
-        raise InvalidAmount(f'{what} must be a decimal string like "120.00", not a float')
+    if isinstance(value, (bool, float)):
+        kind = "a float" if isinstance(value, float) else "true/false"
+        raise InvalidAmount(f'{what} must be a decimal string like "120.00", not {kind}')
     if isinstance(value, int):
         value = str(value)
     if isinstance(value, Decimal):

@@ -1,0 +1,207 @@
+"""Reading record files: a JSON array of record objects, or CSV with one row per line item.
+
+`parse_records_file(name, text)` returns every record or raises ImportFailed listing each bad
+row by line number and field, so a caller can import all or nothing.
+
+CSV columns (header row required; only `id` is mandatory, unknown columns are refused):
+    id, kind, title, owner, client_name, client_email, client_address, client_country,
+    client_tax_id, scope_ref, currency, due_date, completed_at, payment_terms_days, amount,
+    description, quantity, unit_price, tax_rate
+Rows sharing an `id` form one record (its line items in file order); record-level columns may
+be left blank on the later rows, and must not contradict the first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from billing_core.errors import ImportFailed, RecordInvalid
+from billing_core.records import Record, parse_record
+
+CSV_RECORD_COLUMNS = (
+    "id", "kind", "title", "owner", "scope_ref", "currency", "due_date", "completed_at",
+    "payment_terms_days", "amount",
+)  # fmt: skip
+CSV_CLIENT_COLUMNS = ("name", "email", "address", "country", "tax_id")
+CSV_LINE_COLUMNS = ("description", "quantity", "unit_price", "tax_rate")
+CSV_COLUMNS = (
+    *CSV_RECORD_COLUMNS,
+    *(f"client_{c}" for c in CSV_CLIENT_COLUMNS),
+    *CSV_LINE_COLUMNS,
+)
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def parse_records_file(name: str, text: str) -> list[Record]:
+    """Parse a whole file; JSON if it starts with '[', else CSV."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise ImportFailed([f"{name}: file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB"])
+    text = text.lstrip("\ufeff")
+    if text.lstrip().startswith("[") or name.lower().endswith(".json"):
+        return _parse_json(name, text)
+    return _parse_csv(name, text)
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _parse_json(name: str, text: str) -> list[Record]:
+    """Walk the array element by element so each problem carries the element's line."""
+    # JSON numbers stay floats here; parse_record then refuses them by field name.
+    decoder = json.JSONDecoder()
+    pos = _skip_ws(text, 0)
+    if pos >= len(text) or text[pos] != "[":
+        raise ImportFailed(
+            [f"{name}: line {_line_of(text, pos)}: expected a JSON array of records"]
+        )
+    pos = _skip_ws(text, pos + 1)
+    elements: list[tuple[int, Any]] = []
+    problems: list[str] = []
+    try:
+        if pos < len(text) and text[pos] == "]":
+            pos += 1
+        else:
+            while True:
+                start_line = _line_of(text, pos)
+                value, pos = decoder.raw_decode(text, pos)
+                elements.append((start_line, value))
+                pos = _skip_ws(text, pos)
+                if pos < len(text) and text[pos] == ",":
+                    pos = _skip_ws(text, pos + 1)
+                    continue
+                if pos < len(text) and text[pos] == "]":
+                    pos += 1
+                    break
+                raise json.JSONDecodeError("expected ',' or ']'", text, pos)
+    except json.JSONDecodeError as exc:
+        raise ImportFailed([f"{name}: line {exc.lineno}: not valid JSON ({exc.msg})"]) from None
+    if _skip_ws(text, pos) != len(text):
+        raise ImportFailed([f"{name}: line {_line_of(text, pos)}: unexpected text after the array"])
+    records: list[Record] = []
+    for line, element in elements:
+        try:
+            records.append(parse_record(element))
+        except RecordInvalid as exc:
+            where = f"record {exc.record_id}" if exc.record_id else "record"
+            problems.extend(f"{name}: line {line}: {where}: {p}" for p in exc.problems)
+    if problems:
+        raise ImportFailed(problems)
+    _check_unique(name, list(zip([line for line, _ in elements], records, strict=True)))
+    return records
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _check_unique(name: str, items: list[tuple[int, Record]]) -> None:
+    seen: dict[str, int] = {}
+    problems = []
+    for line, record in items:
+        if record.id in seen:
+            problems.append(
+                f"{name}: line {line}: record {record.id}: id: "
+                f"already used on line {seen[record.id]}"
+            )
+        else:
+            seen[record.id] = line
+    if problems:
+        raise ImportFailed(problems)
+
+
+def _parse_csv(name: str, text: str) -> list[Record]:
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        raise ImportFailed([f"{name}: line 1: not valid CSV ({exc})"]) from None
+    if not header:
+        raise ImportFailed([f"{name}: the file is empty"])
+    header = [h.strip() for h in header]
+    reader.fieldnames = header
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown or "id" not in header:
+        reason = f"unknown column {unknown[0]!r}" if unknown else "missing column 'id'"
+        raise ImportFailed([f"{name}: line 1: {reason} (columns: {', '.join(CSV_COLUMNS)})"])
+
+    grouped: dict[str, dict[str, Any]] = {}
+    first_line: dict[str, int] = {}
+    item_lines: dict[str, list[int]] = {}  # CSV line of each line item, per record
+    problems: list[str] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                problems.append(f"{name}: line {line}: more values than columns")
+                continue
+            values = {k: (v or "").strip() for k, v in row.items()}
+            if not any(values.values()):
+                continue
+            record_id = values.get("id", "")
+            if not record_id:
+                problems.append(f"{name}: line {line}: id: missing")
+                continue
+            obj = grouped.setdefault(record_id, {"id": record_id})
+            first_line.setdefault(record_id, line)
+            conflicts, has_item = _merge(obj, values)
+            problems.extend(f"{name}: line {line}: record {record_id}: {p}" for p in conflicts)
+            if has_item:
+                item_lines.setdefault(record_id, []).append(line)
+    except csv.Error as exc:
+        raise ImportFailed([f"{name}: line {reader.line_num}: not valid CSV ({exc})"]) from None
+
+    records = []
+    for record_id, obj in grouped.items():
+        try:
+            records.append(parse_record(obj))
+        except RecordInvalid as exc:
+            lines = item_lines.get(record_id, [])
+            problems.extend(
+                f"{name}: line {_problem_line(p.field, lines, first_line[record_id])}: "
+                f"record {record_id}: {p}"
+                for p in exc.problems
+            )
+    if problems:
+        raise ImportFailed(problems)
+    return records
+
+
+def _merge(obj: dict[str, Any], values: dict[str, str]) -> tuple[list[str], bool]:
+    """Fold one CSV row into its record object; returns (conflicts, whether it added a line)."""
+    conflicts = []
+    for column in CSV_RECORD_COLUMNS:
+        value = values.get(column, "")
+        if not value or column == "id":
+            continue
+        parsed: Any = int(value) if column == "payment_terms_days" and value.isdigit() else value
+        if column in obj and obj[column] != parsed:
+            conflicts.append(f"{column}: {value!r} contradicts {obj[column]!r} on an earlier row")
+        obj[column] = parsed
+    client = obj.setdefault("client", {})
+    for column in CSV_CLIENT_COLUMNS:
+        # Multi-line addresses may be written with a literal \n in a one-line cell.
+        value = values.get(f"client_{column}", "").replace("\\n", "\n")
+        if not value:
+            continue
+        if column in client and client[column] != value:
+            conflicts.append(f"client_{column}: contradicts an earlier row")
+        client[column] = value
+    line = {c: values[c] for c in CSV_LINE_COLUMNS if values.get(c)}
+    if line:
+        obj.setdefault("line_items", []).append(line)
+    return conflicts, bool(line)
+
+
+def _problem_line(field: str, item_lines: list[int], default: int) -> int:
+    """The CSV line a problem is on: the line item's own row for line_items[n] fields."""
+    if field.startswith("line_items["):
+        index = int(field[len("line_items[") : field.index("]")])
+        if index < len(item_lines):
+            return item_lines[index]
+    return default

@@ -1,0 +1,406 @@
+"""The billing service: every use case, each in one transaction.
+
+Callers (CLI, Slack handlers, REST API, scheduler) pass who acts and `now` (timezone-aware);
+"today" is `now` in the business time zone. Checks come from the pure domain modules; SQL from
+the store's unit of work. Side effects that must reach Slack are queued in the outbox in the
+same transaction as the state change (`OutboxKind`), so a crash or an outage loses none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from billing_core.errors import (
+    AlreadyDecided,
+    BillingError,
+    ImportFailed,
+    InvoiceNotFound,
+    PaymentRefused,
+    RecordNotFound,
+)
+from billing_core.invoice import draft_invoice
+from billing_core.money import Money, parse_decimal
+from billing_core.numbering import counter_key, format_number
+from billing_core.permissions import (
+    check_may_approve,
+    check_may_reject,
+    check_may_settle,
+    check_may_void,
+)
+from billing_core.policy import Policy
+from billing_core.records import Record
+from billing_core.state import InvoiceState, SlackThread
+from billing_core.status import OPEN_STATUSES, Action, Status, next_status
+from billing_core.store.repository import Store, StoredDocument, StoredEvent, UnitOfWork
+
+REJECTION_CATEGORIES: dict[str, str] = {
+    "wrong_amount": "Wrong amount",
+    "wrong_client": "Wrong client details",
+    "wrong_scope": "Wrong scope",
+    "wrong_due_date": "Wrong due date",
+    "other": "Other",
+}
+MAX_REASON_LENGTH = 2000
+
+
+class OutboxKind(StrEnum):
+    """Side effects the delivery worker carries out (billing_core does not know how)."""
+
+    PUBLISH_DRAFT = "publish_draft"  # summary, draft PDF and buttons into a thread
+    PUBLISH_APPROVAL = "publish_approval"  # final PDF into the thread, buttons replaced
+    PUBLISH_REJECTION = "publish_rejection"  # reason into the thread, buttons replaced
+    NOTIFY = "notify"  # a plain message to a channel or thread
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    state: InvoiceState
+    created: bool  # False: an open draft already existed and is returned instead
+    supersedes: InvoiceState | None = None
+
+
+@dataclass(frozen=True)
+class RecordOverview:
+    record: Record
+    invoices: list[InvoiceState]
+
+
+class Billing:
+    """Use cases over one store and one policy."""
+
+    def __init__(self, store: Store, policy: Policy) -> None:
+        self.store = store
+        self.policy = policy
+
+    def today(self, now: datetime) -> date:
+        """The business date of `now` (in `[reminders].timezone`)."""
+        return now.astimezone(self.policy.reminders.zone).date()
+
+    # -- records -------------------------------------------------------------------------
+
+    async def import_records(self, records: Sequence[Record], now: datetime) -> tuple[int, int]:
+        """Upsert all records in one transaction; returns (created, updated)."""
+        ids = [r.id for r in records]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ImportFailed([f"record {i}: appears more than once" for i in duplicates])
+        created = 0
+        async with self.store.unit_of_work() as uow:
+            for record in records:
+                created += await uow.upsert_record(record, now)
+        return created, len(records) - created
+
+    async def put_record(self, record: Record, now: datetime) -> bool:
+        """Insert or replace one record; True when it was new."""
+        async with self.store.unit_of_work() as uow:
+            return await uow.upsert_record(record, now)
+
+    async def record(self, record_id: str) -> Record:
+        async with self.store.unit_of_work() as uow:
+            record = await uow.get_record(record_id)
+        if record is None:
+            raise RecordNotFound(record_id)
+        return record
+
+    async def record_overview(self, record_id: str) -> RecordOverview:
+        async with self.store.unit_of_work() as uow:
+            record = await uow.get_record(record_id)
+            if record is None:
+                raise RecordNotFound(record_id)
+            return RecordOverview(record, await uow.invoices_for_record(record_id))
+
+    # -- drafting ------------------------------------------------------------------------
+
+    async def start_draft(
+        self,
+        record_id: str,
+        user: str,
+        now: datetime,
+        *,
+        team_id: str | None = None,
+        channel_id: str | None = None,
+    ) -> DraftResult:
+        """Snapshot the record into a new draft, or return the record's open draft.
+
+        Raises RecordNotFound or RecordNotReady (nothing stored). When `channel_id` is given a
+        PUBLISH_DRAFT message is queued for the Slack thread.
+        """
+        async with self.store.unit_of_work() as uow:
+            record = await uow.get_record(record_id)
+            if record is None:
+                raise RecordNotFound(record_id)
+            existing = await uow.open_draft(record.id)
+            if existing is not None:
+                return DraftResult(existing, created=False)
+            invoice = draft_invoice(record, self.policy, self.today(now))
+            # A re-draft right after a rejection links the rejected draft's thread.
+            previous = await uow.invoices_for_record(record.id)
+            latest = previous[-1] if previous else None
+            supersedes = latest if latest and latest.status is Status.REJECTED else None
+            invoice_id = await uow.add_invoice(
+                invoice,
+                user,
+                now,
+                team_id=team_id,
+                supersedes_id=supersedes.id if supersedes else None,
+            )
+            if channel_id:
+                await uow.set_slack_thread(
+                    invoice_id, SlackThread(team_id=team_id, channel_id=channel_id), now
+                )
+                await uow.outbox_add(
+                    OutboxKind.PUBLISH_DRAFT,
+                    {"invoice_id": invoice_id, "user": user},
+                    f"draft:{invoice_id}",
+                    now,
+                    invoice_id,
+                )
+            state = await uow.get_invoice(invoice_id)
+        assert state is not None
+        return DraftResult(state, created=True, supersedes=supersedes)
+
+    async def set_slack_thread(self, invoice_id: int, thread: SlackThread, now: datetime) -> None:
+        async with self.store.unit_of_work() as uow:
+            await uow.set_slack_thread(invoice_id, thread, now)
+
+    # -- decisions -----------------------------------------------------------------------
+
+    async def approve(
+        self, invoice_id: int, user: str, now: datetime, *, team_id: str | None = None
+    ) -> InvoiceState:
+        """Approve a draft: next gapless number, in this transaction. Raises AlreadyDecided,
+        NotAnApprover, FourEyesRequired, InvoiceNotFound."""
+        async with self.store.unit_of_work() as uow:
+            state = await self._locked(uow, invoice_id, team_id)
+            if state.status is not Status.DRAFT:
+                raise AlreadyDecided(state.status.value, state.number, state.decided_by)
+            check_may_approve(user, state.drafted_by, state.total, self.policy.approval)
+            next_status(state.status, Action.APPROVE)
+            today = self.today(now)
+            fmt = self.policy.invoice.number_format
+            seq = await uow.next_sequence(counter_key(fmt, today))
+            final = state.invoice.finalised(format_number(fmt, today, seq), today)
+            if not await uow.change_status(
+                invoice_id, Status.DRAFT, Status.APPROVED, now, decided_by=user, decided_at=now
+            ):  # pragma: no cover - the row lock above makes this unreachable
+                raise AlreadyDecided("decided")
+            await uow.finalise(invoice_id, final, now)
+            await uow.add_event(invoice_id, now, user, "approve", Status.DRAFT, Status.APPROVED)
+            await uow.outbox_add(
+                OutboxKind.PUBLISH_APPROVAL,
+                {"invoice_id": invoice_id, "user": user},
+                f"approved:{invoice_id}",
+                now,
+                invoice_id,
+            )
+            result = await uow.get_invoice(invoice_id)
+        assert result is not None
+        return result
+
+    async def reject(
+        self,
+        invoice_id: int,
+        user: str,
+        category: str,
+        reason: str,
+        now: datetime,
+        *,
+        team_id: str | None = None,
+    ) -> InvoiceState:
+        """Reject a draft with a reason (kept for the correction report)."""
+        reason = reason.strip()
+        if category not in REJECTION_CATEGORIES:
+            raise BillingError(f"unknown rejection category {category!r}")
+        if not reason:
+            raise BillingError("a rejection needs a reason")
+        if len(reason) > MAX_REASON_LENGTH:
+            raise BillingError(f"the reason is too long (at most {MAX_REASON_LENGTH} characters)")
+        async with self.store.unit_of_work() as uow:
+            state = await self._locked(uow, invoice_id, team_id)
+            if state.status is not Status.DRAFT:
+                raise AlreadyDecided(state.status.value, state.number, state.decided_by)
+            check_may_reject(user, self.policy.approval)
+            new = next_status(state.status, Action.REJECT)
+            await uow.change_status(
+                invoice_id,
+                Status.DRAFT,
+                new,
+                now,
+                decided_by=user,
+                decided_at=now,
+                rejection_category=category,
+                rejection_reason=reason,
+            )
+            note = f"{REJECTION_CATEGORIES[category]}: {reason}"
+            await uow.add_event(invoice_id, now, user, "reject", Status.DRAFT, new, note=note)
+            await uow.outbox_add(
+                OutboxKind.PUBLISH_REJECTION,
+                {"invoice_id": invoice_id, "user": user},
+                f"rejected:{invoice_id}",
+                now,
+                invoice_id,
+            )
+            result = await uow.get_invoice(invoice_id)
+        assert result is not None
+        return result
+
+    # -- after approval ------------------------------------------------------------------
+
+    async def mark_sent(self, reference: str, user: str, now: datetime) -> InvoiceState:
+        async with self.store.unit_of_work() as uow:
+            state = await self._find_locked(uow, reference)
+            check_may_settle(user, state.owner, self.policy.approval)
+            new = next_status(state.status, Action.MARK_SENT)
+            await uow.change_status(state.id, state.status, new, now)
+            await uow.add_event(state.id, now, user, "send", state.status, new)
+            result = await uow.get_invoice(state.id)
+        assert result is not None
+        return result
+
+    async def record_payment(
+        self,
+        reference: str,
+        user: str,
+        now: datetime,
+        amount: Decimal | str | None = None,
+        paid_on: date | None = None,
+    ) -> InvoiceState:
+        """Record a payment (the whole balance when `amount` is None).
+
+        Partial payments keep the invoice open; paying more than the balance, nothing, or
+        paying an invoice that is not open is refused with the reason.
+        """
+        async with self.store.unit_of_work() as uow:
+            state = await self._find_locked(uow, reference)
+            check_may_settle(user, state.owner, self.policy.approval)
+            if state.status not in OPEN_STATUSES:
+                raise PaymentRefused(
+                    f"{state.label} is {state.status.value}; only approved or sent invoices "
+                    "take payments"
+                )
+            balance = state.balance
+            if amount is None:
+                payment = balance
+            else:
+                payment = Money.parse(parse_decimal(amount, what="amount"), balance.currency)
+            if payment.amount <= 0:
+                raise PaymentRefused("the amount paid must be greater than zero")
+            if payment > balance:
+                raise PaymentRefused(
+                    f"{payment} is more than the balance of {state.label} ({balance})"
+                )
+            if paid_on is not None and paid_on > self.today(now):
+                raise PaymentRefused(f"the payment date {paid_on} is in the future")
+            action = Action.SETTLE if payment == balance else Action.PART_PAY
+            new = next_status(state.status, action)
+            paid_total = state.paid + payment
+            await uow.change_status(state.id, state.status, new, now, paid=paid_total.amount)
+            note = f"paid on {paid_on.isoformat()}" if paid_on else None
+            await uow.add_event(
+                state.id, now, user, "payment", state.status, new, amount=payment.amount, note=note
+            )
+            result = await uow.get_invoice(state.id)
+        assert result is not None
+        return result
+
+    async def void(self, reference: str, user: str, reason: str, now: datetime) -> InvoiceState:
+        """Void an approved or sent invoice; it keeps its number."""
+        reason = reason.strip()
+        if not reason:
+            raise BillingError("voiding needs a reason")
+        if len(reason) > MAX_REASON_LENGTH:
+            raise BillingError(f"the reason is too long (at most {MAX_REASON_LENGTH} characters)")
+        async with self.store.unit_of_work() as uow:
+            state = await self._find_locked(uow, reference)
+            check_may_void(user, self.policy.approval)
+            new = next_status(state.status, Action.VOID)
+            await uow.change_status(state.id, state.status, new, now, void_reason=reason)
+            await uow.add_event(state.id, now, user, "void", state.status, new, note=reason)
+            result = await uow.get_invoice(state.id)
+        assert result is not None
+        return result
+
+    # -- reading -------------------------------------------------------------------------
+
+    async def invoice(self, invoice_id: int) -> InvoiceState:
+        async with self.store.unit_of_work() as uow:
+            state = await uow.get_invoice(invoice_id)
+        if state is None:
+            raise InvoiceNotFound(str(invoice_id))
+        return state
+
+    async def find(self, reference: str) -> InvoiceState:
+        """An invoice by number, or a record's latest invoice by record ID."""
+        async with self.store.unit_of_work() as uow:
+            return await self._find(uow, reference)
+
+    async def events(self, invoice_id: int) -> list[StoredEvent]:
+        async with self.store.unit_of_work() as uow:
+            return await uow.events(invoice_id)
+
+    async def list_invoices(
+        self, kind: str, user: str, now: datetime, limit: int = 50
+    ) -> list[InvoiceState]:
+        """`drafts`, `overdue`, `mine` (the user's open invoices) or `open` (default)."""
+        today = self.today(now)
+        async with self.store.unit_of_work() as uow:
+            if kind == "drafts":
+                return await uow.list_invoices(statuses=[Status.DRAFT], limit=limit)
+            if kind == "overdue":
+                found = await uow.list_invoices(statuses=list(OPEN_STATUSES), due_before=today)
+                return [s for s in found if s.is_overdue(today)][:limit]
+            if kind == "mine":
+                statuses = [Status.DRAFT, *OPEN_STATUSES]
+                return await uow.list_invoices(statuses=statuses, owner=user, limit=limit)
+            return await uow.list_invoices(statuses=list(OPEN_STATUSES), limit=limit)
+
+    async def save_document(self, state: InvoiceState, kind: str, pdf: bytes, now: datetime) -> str:
+        """Keep a rendered PDF with its invoice and record; returns its sha256."""
+        async with self.store.unit_of_work() as uow:
+            return await uow.save_document(
+                state.id, state.record_id, kind, document_filename(state, kind), pdf, now
+            )
+
+    async def document(self, invoice_id: int, kind: str) -> StoredDocument | None:
+        async with self.store.unit_of_work() as uow:
+            return await uow.get_document(invoice_id, kind)
+
+    async def pending_deliveries(self, invoice_id: int) -> list[str]:
+        """Outbox messages for this invoice not yet delivered (kinds)."""
+        async with self.store.unit_of_work() as uow:
+            return [row.kind for row in await uow.outbox_pending(invoice_id)]
+
+    # -- helpers -------------------------------------------------------------------------
+
+    async def _locked(self, uow: UnitOfWork, invoice_id: int, team_id: str | None) -> InvoiceState:
+        state = await uow.get_invoice(invoice_id, lock=True)
+        # Another workspace's payload must not reach this workspace's invoices.
+        if state is None or (team_id and state.slack.team_id and team_id != state.slack.team_id):
+            raise InvoiceNotFound(str(invoice_id))
+        return state
+
+    async def _find(self, uow: UnitOfWork, reference: str, lock: bool = False) -> InvoiceState:
+        reference = reference.strip()
+        state = await uow.get_invoice_by_number(reference, lock=lock)
+        if state is not None:
+            return state
+        invoices = await uow.invoices_for_record(reference)
+        if invoices:
+            latest = invoices[-1]
+            return await uow.get_invoice(latest.id, lock=True) if lock else latest  # type: ignore[return-value]
+        raise InvoiceNotFound(reference)
+
+    async def _find_locked(self, uow: UnitOfWork, reference: str) -> InvoiceState:
+        return await self._find(uow, reference, lock=True)
+
+
+def document_filename(state: InvoiceState, kind: str) -> str:
+    """`INV-2026-0001.pdf` for finals, `DRAFT-P-123-7.pdf` for drafts."""
+    if kind == "final" and state.number:
+        safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in state.number)
+        return f"{safe}.pdf"
+    return f"DRAFT-{state.record_id}-{state.id}.pdf"

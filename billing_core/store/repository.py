@@ -1,0 +1,519 @@
+"""All SQL lives here. `UnitOfWork` is one transaction; the service composes its methods.
+
+Locking: on PostgreSQL `lock=True` reads take a row lock (SELECT ... FOR UPDATE); on SQLite every
+transaction already holds the database write lock from its first statement (BEGIN IMMEDIATE).
+Number counters move with `UPDATE ... RETURNING` inside the approving transaction, so a rolled
+back approval never burns a number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from billing_core.invoice import Invoice, invoice_from_json, invoice_to_json
+from billing_core.money import Money
+from billing_core.records import Record, parse_record, record_to_json
+from billing_core.state import InvoiceState, SlackThread
+from billing_core.status import Status
+from billing_core.store.models import (
+    DocumentRow,
+    InvoiceEventRow,
+    InvoiceLineRow,
+    InvoiceRow,
+    NumberCounterRow,
+    OutboxRow,
+    RecordRow,
+    ReminderLedgerRow,
+)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str
+    amount: Decimal | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    invoice_id: int
+    record_id: str
+    kind: str
+    filename: str
+    content: bytes
+    sha256: str
+    created_at: datetime
+    posted_file_id: str | None = None
+
+
+def _to_state(row: InvoiceRow) -> InvoiceState:
+    invoice = invoice_from_json(row.snapshot)
+    return InvoiceState(
+        id=row.id,
+        invoice=invoice,
+        status=Status(row.status),
+        paid=Money(Decimal(row.paid), row.currency).rounded(),
+        drafted_by=row.drafted_by,
+        drafted_at=row.drafted_at,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        rejection_category=row.rejection_category,
+        rejection_reason=row.rejection_reason,
+        void_reason=row.void_reason,
+        supersedes_id=row.supersedes_id,
+        slack=SlackThread(row.team_id, row.channel_id, row.thread_ts, row.buttons_ts),
+        snoozed_until=row.snoozed_until,
+    )
+
+
+class UnitOfWork:
+    """One database transaction. Use `async with store.unit_of_work() as uow:`; it commits
+    when the block ends normally and rolls back on an exception."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> UnitOfWork:
+        await self.session.begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                await self.session.commit()
+            else:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    @property
+    def _dialect(self) -> str:
+        return self.session.bind.dialect.name  # type: ignore[union-attr]
+
+    def _insert(self, model: Any) -> Any:
+        return (pg_insert if self._dialect == "postgresql" else sqlite_insert)(model)
+
+    # -- records -------------------------------------------------------------------------
+
+    async def get_record(self, record_id: str) -> Record | None:
+        row = await self.session.get(RecordRow, record_id)
+        return parse_record(row.data) if row else None
+
+    async def existing_record_ids(self, ids: Iterable[str]) -> set[str]:
+        wanted = list(ids)
+        if not wanted:
+            return set()
+        rows = await self.session.execute(select(RecordRow.id).where(RecordRow.id.in_(wanted)))
+        return set(rows.scalars())
+
+    async def upsert_record(self, record: Record, now: datetime) -> bool:
+        """Insert or replace the record; True when it was new."""
+        data = record_to_json(record)
+        values = {
+            "kind": record.kind,
+            "title": record.title,
+            "owner": record.owner,
+            "data": data,
+            "updated_at": now,
+        }
+        existed = await self.session.get(RecordRow, record.id) is not None
+        stmt = self._insert(RecordRow).values(id=record.id, created_at=now, **values)
+        await self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+        return not existed
+
+    # -- invoices ------------------------------------------------------------------------
+
+    async def add_invoice(
+        self,
+        invoice: Invoice,
+        drafted_by: str,
+        now: datetime,
+        *,
+        team_id: str | None = None,
+        supersedes_id: int | None = None,
+    ) -> int:
+        row = InvoiceRow(
+            record_id=invoice.record_id,
+            number=invoice.number,
+            status=Status.DRAFT.value,
+            currency=invoice.currency,
+            total=invoice.total.amount,
+            paid=Decimal(0),
+            issue_date=invoice.issue_date,
+            due_date=invoice.due_date,
+            owner=invoice.owner,
+            client_name=invoice.buyer.name,
+            snapshot=invoice_to_json(invoice),
+            drafted_by=drafted_by,
+            drafted_at=now,
+            supersedes_id=supersedes_id,
+            team_id=team_id,
+            updated_at=now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        self.session.add_all(
+            InvoiceLineRow(
+                invoice_id=row.id,
+                position=n,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price.amount,
+                tax_rate=line.tax_rate,
+                net=line.net.amount,
+            )
+            for n, line in enumerate(invoice.lines, start=1)
+        )
+        await self.add_event(row.id, now, drafted_by, "draft", None, Status.DRAFT)
+        return row.id
+
+    def _invoice_query(self, lock: bool) -> Select[tuple[InvoiceRow]]:
+        query = select(InvoiceRow)
+        return query.with_for_update() if lock else query
+
+    async def get_invoice(self, invoice_id: int, *, lock: bool = False) -> InvoiceState | None:
+        query = self._invoice_query(lock).where(InvoiceRow.id == invoice_id)
+        row = (await self.session.execute(query)).scalar_one_or_none()
+        return _to_state(row) if row else None
+
+    async def get_invoice_by_number(
+        self, number: str, *, lock: bool = False
+    ) -> InvoiceState | None:
+        query = self._invoice_query(lock).where(func.upper(InvoiceRow.number) == number.upper())
+        row = (await self.session.execute(query)).scalar_one_or_none()
+        return _to_state(row) if row else None
+
+    async def invoices_for_record(self, record_id: str) -> list[InvoiceState]:
+        query = select(InvoiceRow).where(InvoiceRow.record_id == record_id).order_by(InvoiceRow.id)
+        return [_to_state(row) for row in (await self.session.execute(query)).scalars()]
+
+    async def open_draft(self, record_id: str) -> InvoiceState | None:
+        query = select(InvoiceRow).where(
+            InvoiceRow.record_id == record_id, InvoiceRow.status == Status.DRAFT.value
+        )
+        row = (await self.session.execute(query)).scalar_one_or_none()
+        return _to_state(row) if row else None
+
+    async def list_invoices(
+        self,
+        *,
+        statuses: Sequence[Status] | None = None,
+        owner: str | None = None,
+        due_before: date | None = None,
+        limit: int | None = None,
+    ) -> list[InvoiceState]:
+        query = select(InvoiceRow)
+        if statuses is not None:
+            query = query.where(InvoiceRow.status.in_([s.value for s in statuses]))
+        if owner is not None:
+            query = query.where(InvoiceRow.owner == owner)
+        if due_before is not None:
+            query = query.where(InvoiceRow.due_date < due_before)
+        query = query.order_by(InvoiceRow.due_date, InvoiceRow.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_to_state(row) for row in (await self.session.execute(query)).scalars()]
+
+    async def set_slack_thread(self, invoice_id: int, thread: SlackThread, now: datetime) -> None:
+        await self.session.execute(
+            update(InvoiceRow)
+            .where(InvoiceRow.id == invoice_id)
+            .values(
+                team_id=thread.team_id,
+                channel_id=thread.channel_id,
+                thread_ts=thread.thread_ts,
+                buttons_ts=thread.buttons_ts,
+                updated_at=now,
+            )
+        )
+
+    async def change_status(
+        self, invoice_id: int, expected: Status, new: Status, now: datetime, **fields: Any
+    ) -> bool:
+        """Compare-and-set the status; False when someone else moved it first."""
+        result = await self.session.execute(
+            update(InvoiceRow)
+            .where(InvoiceRow.id == invoice_id, InvoiceRow.status == expected.value)
+            .values(status=new.value, updated_at=now, **fields)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def set_invoice_fields(self, invoice_id: int, now: datetime, **fields: Any) -> None:
+        await self.session.execute(
+            update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(updated_at=now, **fields)
+        )
+
+    async def finalise(
+        self, invoice_id: int, invoice: Invoice, now: datetime, **fields: Any
+    ) -> None:
+        """Store the numbered snapshot (number, issue and due date) of an approved invoice."""
+        await self.session.execute(
+            update(InvoiceRow)
+            .where(InvoiceRow.id == invoice_id)
+            .values(
+                number=invoice.number,
+                issue_date=invoice.issue_date,
+                due_date=invoice.due_date,
+                snapshot=invoice_to_json(invoice),
+                updated_at=now,
+                **fields,
+            )
+        )
+
+    async def add_event(
+        self,
+        invoice_id: int,
+        at: datetime,
+        actor: str,
+        action: str,
+        from_status: Status | None,
+        to_status: Status,
+        *,
+        amount: Decimal | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.session.add(
+            InvoiceEventRow(
+                invoice_id=invoice_id,
+                at=at,
+                actor=actor,
+                action=action,
+                from_status=from_status.value if from_status else None,
+                to_status=to_status.value,
+                amount=amount,
+                note=note,
+            )
+        )
+        await self.session.flush()
+
+    async def events(self, invoice_id: int) -> list[StoredEvent]:
+        query = (
+            select(InvoiceEventRow)
+            .where(InvoiceEventRow.invoice_id == invoice_id)
+            .order_by(InvoiceEventRow.id)
+        )
+        return [
+            StoredEvent(r.at, r.actor, r.action, r.from_status, r.to_status, r.amount, r.note)
+            for r in (await self.session.execute(query)).scalars()
+        ]
+
+    # -- numbers -------------------------------------------------------------------------
+
+    async def next_sequence(self, key: str) -> int:
+        """Move counter `key` on by one and return the new value (row-locked until commit)."""
+        await self.session.execute(
+            self._insert(NumberCounterRow)
+            .values(key=key, last_seq=0)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        result = await self.session.execute(
+            update(NumberCounterRow)
+            .where(NumberCounterRow.key == key)
+            .values(last_seq=NumberCounterRow.last_seq + 1)
+            .returning(NumberCounterRow.last_seq)
+        )
+        return int(result.scalar_one())
+
+    # -- documents -----------------------------------------------------------------------
+
+    async def save_document(
+        self,
+        invoice_id: int,
+        record_id: str,
+        kind: str,
+        filename: str,
+        content: bytes,
+        now: datetime,
+    ) -> str:
+        """Keep a PDF with its invoice and record (one per kind); returns its sha256."""
+        digest = hashlib.sha256(content).hexdigest()
+        await self.session.execute(
+            delete(DocumentRow).where(
+                DocumentRow.invoice_id == invoice_id, DocumentRow.kind == kind
+            )
+        )
+        self.session.add(
+            DocumentRow(
+                invoice_id=invoice_id,
+                record_id=record_id,
+                kind=kind,
+                filename=filename,
+                content=content,
+                sha256=digest,
+                size=len(content),
+                created_at=now,
+            )
+        )
+        await self.session.flush()
+        return digest
+
+    async def get_document(self, invoice_id: int, kind: str) -> StoredDocument | None:
+        query = select(DocumentRow).where(
+            DocumentRow.invoice_id == invoice_id, DocumentRow.kind == kind
+        )
+        row = (await self.session.execute(query)).scalar_one_or_none()
+        if row is None:
+            return None
+        return StoredDocument(
+            row.invoice_id, row.record_id, row.kind, row.filename, row.content, row.sha256,
+            row.created_at, row.posted_file_id,
+        )  # fmt: skip
+
+    async def mark_document_posted(self, invoice_id: int, kind: str, file_id: str) -> None:
+        await self.session.execute(
+            update(DocumentRow)
+            .where(DocumentRow.invoice_id == invoice_id, DocumentRow.kind == kind)
+            .values(posted_file_id=file_id)
+        )
+
+    # -- reminder ledger -------------------------------------------------------------------
+
+    async def ledger_stages(self, invoice_ids: Iterable[int]) -> dict[int, set[int]]:
+        """Stages already claimed per invoice."""
+        ids = list(invoice_ids)
+        out: dict[int, set[int]] = {}
+        for start in range(0, len(ids), 500):
+            query = select(ReminderLedgerRow.invoice_id, ReminderLedgerRow.stage).where(
+                ReminderLedgerRow.invoice_id.in_(ids[start : start + 500])
+            )
+            for invoice_id, stage in await self.session.execute(query):
+                out.setdefault(invoice_id, set()).add(stage)
+        return out
+
+    async def claim_reminder(
+        self, invoice_id: int, stage: int, run_date: date, recipient: str, now: datetime
+    ) -> bool:
+        """Claim (invoice, stage) for sending; False when someone else already has it."""
+        result = await self.session.execute(
+            self._insert(ReminderLedgerRow)
+            .values(
+                invoice_id=invoice_id,
+                stage=stage,
+                run_date=run_date,
+                claimed_at=now,
+                recipient=recipient,
+            )
+            .on_conflict_do_nothing(index_elements=["invoice_id", "stage"])
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def release_reminder(self, invoice_id: int, stage: int) -> None:
+        await self.session.execute(
+            delete(ReminderLedgerRow).where(
+                ReminderLedgerRow.invoice_id == invoice_id,
+                ReminderLedgerRow.stage == stage,
+                ReminderLedgerRow.sent_at.is_(None),
+            )
+        )
+
+    async def mark_reminder_sent(self, invoice_id: int, stage: int, now: datetime) -> None:
+        await self.session.execute(
+            update(ReminderLedgerRow)
+            .where(ReminderLedgerRow.invoice_id == invoice_id, ReminderLedgerRow.stage == stage)
+            .values(sent_at=now)
+        )
+
+    # -- outbox --------------------------------------------------------------------------
+
+    async def outbox_add(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        dedupe_key: str,
+        now: datetime,
+        invoice_id: int | None = None,
+    ) -> bool:
+        """Queue a Slack side effect once per dedupe key; False when it was already queued."""
+        result = await self.session.execute(
+            self._insert(OutboxRow)
+            .values(
+                kind=kind,
+                invoice_id=invoice_id,
+                payload=payload,
+                dedupe_key=dedupe_key,
+                created_at=now,
+                attempts=0,
+                next_attempt_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def outbox_claim(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[OutboxRow]:
+        """Lease due messages to this worker; other workers skip leased ones."""
+        query = (
+            select(OutboxRow)
+            .where(
+                OutboxRow.done_at.is_(None),
+                OutboxRow.next_attempt_at <= now,
+                or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until < now),
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        if self._dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list((await self.session.execute(query)).scalars())
+        for row in rows:
+            row.locked_until = lease_until
+            row.attempts += 1
+        await self.session.flush()
+        return rows
+
+    async def outbox_done(self, outbox_id: int, now: datetime, result: dict[str, Any]) -> None:
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id)
+            .values(done_at=now, locked_until=None, result=result, last_error=None)
+        )
+
+    async def outbox_retry_later(self, outbox_id: int, at: datetime, error: str) -> None:
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id)
+            .values(next_attempt_at=at, locked_until=None, last_error=error[:1000])
+        )
+
+    async def outbox_pending(self, invoice_id: int | None = None) -> list[OutboxRow]:
+        query = select(OutboxRow).where(OutboxRow.done_at.is_(None)).order_by(OutboxRow.id)
+        if invoice_id is not None:
+            query = query.where(OutboxRow.invoice_id == invoice_id)
+        return list((await self.session.execute(query)).scalars())
+
+    async def outbox_result(self, dedupe_key: str) -> dict[str, Any] | None:
+        query = select(OutboxRow.result).where(
+            and_(OutboxRow.dedupe_key == dedupe_key, OutboxRow.done_at.is_not(None))
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+
+class Store:
+    """Hands out units of work on one engine's sessions."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self._sessionmaker())

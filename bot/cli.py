@@ -1,0 +1,161 @@
+"""The `invoicebot` command line. Exit codes: 0 ok, 1 refused (reason on stderr), 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from billing_core.errors import BillingError
+from billing_core.importing import parse_records_file
+from billing_core.records import record_to_json
+from bot.bootstrap import Container, build, utc_now
+from bot.settings import Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="invoicebot",
+        description="Draft, approve and chase invoices from Slack.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser("serve", help="run the Slack app, records API and scheduler")
+    serve.add_argument("--socket", action="store_true", help="use Socket Mode (SLACK_APP_TOKEN)")
+
+    records = commands.add_parser("records", help="import or show lead/project records")
+    records_commands = records.add_subparsers(
+        dest="records_command", metavar="ACTION", required=True
+    )
+    records_import = records_commands.add_parser(
+        "import", help="import a JSON array or CSV file (all or nothing)"
+    )
+    records_import.add_argument("file", type=Path)
+    records_show = records_commands.add_parser("show", help="show a record and its invoices")
+    records_show.add_argument("id")
+
+    draft = commands.add_parser("draft", help="render a record's draft invoice PDF (offline)")
+    draft.add_argument("id")
+    draft.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+
+    remind = commands.add_parser("remind", help="run the overdue reminders once")
+    remind.add_argument("--as-of", type=_date, metavar="DATE", help="evaluate as of this date")
+    remind.add_argument("--dry-run", action="store_true", help="print, send nothing")
+
+    report = commands.add_parser("report", help="print the monthly billing report")
+    report.add_argument("--month", metavar="YYYY-MM")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="apply all migrations")
+    return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2026-12-01: {text!r}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return asyncio.run(_run(args))
+    except BillingError as exc:
+        print(f"invoicebot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if args.command == "serve":
+        from bot.server import serve
+
+        await serve(settings, socket_mode=args.socket)
+        return 0
+    if args.command == "db":
+        engine = await _upgrade(settings)
+        await engine.dispose()
+        print("database is up to date")
+        return 0
+    if args.command == "remind":
+        from bot.jobs import run_reminders_cli
+
+        return await run_reminders_cli(settings, as_of=args.as_of, dry_run=args.dry_run)
+    if args.command == "report":
+        from bot.jobs import run_report_cli
+
+        return await run_report_cli(settings, month=args.month)
+
+    container = await build(settings)
+    try:
+        if args.command == "records" and args.records_command == "import":
+            return await _import(container, args.file)
+        if args.command == "records" and args.records_command == "show":
+            overview = await container.billing.record_overview(args.id)
+            out = record_to_json(overview.record)
+            out["invoices"] = [
+                {
+                    "number": s.number,
+                    "status": s.status.value,
+                    "total": str(s.total.amount),
+                    "balance": str(s.balance.amount),
+                    "currency": s.invoice.currency,
+                    "issue_date": s.invoice.issue_date.isoformat(),
+                    "due_date": s.invoice.due_date.isoformat(),
+                }
+                for s in overview.invoices
+            ]
+            print(json.dumps(out, indent=2, ensure_ascii=False))
+            return 0
+        if args.command == "draft":
+            return await _draft(container, args.id, args.out)
+    finally:
+        await container.close()
+    raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
+
+
+async def _upgrade(settings: Settings) -> AsyncEngine:
+    from billing_core.store.engine import new_async_engine, upgrade_database
+
+    engine = new_async_engine(settings.database_url)
+    await upgrade_database(engine)
+    return engine
+
+
+async def _import(container: Container, path: Path) -> int:
+    try:
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    except FileNotFoundError:
+        raise BillingError(f"no such file: {path}") from None
+    except UnicodeDecodeError:
+        raise BillingError(f"{path}: not UTF-8 text") from None
+    records = parse_records_file(path.name, text)
+    created, updated = await container.billing.import_records(records, utc_now())
+    print(f"imported {len(records)} record(s) from {path.name}: {created} new, {updated} updated")
+    return 0
+
+
+async def _draft(container: Container, record_id: str, out: Path) -> int:
+    """Render the draft a record would get now, without storing an invoice."""
+    from billing_core.invoice import draft_invoice
+    from billing_core.pdf import render_invoice_pdf
+
+    record = await container.billing.record(record_id)
+    invoice = draft_invoice(record, container.settings.policy, container.billing.today(utc_now()))
+    pdf = await asyncio.to_thread(render_invoice_pdf, invoice)
+    try:
+        await asyncio.to_thread(out.write_bytes, pdf)
+    except OSError as exc:
+        raise BillingError(f"cannot write {out}: {exc.strerror}") from None
+    print(f"wrote {out} ({len(pdf) // 1024} KB): draft of {record_id}, total {invoice.total}")
+    return 0

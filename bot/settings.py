@@ -1,0 +1,136 @@
+"""Settings: secrets and endpoints from the environment, business policy from the TOML file.
+
+Everything is checked at start: a bad value fails with the variable or key named.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from billing_core.errors import ConfigError
+from billing_core.policy import Policy, parse_policy
+from billing_core.store.engine import DEFAULT_DATABASE_URL
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_CONFIG_FILE = "invoicebot.toml"
+
+_WHERE_TOKENS = {
+    "SLACK_BOT_TOKEN": (
+        "the Bot User OAuth Token (xoxb-...) from api.slack.com/apps > your app > "
+        "OAuth & Permissions, after installing the app to your workspace"
+    ),
+    "SLACK_SIGNING_SECRET": (
+        "the Signing Secret from api.slack.com/apps > your app > Basic Information > "
+        "App Credentials"
+    ),
+    "SLACK_APP_TOKEN": (
+        "an app-level token (xapp-...) with the connections:write scope, from "
+        "api.slack.com/apps > your app > Basic Information > App-Level Tokens "
+        "(and Socket Mode switched on)"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    host: str = "0.0.0.0"
+    port: int = 3000
+    api_token: str | None = None
+    config_path: Path | None = None
+    policy: Policy = field(default_factory=Policy)
+
+    def require(self, *names: str) -> None:
+        """Fail with the missing variable named and where to get it."""
+        values = {
+            "SLACK_BOT_TOKEN": self.slack_bot_token,
+            "SLACK_SIGNING_SECRET": self.slack_signing_secret,
+            "SLACK_APP_TOKEN": self.slack_app_token,
+        }
+        for name in names:
+            if not values[name]:
+                raise ConfigError(f"{name} is not set: set it to {_WHERE_TOKENS[name]}")
+
+
+def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+    """Read the environment and the policy file (INVOICEBOT_CONFIG or ./invoicebot.toml)."""
+    env = os.environ if environ is None else environ
+    cwd = cwd or Path.cwd()
+
+    config_path: Path | None = None
+    policy = Policy()
+    if env.get("INVOICEBOT_CONFIG"):
+        config_path = Path(env["INVOICEBOT_CONFIG"])
+        if not config_path.is_absolute():
+            config_path = cwd / config_path
+        if not config_path.is_file():
+            raise ConfigError(f"INVOICEBOT_CONFIG: file not found: {config_path}")
+    elif (cwd / DEFAULT_CONFIG_FILE).is_file():
+        config_path = cwd / DEFAULT_CONFIG_FILE
+    if config_path is not None:
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path}: not valid TOML ({exc})") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_path}: cannot read ({exc})") from None
+        try:
+            policy = parse_policy(data, base_dir=config_path.parent)
+        except ConfigError as exc:
+            raise ConfigError(f"{config_path.name}: {exc}") from None
+
+    port_text = env.get("PORT", "3000")
+    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise ConfigError(f"PORT: {port_text!r} is not a port number (0-65535)")
+
+    api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    if not api_url.startswith(("http://", "https://")):
+        raise ConfigError(f"SLACK_API_URL: {api_url!r} is not an http(s) URL")
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    bot_token = env.get("SLACK_BOT_TOKEN") or None
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN: a bot token starts with xoxb-")
+    app_token = env.get("SLACK_APP_TOKEN") or None
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN: an app-level token starts with xapp-")
+
+    database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    _check_database_url(database_url)
+
+    return Settings(
+        database_url=database_url,
+        slack_bot_token=bot_token,
+        slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+        host=env.get("HOST") or "0.0.0.0",
+        port=int(port_text),
+        api_token=env.get("INVOICEBOT_API_TOKEN") or None,
+        config_path=config_path,
+        policy=policy,
+    )
+
+
+def _check_database_url(url: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL: {url!r} is not a database URL") from None
+    if parsed.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise ConfigError(
+            f"DATABASE_URL: driver {parsed.drivername!r} is not supported; use "
+            "sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
+        )
