@@ -79,6 +79,9 @@ def _parse_json(name: str, text: str) -> list[Record]:
                 raise json.JSONDecodeError("expected ',' or ']'", text, pos)
     except json.JSONDecodeError as exc:
         raise ImportFailed([f"{name}: line {exc.lineno}: not valid JSON ({exc.msg})"]) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        line = _line_of(text, pos)
+        raise ImportFailed([f"{name}: line {line}: not valid JSON ({exc})"]) from None
     if _skip_ws(text, pos) != len(text):
         raise ImportFailed([f"{name}: line {_line_of(text, pos)}: unexpected text after the array"])
     records: list[Record] = []

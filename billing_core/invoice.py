@@ -109,7 +109,7 @@ class Invoice:
         """Per tax rate, ascending: base = sum of line nets, tax rounded half-up once."""
         by_rate: dict[Decimal, Money] = {}
         for line in self.lines:
-            rate = line.tax_rate.normalize()
+            rate = _plain(line.tax_rate)
             by_rate[rate] = by_rate.get(rate, Money.zero(self.currency)) + line.net
         out = []
         for rate in sorted(by_rate):
@@ -136,6 +136,13 @@ class Invoice:
         if self.payment_terms_days is not None:
             due = issue_date + timedelta(days=self.payment_terms_days)
         return dataclasses.replace(self, number=number, issue_date=issue_date, due_date=due)
+
+
+def _plain(rate: Decimal) -> Decimal:
+    """The rate without trailing zeros and never in exponent form (20, not 2E+1)."""
+    rate = rate.normalize()
+    exponent = rate.as_tuple().exponent
+    return rate.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else rate
 
 
 def readiness_problems(record: Record, policy: Policy) -> list[FieldProblem]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from billing_core.errors import (
     AlreadyDecided,
@@ -53,7 +54,18 @@ class OutboxKind(StrEnum):
     PUBLISH_DRAFT = "publish_draft"  # summary, draft PDF and buttons into a thread
     PUBLISH_APPROVAL = "publish_approval"  # final PDF into the thread, buttons replaced
     PUBLISH_REJECTION = "publish_rejection"  # reason into the thread, buttons replaced
-    NOTIFY = "notify"  # a plain message to a channel or thread
+    INVOICE_EVENT = "invoice_event"  # a note in the thread: marked sent, paid, voided
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox message leased to this worker."""
+
+    id: int
+    kind: str
+    invoice_id: int | None
+    payload: dict[str, Any]
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -257,6 +269,7 @@ class Billing:
             new = next_status(state.status, Action.MARK_SENT)
             await uow.change_status(state.id, state.status, new, now)
             await uow.add_event(state.id, now, user, "send", state.status, new)
+            await self._note_in_thread(uow, state, now, action="sent", user=user)
             result = await uow.get_invoice(state.id)
         assert result is not None
         return result
@@ -303,6 +316,9 @@ class Billing:
             await uow.add_event(
                 state.id, now, user, "payment", state.status, new, amount=payment.amount, note=note
             )
+            await self._note_in_thread(
+                uow, state, now, action="paid", user=user, amount=str(payment.amount)
+            )
             result = await uow.get_invoice(state.id)
         assert result is not None
         return result
@@ -320,6 +336,7 @@ class Billing:
             new = next_status(state.status, Action.VOID)
             await uow.change_status(state.id, state.status, new, now, void_reason=reason)
             await uow.add_event(state.id, now, user, "void", state.status, new, note=reason)
+            await self._note_in_thread(uow, state, now, action="void", user=user, reason=reason)
             result = await uow.get_invoice(state.id)
         assert result is not None
         return result
@@ -374,7 +391,50 @@ class Billing:
         async with self.store.unit_of_work() as uow:
             return [row.kind for row in await uow.outbox_pending(invoice_id)]
 
-    # -- helpers -------------------------------------------------------------------------
+    # -- outbox ---------------------------------------------------------------------------
+
+    async def claim_deliveries(
+        self,
+        now: datetime,
+        *,
+        invoice_id: int | None = None,
+        limit: int = 20,
+        lease: timedelta = timedelta(minutes=2),
+    ) -> list[Delivery]:
+        """Lease due outbox messages; a crashed worker's lease runs out and they come back."""
+        async with self.store.unit_of_work() as uow:
+            rows = await uow.outbox_claim(now, now + lease, limit, invoice_id)
+            return [Delivery(r.id, r.kind, r.invoice_id, dict(r.payload), r.attempts) for r in rows]
+
+    async def delivery_done(
+        self, delivery_id: int, now: datetime, result: dict[str, Any] | None = None
+    ) -> None:
+        async with self.store.unit_of_work() as uow:
+            await uow.outbox_done(delivery_id, now, result or {})
+
+    async def delivery_failed(self, delivery_id: int, retry_at: datetime, error: str) -> None:
+        async with self.store.unit_of_work() as uow:
+            await uow.outbox_retry_later(delivery_id, retry_at, error)
+
+    async def retry_deliveries_now(self, invoice_id: int, now: datetime) -> int:
+        async with self.store.unit_of_work() as uow:
+            return await uow.outbox_due_now(invoice_id, now)
+
+    async def mark_document_posted(self, invoice_id: int, kind: str, file_id: str) -> None:
+        async with self.store.unit_of_work() as uow:
+            await uow.mark_document_posted(invoice_id, kind, file_id)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _note_in_thread(
+        self, uow: UnitOfWork, state: InvoiceState, now: datetime, **event: Any
+    ) -> None:
+        """Queue a note of this change for the invoice's Slack thread, in the same transaction."""
+        if not state.slack.posted:
+            return
+        key = f"event:{state.id}:{event['action']}:{now.isoformat()}"
+        payload = {"invoice_id": state.id, **event}
+        await uow.outbox_add(OutboxKind.INVOICE_EVENT, payload, key, now, state.id)
 
     async def _locked(self, uow: UnitOfWork, invoice_id: int, team_id: str | None) -> InvoiceState:
         state = await uow.get_invoice(invoice_id, lock=True)

@@ -88,7 +88,7 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
             raise ConfigError(f"{config_path.name}: {exc}") from None
 
     port_text = env.get("PORT", "3000")
-    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 <= int(port_text) <= 65535:
         raise ConfigError(f"PORT: {port_text!r} is not a port number (0-65535)")
 
     api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL

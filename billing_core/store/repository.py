@@ -460,7 +460,7 @@ class UnitOfWork:
         return result.rowcount == 1  # type: ignore[attr-defined]
 
     async def outbox_claim(
-        self, now: datetime, lease_until: datetime, limit: int
+        self, now: datetime, lease_until: datetime, limit: int, invoice_id: int | None = None
     ) -> list[OutboxRow]:
         """Lease due messages to this worker; other workers skip leased ones."""
         query = (
@@ -473,6 +473,8 @@ class UnitOfWork:
             .order_by(OutboxRow.id)
             .limit(limit)
         )
+        if invoice_id is not None:
+            query = query.where(OutboxRow.invoice_id == invoice_id)
         if self._dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = list((await self.session.execute(query)).scalars())
@@ -495,6 +497,15 @@ class UnitOfWork:
             .where(OutboxRow.id == outbox_id)
             .values(next_attempt_at=at, locked_until=None, last_error=error[:1000])
         )
+
+    async def outbox_due_now(self, invoice_id: int, now: datetime) -> int:
+        """Make the invoice's pending messages due now (a person asked to retry)."""
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.invoice_id == invoice_id, OutboxRow.done_at.is_(None))
+            .values(next_attempt_at=now)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def outbox_pending(self, invoice_id: int | None = None) -> list[OutboxRow]:
         query = select(OutboxRow).where(OutboxRow.done_at.is_(None)).order_by(OutboxRow.id)

@@ -1,0 +1,161 @@
+"""`invoicebot serve`: the Slack app (HTTP or Socket Mode), health check and workers.
+
+This is the composition root of the running service: settings in, everything wired here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from billing_core.errors import ConfigError
+from bot.bootstrap import Container, build, utc_now
+from bot.settings import Settings
+from handlers import actions, commands
+from handlers.context import HandlerContext
+from handlers.delivery import SlackDelivery
+
+log = logging.getLogger("invoicebot")
+
+
+def slack_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
+    """A Web API client that retries 429 (honouring Retry-After), 5xx and connection errors."""
+    return AsyncWebClient(
+        token=token or settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@dataclass
+class Service:
+    """A running invoicebot: the Bolt app, its aiohttp web app and background workers."""
+
+    container: Container
+    app: AsyncApp
+    web_app: web.Application
+    context: HandlerContext
+    delivery: SlackDelivery
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    async def start_workers(self) -> None:
+        self.tasks.append(asyncio.create_task(self.delivery.run(self.stop_event)))
+
+    async def close(self) -> None:
+        self.stop_event.set()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.container.close()
+
+
+async def build_service(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    socket_mode: bool = False,
+    render_workers: int = 2,
+) -> Service:
+    """Wire settings -> store -> billing -> Slack app. Fails with a clear ConfigError."""
+    settings.require("SLACK_BOT_TOKEN")
+    settings.require("SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET")
+    client = slack_client(settings)
+    try:
+        identity = await client.auth_test()
+    except SlackApiError as exc:
+        raise ConfigError(
+            f"SLACK_BOT_TOKEN was refused by Slack ({exc.response.get('error')}): "
+            "check the token and that the app is installed"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot reach Slack at {settings.slack_api_url}: {exc}") from None
+
+    container = await build(settings, with_renderer=True, workers=render_workers)
+    delivery = SlackDelivery(container.billing, client, container.renderer, clock)  # type: ignore[arg-type]
+    context = HandlerContext(container.billing, delivery, clock, team_id=identity.get("team_id"))
+
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "socket-mode",
+        # auth.test already ran above; do not call it again per request
+        token_verification_enabled=False,
+        request_verification_enabled=not socket_mode,
+    )
+    commands.register(app, context)
+    actions.register(app, context)
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.exception("unhandled error in a Slack listener", exc_info=error)
+
+    web_app = web.Application(client_max_size=1024 * 1024)
+
+    async def slack_events(request: web.Request) -> web.Response:
+        bolt_response = await app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    web_app.router.add_post("/slack/events", slack_events)
+    web_app.router.add_get("/healthz", healthz)
+    return Service(container, app, web_app, context, delivery)
+
+
+async def serve(settings: Settings, *, socket_mode: bool = False) -> None:
+    """Run until SIGINT/SIGTERM: HTTP on HOST:PORT (and Socket Mode when asked)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    service = await build_service(settings, socket_mode=socket_mode)
+    runner = web.AppRunner(service.web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    socket_handler = None
+    try:
+        await site.start()
+        await service.start_workers()
+        log.info("invoicebot listening on http://%s:%s", settings.host, settings.port)
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            socket_handler = AsyncSocketModeHandler(
+                service.app,
+                settings.slack_app_token,
+                web_client=slack_client(settings, token=settings.slack_app_token),
+            )
+            await socket_handler.connect_async()
+            log.info("connected to Slack in Socket Mode")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        if socket_handler is not None:
+            await socket_handler.close_async()
+        await runner.cleanup()
+        await service.close()

@@ -1,0 +1,139 @@
+"""Buttons and the reject modal. Every click is checked on the server, whatever it claims."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from billing_core.errors import AlreadyDecided, BillingError, InvoiceNotFound, NotAllowed
+from billing_core.permissions import check_may_reject
+from billing_core.status import Status
+from handlers import blocks
+from handlers.context import FOREIGN_TEAM, HandlerContext
+
+log = logging.getLogger(__name__)
+
+
+def _invoice_id(body: dict[str, Any]) -> int | None:
+    try:
+        value = body["actions"][0]["value"]
+        return int(value) if str(value).isdigit() else None
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _team(body: dict[str, Any]) -> str | None:
+    return (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id")
+
+
+async def _tell(respond: AsyncRespond, text: str) -> None:
+    """An ephemeral answer to whoever clicked, leaving the clicked message alone."""
+    await respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def register(app: AsyncApp, ctx: HandlerContext) -> None:
+    async def ack_only(ack: AsyncAck) -> None:
+        await ack()
+
+    async def approve(body: dict[str, Any], respond: AsyncRespond) -> None:
+        user = body["user"]["id"]
+        invoice_id = _invoice_id(body)
+        if ctx.foreign_team(_team(body)):
+            await _tell(respond, FOREIGN_TEAM)
+            return
+        if invoice_id is None:
+            await _tell(respond, "That button does not name an invoice; nothing was changed.")
+            return
+        try:
+            state = await ctx.billing.approve(invoice_id, user, ctx.clock(), team_id=_team(body))
+        except AlreadyDecided as exc:
+            await _tell(respond, str(exc))
+            return
+        except BillingError as exc:
+            await _tell(respond, f":no_entry: {blocks.escape(str(exc))} Nothing was changed.")
+            return
+        errors = await ctx.delivery.deliver_for_invoice(state.id)
+        if errors:
+            await _tell(
+                respond,
+                f"Approved as *{state.number}*. Posting the final PDF to Slack failed "
+                f"({blocks.escape(errors[0])}); it will be retried automatically.",
+            )
+
+    async def open_reject_modal(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user = body["user"]["id"]
+        invoice_id = _invoice_id(body)
+        if ctx.foreign_team(_team(body)):
+            await _tell(respond, FOREIGN_TEAM)
+            return
+        try:
+            check_may_reject(user, ctx.billing.policy.approval)
+            if invoice_id is None:
+                raise InvoiceNotFound("?")
+            state = await ctx.billing.invoice(invoice_id)
+            if ctx.foreign_team(state.slack.team_id) or (
+                _team(body) and state.slack.team_id and _team(body) != state.slack.team_id
+            ):
+                raise InvoiceNotFound(str(invoice_id))
+        except NotAllowed as exc:
+            await _tell(respond, f":no_entry: {exc}")
+            return
+        except BillingError as exc:
+            await _tell(respond, blocks.escape(str(exc)))
+            return
+        if state.status is not Status.DRAFT:
+            await _tell(respond, str(AlreadyDecided(state.status.value, state.number)))
+            return
+        # trigger_id expires 3 s after the click: open the modal straight away.
+        await client.views_open(trigger_id=body["trigger_id"], view=blocks.reject_modal(state))
+
+    async def submit_reject(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        values = view.get("state", {}).get("values", {})
+        reason = (values.get("reason", {}).get("value", {}).get("value") or "").strip()
+        selected = values.get("category", {}).get("value", {}).get("selected_option") or {}
+        category = selected.get("value", "other")
+        metadata = view.get("private_metadata", "")
+        if ctx.foreign_team(_team(body)):
+            await ack(response_action="errors", errors={"reason": FOREIGN_TEAM})
+            return
+        if not reason:
+            await ack(response_action="errors", errors={"reason": "Please say what is wrong."})
+            return
+        if not metadata.isdigit():
+            await ack(response_action="errors", errors={"reason": "This form names no invoice."})
+            return
+        try:
+            # Fast (one short transaction), so its refusal can be shown inside the modal.
+            state = await ctx.billing.reject(
+                int(metadata), user, category, reason, ctx.clock(), team_id=_team(body)
+            )
+        except BillingError as exc:
+            await ack(response_action="errors", errors={"reason": str(exc)[:150]})
+            return
+        await ack()
+        await ctx.delivery.deliver_for_invoice(state.id)
+
+    async def retry_posting(body: dict[str, Any], respond: AsyncRespond) -> None:
+        invoice_id = _invoice_id(body)
+        if invoice_id is None or ctx.foreign_team(_team(body)):
+            return
+        await ctx.billing.retry_deliveries_now(invoice_id, ctx.clock())
+        errors = await ctx.delivery.deliver_for_invoice(invoice_id)
+        text = (
+            f"Still failing ({blocks.escape(errors[0])}); it will be retried automatically."
+            if errors
+            else "Posted."
+        )
+        await _tell(respond, text)
+
+    app.action(blocks.APPROVE_ACTION)(ack=ack_only, lazy=[approve])
+    app.action(blocks.REJECT_ACTION)(open_reject_modal)
+    app.view(blocks.REJECT_MODAL)(submit_reject)
+    app.action(blocks.RETRY_ACTION)(ack=ack_only, lazy=[retry_posting])

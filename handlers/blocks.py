@@ -1,0 +1,262 @@
+"""Block Kit and message text, built by pure functions that tests can inspect.
+
+Everything that came from a record or a user (client names, titles, reasons) goes through
+`escape`, so a client called "<!channel>" or "@here" can never ping anyone.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from babel.numbers import format_currency
+
+from billing_core.money import Money
+from billing_core.service import REJECTION_CATEGORIES
+from billing_core.state import InvoiceState
+from billing_core.status import Status
+
+APPROVE_ACTION = "invoice_approve"
+REJECT_ACTION = "invoice_reject"
+RETRY_ACTION = "invoice_retry_post"
+REJECT_MODAL = "invoice_reject_modal"
+
+Blocks = list[dict[str, Any]]
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, escaped: no links, mentions or specials from data."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def money(amount: Money, locale: str = "en_US") -> str:
+    return format_currency(amount.amount, amount.currency, locale=locale)
+
+
+def thread_link(channel_id: str | None, ts: str | None) -> str | None:
+    """A permalink Slack resolves for any member of the channel."""
+    if not channel_id or not ts:
+        return None
+    return f"https://slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+
+
+def _headline(state: InvoiceState) -> str:
+    inv = state.invoice
+    title = f" — {escape(inv.title)}" if inv.title else ""
+    return f"*{escape(inv.record_id)}*{title}"
+
+
+def _facts(state: InvoiceState) -> str:
+    inv = state.invoice
+    lines = [
+        f"*Client:* {escape(inv.buyer.name)}",
+        f"*Total:* {money(inv.total, inv.locale)} (net {money(inv.subtotal, inv.locale)})",
+        f"*Due:* {inv.due_date.isoformat()}",
+    ]
+    if inv.scope_ref:
+        lines.append(f"*Scope:* {escape(inv.scope_ref)}")
+    if inv.owner:
+        lines.append(f"*Owner:* <@{inv.owner}>")
+    return "\n".join(lines)
+
+
+def draft_summary(state: InvoiceState, previous_link: str | None = None) -> tuple[str, Blocks]:
+    """The channel message that opens an invoice's thread."""
+    text = f"Draft invoice for {state.record_id}: {money(state.total, state.invoice.locale)}"
+    blocks = [
+        _section(f":page_facing_up: Draft invoice for {_headline(state)}"),
+        _section(_facts(state)),
+        _context(f"Drafted by <@{state.drafted_by}> · the PDF and the decision are in the thread"),
+    ]
+    if previous_link:
+        blocks.append(_context(f"Replaces a rejected draft: <{previous_link}|earlier thread>"))
+    return text, blocks
+
+
+def decision_request(state: InvoiceState, approvers: tuple[str, ...]) -> tuple[str, Blocks]:
+    """The thread message with the Approve and Reject buttons."""
+    who = ", ".join(f"<@{a}>" for a in approvers) or "an approver"
+    text = f"Approve or reject the draft invoice for {state.record_id}"
+    value = str(state.id)
+    blocks = [
+        _section(f"Waiting for a decision from {who}."),
+        {
+            "type": "actions",
+            "block_id": f"decision:{state.id}",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": APPROVE_ACTION,
+                    "text": {"type": "plain_text", "text": "Approve"},
+                    "style": "primary",
+                    "value": value,
+                },
+                {
+                    "type": "button",
+                    "action_id": REJECT_ACTION,
+                    "text": {"type": "plain_text", "text": "Reject"},
+                    "style": "danger",
+                    "value": value,
+                },
+            ],
+        },
+    ]
+    return text, blocks
+
+
+def approved(state: InvoiceState) -> tuple[str, Blocks]:
+    """The decision message after approval: buttons gone, who approved, when."""
+    when = state.decided_at.strftime("%Y-%m-%d %H:%M UTC") if state.decided_at else ""
+    text = f"Approved by <@{state.decided_by}> as {state.number}"
+    blocks = [
+        _section(f":white_check_mark: Approved by <@{state.decided_by}> as *{state.number}*"),
+        _context(f"{when} · final PDF below"),
+    ]
+    return text, blocks
+
+
+def rejected(state: InvoiceState) -> tuple[str, Blocks]:
+    """The decision message after rejection, with the reason."""
+    category = REJECTION_CATEGORIES.get(state.rejection_category or "", "Other")
+    reason = escape(state.rejection_reason or "")
+    text = f"Rejected by <@{state.decided_by}>: {category}"
+    blocks = [
+        _section(f":x: Rejected by <@{state.decided_by}> — *{category}*\n>{reason}"),
+        _context("Fix the record, then `/invoice draft` it again for a new draft."),
+    ]
+    return text, blocks
+
+
+def final_pdf_comment(state: InvoiceState) -> str:
+    inv = state.invoice
+    return (
+        f"Invoice *{state.number}* for {escape(inv.buyer.name)}: "
+        f"{money(inv.total, inv.locale)}, due {inv.due_date.isoformat()}"
+    )
+
+
+def draft_pdf_comment(state: InvoiceState) -> str:
+    return f"Draft PDF for {escape(state.record_id)} (no number until approved)"
+
+
+def reject_modal(state: InvoiceState) -> dict[str, Any]:
+    """The modal asking for a rejection reason: a category and required free text."""
+    options = [
+        {"text": {"type": "plain_text", "text": label}, "value": key}
+        for key, label in REJECTION_CATEGORIES.items()
+    ]
+    return {
+        "type": "modal",
+        "callback_id": REJECT_MODAL,
+        "private_metadata": str(state.id),
+        "title": {"type": "plain_text", "text": "Reject draft"},
+        "submit": {"type": "plain_text", "text": "Reject"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _section(f"Reject the draft for {_headline(state)}?"),
+            {
+                "type": "input",
+                "block_id": "category",
+                "label": {"type": "plain_text", "text": "What is wrong?"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": options,
+                    "initial_option": options[-1],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": {"type": "plain_text", "text": "Reason"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": 2000,
+                },
+            },
+        ],
+    }
+
+
+def status_reply(state: InvoiceState, today: date, pending: list[str]) -> tuple[str, Blocks]:
+    """Where an invoice stands; offers a retry when something is not yet posted to Slack."""
+    inv = state.invoice
+    label = state.number or f"Draft of {state.record_id}"
+    lines = [
+        f"*{escape(label)}* — {state.status.value}"
+        + (" (overdue)" if state.is_overdue(today) else ""),
+        f"Record {escape(state.record_id)} · {escape(inv.buyer.name)}",
+        f"Total {money(inv.total, inv.locale)}",
+    ]
+    if state.status in (Status.APPROVED, Status.SENT):
+        lines.append(
+            f"Balance {money(state.balance, inv.locale)} · due {inv.due_date.isoformat()}"
+            + (f" ({state.days_overdue(today)} days overdue)" if state.is_overdue(today) else "")
+        )
+    if state.status is Status.REJECTED and state.rejection_reason:
+        lines.append(f"Rejected: {escape(state.rejection_reason)}")
+    if state.status is Status.VOID and state.void_reason:
+        lines.append(f"Void: {escape(state.void_reason)}")
+    link = thread_link(state.slack.channel_id, state.slack.thread_ts)
+    if link:
+        lines.append(f"<{link}|Thread>")
+    blocks: Blocks = [_section("\n".join(lines))]
+    if pending:
+        blocks.append(_context("Not yet posted to Slack: " + ", ".join(pending)))
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": RETRY_ACTION,
+                        "text": {"type": "plain_text", "text": "Re-post now"},
+                        "value": str(state.id),
+                    }
+                ],
+            }
+        )
+    return f"{label}: {state.status.value}", blocks
+
+
+def list_reply(states: list[InvoiceState], kind: str, today: date) -> str:
+    titles = {
+        "open": "Open invoices",
+        "drafts": "Drafts waiting for a decision",
+        "overdue": "Overdue invoices",
+        "mine": "Your invoices",
+    }
+    if not states:
+        return f"{titles[kind]}: none."
+    rows = []
+    for s in states:
+        inv = s.invoice
+        label = escape(s.number or f"draft of {s.record_id}")
+        extra = f", {s.days_overdue(today)} days overdue" if s.is_overdue(today) else ""
+        link = thread_link(s.slack.channel_id, s.slack.thread_ts)
+        label = f"<{link}|{label}>" if link else label
+        amount = s.balance if s.status in (Status.APPROVED, Status.SENT) else s.total
+        rows.append(
+            f"• {label} — {escape(inv.buyer.name)} — {money(amount, inv.locale)} — "
+            f"{s.status.value}, due {inv.due_date.isoformat()}{extra}"
+        )
+    return f"*{titles[kind]}* ({len(states)})\n" + "\n".join(rows)
+
+
+def changed_reply(state: InvoiceState, what: str) -> str:
+    """Confirmation naming the invoice and its new state."""
+    inv = state.invoice
+    text = f"{escape(state.label)} {what}. It is now *{state.status.value}*"
+    if state.status in (Status.APPROVED, Status.SENT):
+        text += f", balance {money(state.balance, inv.locale)}"
+    return text + "."

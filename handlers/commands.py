@@ -1,0 +1,152 @@
+"""`/invoice ...`: acked at once, the work done in a lazy listener, replies ephemeral."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from billing_core.errors import BillingError, RecordNotReady
+from handlers import blocks
+from handlers.context import FOREIGN_TEAM, HandlerContext
+from handlers.parsing import (
+    USAGE,
+    Command,
+    Draft,
+    Help,
+    ListInvoices,
+    MarkPaid,
+    MarkSent,
+    Report,
+    Status,
+    UsageError,
+    Void,
+    parse_command,
+)
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, ctx: HandlerContext) -> None:
+    async def ack_command(ack: AsyncAck, body: dict[str, Any]) -> None:
+        # Only pure work here: Slack wants the ack within 3 s whatever the database is doing.
+        if ctx.foreign_team(body.get("team_id")):
+            await ack(text=FOREIGN_TEAM)
+            return
+        try:
+            command = parse_command(body.get("text", ""))
+        except UsageError as exc:
+            await ack(text=f"{exc}\n\n{USAGE}")
+            return
+        if isinstance(command, Help):
+            await ack(text=USAGE)
+        elif isinstance(command, Draft):
+            await ack(text=f"Drafting an invoice for {blocks.escape(command.record_id)}…")
+        else:
+            await ack()
+
+    async def run_command(body: dict[str, Any], respond: AsyncRespond) -> None:
+        if ctx.foreign_team(body.get("team_id")):
+            return
+        try:
+            command = parse_command(body.get("text", ""))
+        except UsageError:
+            return  # already answered in the ack
+        if isinstance(command, Help):
+            return
+        try:
+            await _dispatch(ctx, command, body, respond)
+        except BillingError as exc:
+            await respond(text=_refusal(exc), response_type="ephemeral")
+
+    app.command("/invoice")(ack=ack_command, lazy=[run_command])
+
+
+def _refusal(exc: BillingError) -> str:
+    if isinstance(exc, RecordNotReady):
+        problems = "\n".join(f"• `{p.field}`: {blocks.escape(p.message)}" for p in exc.problems)
+        return f"Record {blocks.escape(exc.record_id)} is not ready to invoice:\n{problems}"
+    return f":warning: {blocks.escape(str(exc))}"
+
+
+async def _dispatch(
+    ctx: HandlerContext, command: Command, body: dict[str, Any], respond: AsyncRespond
+) -> None:
+    user = body["user_id"]
+    now = ctx.clock()
+    today = ctx.billing.today(now)
+    billing = ctx.billing
+
+    if isinstance(command, Draft):
+        result = await billing.start_draft(
+            command.record_id,
+            user,
+            now,
+            team_id=body.get("team_id"),
+            channel_id=body.get("channel_id"),
+        )
+        state = result.state
+        if not result.created:
+            link = blocks.thread_link(state.slack.channel_id, state.slack.thread_ts)
+            where = f"<{link}|its thread>" if link else "`/invoice status`"
+            await respond(
+                text=f"{blocks.escape(command.record_id)} already has a draft waiting for a "
+                f"decision: see {where}. Reject it there to draft again.",
+                response_type="ephemeral",
+            )
+            return
+        errors = await ctx.delivery.deliver_for_invoice(state.id)
+        if errors:
+            await respond(
+                text=f"The draft for {blocks.escape(command.record_id)} is saved, but Slack did "
+                f"not take the post ({blocks.escape(errors[0])}). It will be retried "
+                f"automatically; `/invoice status {command.record_id}` shows progress.",
+                response_type="ephemeral",
+            )
+        return
+
+    if isinstance(command, Status):
+        state = await billing.find(command.reference)
+        pending = await billing.pending_deliveries(state.id)
+        text, status_blocks = blocks.status_reply(state, today, pending)
+        await respond(text=text, blocks=status_blocks, response_type="ephemeral")
+        return
+
+    if isinstance(command, ListInvoices):
+        states = await billing.list_invoices(command.kind, user, now)
+        await respond(
+            text=blocks.list_reply(states, command.kind, today), response_type="ephemeral"
+        )
+        return
+
+    if isinstance(command, MarkSent):
+        state = await billing.mark_sent(command.number, user, now)
+        await _changed(ctx, state.id, respond, blocks.changed_reply(state, "is marked as sent"))
+        return
+
+    if isinstance(command, MarkPaid):
+        state = await billing.record_payment(
+            command.number, user, now, amount=command.amount, paid_on=command.paid_on
+        )
+        await _changed(ctx, state.id, respond, blocks.changed_reply(state, "payment recorded"))
+        return
+
+    if isinstance(command, Void):
+        state = await billing.void(command.number, user, command.reason, now)
+        await _changed(ctx, state.id, respond, blocks.changed_reply(state, "is voided"))
+        return
+
+    if isinstance(command, Report):
+        await respond(
+            text="Reports are not available yet: use `invoicebot report` on the server.",
+            response_type="ephemeral",
+        )
+        return
+
+    raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
+
+
+async def _changed(ctx: HandlerContext, invoice_id: int, respond: AsyncRespond, text: str) -> None:
+    await respond(text=text, response_type="ephemeral")
+    await ctx.delivery.deliver_for_invoice(invoice_id)

@@ -1,0 +1,133 @@
+"""Parsing `/invoice ...` text into a command. Pure: no Slack, no database."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+MAX_COMMAND_LENGTH = 3000
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+USAGE = """\
+*Usage*
+• `/invoice draft ID` — draft an invoice from record ID, for approval in a thread
+• `/invoice status NUMBER|ID` — where an invoice stands
+• `/invoice list [drafts|overdue|mine]` — open invoices, drafts waiting, overdue, or yours
+• `/invoice sent NUMBER` — mark an approved invoice as sent (approvers and the owner)
+• `/invoice paid NUMBER [AMOUNT] [DATE]` — record a payment; no amount means the whole balance
+• `/invoice void NUMBER REASON` — void an approved or sent invoice (approvers)
+• `/invoice report [YYYY-MM]` — the month's billing report
+• `/invoice help` — this help"""
+
+
+class UsageError(ValueError):
+    """The text is not a command; the message says what was expected."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    record_id: str
+
+
+@dataclass(frozen=True)
+class Status:
+    reference: str
+
+
+@dataclass(frozen=True)
+class ListInvoices:
+    kind: str  # "open", "drafts", "overdue" or "mine"
+
+
+@dataclass(frozen=True)
+class MarkSent:
+    number: str
+
+
+@dataclass(frozen=True)
+class MarkPaid:
+    number: str
+    amount: str | None = None
+    paid_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Void:
+    number: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Report:
+    month: str | None = None
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+Command = Draft | Status | ListInvoices | MarkSent | MarkPaid | Void | Report | Help
+
+
+def _reference(word: str, what: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}", word):
+        raise UsageError(f"{word[:40]!r} is not {what}")
+    return word
+
+
+def parse_command(text: str) -> Command:
+    """Turn the text after `/invoice` into a command, or raise UsageError saying why."""
+    if len(text) > MAX_COMMAND_LENGTH:
+        raise UsageError(f"that command is too long ({len(text)} characters)")
+    words = text.split()
+    if not words:
+        return Help()
+    verb, args = words[0].lower(), words[1:]
+    if verb in ("help", "?"):
+        return Help()
+    if verb == "draft":
+        if len(args) != 1:
+            raise UsageError("usage: `/invoice draft ID` (for example `/invoice draft P-123`)")
+        return Draft(_reference(args[0], "a record ID"))
+    if verb == "status":
+        if len(args) != 1:
+            raise UsageError("usage: `/invoice status NUMBER|ID`")
+        return Status(_reference(args[0], "an invoice number or record ID"))
+    if verb == "list":
+        kind = args[0].lower() if args else "open"
+        if len(args) > 1 or kind not in ("open", "drafts", "overdue", "mine"):
+            raise UsageError("usage: `/invoice list [drafts|overdue|mine]`")
+        return ListInvoices(kind)
+    if verb == "sent":
+        if len(args) != 1:
+            raise UsageError("usage: `/invoice sent NUMBER`")
+        return MarkSent(_reference(args[0], "an invoice number"))
+    if verb == "paid":
+        if not 1 <= len(args) <= 3:
+            raise UsageError("usage: `/invoice paid NUMBER [AMOUNT] [DATE]`")
+        number = _reference(args[0], "an invoice number")
+        amount: str | None = None
+        paid_on: date | None = None
+        for word in args[1:]:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word) and paid_on is None:
+                try:
+                    paid_on = date.fromisoformat(word)
+                except ValueError:
+                    raise UsageError(f"{word!r} is not a date like 2026-12-01") from None
+            elif amount is None:
+                amount = word
+            else:
+                raise UsageError("usage: `/invoice paid NUMBER [AMOUNT] [DATE]`")
+        return MarkPaid(number, amount, paid_on)
+    if verb == "void":
+        if len(args) < 2:
+            raise UsageError("usage: `/invoice void NUMBER REASON` (the reason is required)")
+        reason = text.split(None, 2)[2].strip()
+        return Void(_reference(args[0], "an invoice number"), reason)
+    if verb == "report":
+        if len(args) > 1 or (args and not _MONTH.match(args[0])):
+            raise UsageError("usage: `/invoice report [YYYY-MM]`")
+        return Report(args[0] if args else None)
+    raise UsageError(f"I don't know `{verb[:30]}`.")
