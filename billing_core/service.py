@@ -34,6 +34,7 @@ from billing_core.permissions import (
 )
 from billing_core.policy import Policy
 from billing_core.records import Record
+from billing_core.reminders import DueReminder, reminders_due, snooze_until
 from billing_core.state import InvoiceState, SlackThread
 from billing_core.status import OPEN_STATUSES, Action, Status, next_status
 from billing_core.store.repository import Store, StoredDocument, StoredEvent, UnitOfWork
@@ -46,6 +47,8 @@ REJECTION_CATEGORIES: dict[str, str] = {
     "other": "Other",
 }
 MAX_REASON_LENGTH = 2000
+# A reminder claimed but never marked sent for this long: its sender died; take it over.
+CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
 class OutboxKind(StrEnum):
@@ -55,6 +58,8 @@ class OutboxKind(StrEnum):
     PUBLISH_APPROVAL = "publish_approval"  # final PDF into the thread, buttons replaced
     PUBLISH_REJECTION = "publish_rejection"  # reason into the thread, buttons replaced
     INVOICE_EVENT = "invoice_event"  # a note in the thread: marked sent, paid, voided
+    NUDGE = "nudge"  # a draft waits too long: mention the approvers in its thread
+    DIGEST = "digest"  # the Monday digest to the billing channel
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,20 @@ class Delivery:
     invoice_id: int | None
     payload: dict[str, Any]
     attempts: int
+
+
+@dataclass(frozen=True)
+class PeriodSummary:
+    """Per currency: (count, amount) of drafts waiting, issued, paid and overdue; and the
+    period's rejections as (record id, category, reason)."""
+
+    first: date
+    end: date  # exclusive
+    drafts_waiting: dict[str, tuple[int, Decimal]]
+    issued: dict[str, tuple[int, Decimal]]
+    paid: dict[str, tuple[int, Decimal]]
+    overdue: dict[str, tuple[int, Decimal]]
+    rejections: list[tuple[str, str, str]]
 
 
 @dataclass(frozen=True)
@@ -390,6 +409,121 @@ class Billing:
         """Outbox messages for this invoice not yet delivered (kinds)."""
         async with self.store.unit_of_work() as uow:
             return [row.kind for row in await uow.outbox_pending(invoice_id)]
+
+    # -- reminders and nudges -------------------------------------------------------------
+
+    async def due_reminders(self, today: date, now: datetime) -> list[DueReminder]:
+        """Overdue (invoice, stage) pairs not yet pinged, as of business date `today`."""
+        async with self.store.unit_of_work() as uow:
+            candidates = await uow.list_invoices(statuses=list(OPEN_STATUSES), due_before=today)
+            sent = await uow.ledger_stages([s.id for s in candidates], now - CLAIM_TIMEOUT)
+        return reminders_due(candidates, sent, today, self.policy.reminders.stages_days)
+
+    async def claim_reminders(
+        self, reminders: Sequence[DueReminder], run_date: date, now: datetime
+    ) -> list[DueReminder]:
+        """Claim the pairs in one transaction; returns those nobody else claimed first."""
+        async with self.store.unit_of_work() as uow:
+            return [
+                r
+                for r in reminders
+                if await uow.claim_reminder(
+                    r.state.id, r.stage, run_date, r.recipient, now, now - CLAIM_TIMEOUT
+                )
+            ]
+
+    async def mark_reminders_sent(self, reminders: Sequence[DueReminder], now: datetime) -> None:
+        async with self.store.unit_of_work() as uow:
+            for r in reminders:
+                await uow.mark_reminder_sent(r.state.id, r.stage, now)
+
+    async def release_reminders(self, reminders: Sequence[DueReminder]) -> None:
+        """Give claims back after a failed send, so the next run retries them."""
+        async with self.store.unit_of_work() as uow:
+            for r in reminders:
+                await uow.release_reminder(r.state.id, r.stage)
+
+    async def snooze(self, invoice_id: int, user: str, now: datetime) -> InvoiceState:
+        """Silence an invoice's reminders for SNOOZE_DAYS (approvers and the owner)."""
+        async with self.store.unit_of_work() as uow:
+            state = await uow.get_invoice(invoice_id, lock=True)
+            if state is None:
+                raise InvoiceNotFound(str(invoice_id))
+            check_may_settle(user, state.owner, self.policy.approval)
+            until = snooze_until(self.today(now))
+            await uow.set_invoice_fields(invoice_id, now, snoozed_until=until)
+            await uow.add_event(
+                invoice_id, now, user, "snooze", state.status, state.status, note=f"until {until}"
+            )
+            result = await uow.get_invoice(invoice_id)
+        assert result is not None
+        return result
+
+    async def queue_nudges(self, now: datetime) -> int:
+        """Queue one nudge for each draft waiting longer than `nudge_after_hours`; returns how
+        many. The draft is marked nudged in the same transaction, so it is nudged once."""
+        hours = self.policy.approval.nudge_after_hours
+        queued = 0
+        async with self.store.unit_of_work() as uow:
+            for state in await uow.drafts_waiting_since(now - timedelta(hours=hours)):
+                if await uow.claim_nudge(state.id, now):
+                    await uow.outbox_add(
+                        OutboxKind.NUDGE,
+                        {"invoice_id": state.id},
+                        f"nudge:{state.id}",
+                        now,
+                        state.id,
+                    )
+                    queued += 1
+        return queued
+
+    async def queue_digest(self, week_start: date, channel: str, now: datetime) -> bool:
+        """Queue the weekly digest for `channel` once per week; False if already queued."""
+        digest = await self.weekly_digest(week_start, now)
+
+        def as_json(section: dict[str, tuple[int, Decimal]]) -> dict[str, list[Any]]:
+            return {currency: [n, str(amount)] for currency, (n, amount) in section.items()}
+
+        payload = {
+            "channel": channel,
+            "week_start": week_start.isoformat(),
+            "drafts_waiting": as_json(digest.drafts_waiting),
+            "issued": as_json(digest.issued),
+            "paid": as_json(digest.paid),
+            "overdue": as_json(digest.overdue),
+        }
+        async with self.store.unit_of_work() as uow:
+            return await uow.outbox_add(
+                OutboxKind.DIGEST, payload, f"digest:{week_start.isoformat()}", now
+            )
+
+    async def weekly_digest(self, week_start: date, now: datetime) -> PeriodSummary:
+        """The seven days from `week_start` (a Monday) in the business time zone."""
+        return await self.period_summary(week_start, week_start + timedelta(days=7), now)
+
+    async def period_summary(self, first: date, end: date, now: datetime) -> PeriodSummary:
+        """Issued and paid in [first, end) (business time zone); drafts waiting and overdue
+        as of `now`; rejections in the period by category (the correction report)."""
+        zone = self.policy.reminders.zone
+        start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+        stop = datetime.combine(end, datetime.min.time(), tzinfo=zone)
+        today = self.today(now)
+        async with self.store.unit_of_work() as uow:
+            issued = await uow.event_totals("approve", start, stop, amounts_from_event=False)
+            paid = await uow.event_totals("payment", start, stop, amounts_from_event=True)
+            rejections = await uow.rejections_between(start, stop)
+            drafts = await uow.list_invoices(statuses=[Status.DRAFT])
+            open_ = await uow.list_invoices(statuses=list(OPEN_STATUSES), due_before=today)
+        overdue: dict[str, tuple[int, Decimal]] = {}
+        for state in open_:
+            if state.is_overdue(today):
+                count, total = overdue.get(state.invoice.currency, (0, Decimal(0)))
+                overdue[state.invoice.currency] = (count + 1, total + state.balance.amount)
+        waiting: dict[str, tuple[int, Decimal]] = {}
+        for state in drafts:
+            count, total = waiting.get(state.invoice.currency, (0, Decimal(0)))
+            waiting[state.invoice.currency] = (count + 1, total + state.total.amount)
+        return PeriodSummary(first, end, waiting, issued, paid, overdue, rejections)
 
     # -- outbox ---------------------------------------------------------------------------
 

@@ -27,9 +27,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from billing_core.errors import ConfigError
 from bot.bootstrap import Container, build, utc_now
 from bot.settings import Settings
-from handlers import actions, commands
+from handlers import actions, commands, reminders
 from handlers.context import HandlerContext
 from handlers.delivery import SlackDelivery
+from handlers.reminders import SlackReminderSender
+from scheduler.jobs import build_scheduler
 
 log = logging.getLogger("invoicebot")
 
@@ -57,13 +59,19 @@ class Service:
     web_app: web.Application
     context: HandlerContext
     delivery: SlackDelivery
+    scheduler: Any = None
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     async def start_workers(self) -> None:
+        """The outbox worker and the scheduler (reminders, nudges, digest)."""
         self.tasks.append(asyncio.create_task(self.delivery.run(self.stop_event)))
+        if self.scheduler is not None:
+            self.scheduler.start()
 
     async def close(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         self.stop_event.set()
         for task in self.tasks:
             task.cancel()
@@ -99,12 +107,17 @@ async def build_service(
     app = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret or "socket-mode",
-        # auth.test already ran above; do not call it again per request
-        token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
     )
     commands.register(app, context)
     actions.register(app, context)
+    reminders.register(app, context)
+    scheduler = build_scheduler(
+        container.billing,
+        SlackReminderSender(client, settings.policy),
+        clock,
+        delivery.wake,
+    )
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
@@ -121,7 +134,7 @@ async def build_service(
 
     web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
-    return Service(container, app, web_app, context, delivery)
+    return Service(container, app, web_app, context, delivery, scheduler)
 
 
 async def serve(settings: Settings, *, socket_mode: bool = False) -> None:

@@ -12,26 +12,9 @@ from billing_core.errors import AlreadyDecided, BillingError, InvoiceNotFound, N
 from billing_core.permissions import check_may_reject
 from billing_core.status import Status
 from handlers import blocks
-from handlers.context import FOREIGN_TEAM, HandlerContext
+from handlers.context import FOREIGN_TEAM, HandlerContext, action_invoice_id, team_of, tell
 
 log = logging.getLogger(__name__)
-
-
-def _invoice_id(body: dict[str, Any]) -> int | None:
-    try:
-        value = body["actions"][0]["value"]
-        return int(value) if str(value).isdigit() else None
-    except (KeyError, IndexError, TypeError):
-        return None
-
-
-def _team(body: dict[str, Any]) -> str | None:
-    return (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id")
-
-
-async def _tell(respond: AsyncRespond, text: str) -> None:
-    """An ephemeral answer to whoever clicked, leaving the clicked message alone."""
-    await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def register(app: AsyncApp, ctx: HandlerContext) -> None:
@@ -40,24 +23,24 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
 
     async def approve(body: dict[str, Any], respond: AsyncRespond) -> None:
         user = body["user"]["id"]
-        invoice_id = _invoice_id(body)
-        if ctx.foreign_team(_team(body)):
-            await _tell(respond, FOREIGN_TEAM)
+        invoice_id = action_invoice_id(body)
+        if ctx.foreign_team(team_of(body)):
+            await tell(respond, FOREIGN_TEAM)
             return
         if invoice_id is None:
-            await _tell(respond, "That button does not name an invoice; nothing was changed.")
+            await tell(respond, "That button does not name an invoice; nothing was changed.")
             return
         try:
-            state = await ctx.billing.approve(invoice_id, user, ctx.clock(), team_id=_team(body))
+            state = await ctx.billing.approve(invoice_id, user, ctx.clock(), team_id=team_of(body))
         except AlreadyDecided as exc:
-            await _tell(respond, str(exc))
+            await tell(respond, str(exc))
             return
         except BillingError as exc:
-            await _tell(respond, f":no_entry: {blocks.escape(str(exc))} Nothing was changed.")
+            await tell(respond, f":no_entry: {blocks.escape(str(exc))} Nothing was changed.")
             return
         errors = await ctx.delivery.deliver_for_invoice(state.id)
         if errors:
-            await _tell(
+            await tell(
                 respond,
                 f"Approved as *{state.number}*. Posting the final PDF to Slack failed "
                 f"({blocks.escape(errors[0])}); it will be retried automatically.",
@@ -68,9 +51,9 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
     ) -> None:
         await ack()
         user = body["user"]["id"]
-        invoice_id = _invoice_id(body)
-        if ctx.foreign_team(_team(body)):
-            await _tell(respond, FOREIGN_TEAM)
+        invoice_id = action_invoice_id(body)
+        if ctx.foreign_team(team_of(body)):
+            await tell(respond, FOREIGN_TEAM)
             return
         try:
             check_may_reject(user, ctx.billing.policy.approval)
@@ -78,17 +61,17 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
                 raise InvoiceNotFound("?")
             state = await ctx.billing.invoice(invoice_id)
             if ctx.foreign_team(state.slack.team_id) or (
-                _team(body) and state.slack.team_id and _team(body) != state.slack.team_id
+                team_of(body) and state.slack.team_id and team_of(body) != state.slack.team_id
             ):
                 raise InvoiceNotFound(str(invoice_id))
         except NotAllowed as exc:
-            await _tell(respond, f":no_entry: {exc}")
+            await tell(respond, f":no_entry: {exc}")
             return
         except BillingError as exc:
-            await _tell(respond, blocks.escape(str(exc)))
+            await tell(respond, blocks.escape(str(exc)))
             return
         if state.status is not Status.DRAFT:
-            await _tell(respond, str(AlreadyDecided(state.status.value, state.number)))
+            await tell(respond, str(AlreadyDecided(state.status.value, state.number)))
             return
         # trigger_id expires 3 s after the click: open the modal straight away.
         await client.views_open(trigger_id=body["trigger_id"], view=blocks.reject_modal(state))
@@ -100,7 +83,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         selected = values.get("category", {}).get("value", {}).get("selected_option") or {}
         category = selected.get("value", "other")
         metadata = view.get("private_metadata", "")
-        if ctx.foreign_team(_team(body)):
+        if ctx.foreign_team(team_of(body)):
             await ack(response_action="errors", errors={"reason": FOREIGN_TEAM})
             return
         if not reason:
@@ -112,7 +95,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         try:
             # Fast (one short transaction), so its refusal can be shown inside the modal.
             state = await ctx.billing.reject(
-                int(metadata), user, category, reason, ctx.clock(), team_id=_team(body)
+                int(metadata), user, category, reason, ctx.clock(), team_id=team_of(body)
             )
         except BillingError as exc:
             await ack(response_action="errors", errors={"reason": str(exc)[:150]})
@@ -121,8 +104,8 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         await ctx.delivery.deliver_for_invoice(state.id)
 
     async def retry_posting(body: dict[str, Any], respond: AsyncRespond) -> None:
-        invoice_id = _invoice_id(body)
-        if invoice_id is None or ctx.foreign_team(_team(body)):
+        invoice_id = action_invoice_id(body)
+        if invoice_id is None or ctx.foreign_team(team_of(body)):
             return
         await ctx.billing.retry_deliveries_now(invoice_id, ctx.clock())
         errors = await ctx.delivery.deliver_for_invoice(invoice_id)
@@ -131,7 +114,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             if errors
             else "Posted."
         )
-        await _tell(respond, text)
+        await tell(respond, text)
 
     app.action(blocks.APPROVE_ACTION)(ack=ack_only, lazy=[approve])
     app.action(blocks.REJECT_ACTION)(open_reject_modal)

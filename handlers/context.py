@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncRespond
 
 from billing_core.service import Billing
 from handlers.delivery import SlackDelivery
@@ -23,3 +26,22 @@ class HandlerContext:
 
 
 FOREIGN_TEAM = "This invoicebot is installed in another workspace; nothing was changed."
+
+
+def action_invoice_id(body: dict[str, Any]) -> int | None:
+    """The invoice a button names (its value), or None for a malformed payload."""
+    try:
+        value = str(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError):
+        return None
+    return int(value) if value.isdigit() else None
+
+
+def team_of(body: dict[str, Any]) -> str | None:
+    """The workspace an interaction payload claims to come from."""
+    return (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id")
+
+
+async def tell(respond: AsyncRespond, text: str) -> None:
+    """An ephemeral answer to whoever clicked, leaving the clicked message alone."""
+    await respond(text=text, response_type="ephemeral", replace_original=False)

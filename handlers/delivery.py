@@ -104,6 +104,12 @@ class SlackDelivery:
         return None
 
     async def _carry_out(self, delivery: Delivery) -> dict[str, Any]:
+        if delivery.kind == OutboxKind.DIGEST:
+            text, digest = blocks.digest_message(delivery.payload)
+            response = await self.client.chat_postMessage(
+                channel=delivery.payload["channel"], text=text, blocks=digest
+            )
+            return {"ts": response.get("ts")}
         assert delivery.invoice_id is not None
         state = await self.billing.invoice(delivery.invoice_id)
         if delivery.kind == OutboxKind.PUBLISH_DRAFT:
@@ -114,6 +120,8 @@ class SlackDelivery:
             return await self._publish_rejection(state)
         if delivery.kind == OutboxKind.INVOICE_EVENT:
             return await self._publish_event(state, delivery.payload)
+        if delivery.kind == OutboxKind.NUDGE:
+            return await self._nudge(state)
         raise BillingError(f"unknown outbox message kind {delivery.kind!r}")
 
     async def _publish_draft(self, state: InvoiceState) -> dict[str, Any]:
@@ -180,6 +188,16 @@ class SlackDelivery:
         if not thread.posted:
             return {"skipped": "no thread"}
         text = event_note(state, payload)
+        response = await self.client.chat_postMessage(
+            channel=thread.channel_id, thread_ts=thread.thread_ts, text=text
+        )
+        return {"ts": response.get("ts")}
+
+    async def _nudge(self, state: InvoiceState) -> dict[str, Any]:
+        thread = state.slack
+        if not thread.posted or state.status.value != "draft":
+            return {"skipped": "no thread or already decided"}
+        text = blocks.nudge_message(state, self.billing.policy.approval.approvers)
         response = await self.client.chat_postMessage(
             channel=thread.channel_id, thread_ts=thread.thread_ts, text=text
         )

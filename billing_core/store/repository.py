@@ -388,34 +388,114 @@ class UnitOfWork:
 
     # -- reminder ledger -------------------------------------------------------------------
 
-    async def ledger_stages(self, invoice_ids: Iterable[int]) -> dict[int, set[int]]:
-        """Stages already claimed per invoice."""
+    async def ledger_stages(
+        self, invoice_ids: Iterable[int], stale_before: datetime
+    ) -> dict[int, set[int]]:
+        """Stages sent, or claimed by a sender still alive, per invoice."""
         ids = list(invoice_ids)
         out: dict[int, set[int]] = {}
         for start in range(0, len(ids), 500):
             query = select(ReminderLedgerRow.invoice_id, ReminderLedgerRow.stage).where(
-                ReminderLedgerRow.invoice_id.in_(ids[start : start + 500])
+                ReminderLedgerRow.invoice_id.in_(ids[start : start + 500]),
+                or_(
+                    ReminderLedgerRow.sent_at.is_not(None),
+                    ReminderLedgerRow.claimed_at >= stale_before,
+                ),
             )
             for invoice_id, stage in await self.session.execute(query):
                 out.setdefault(invoice_id, set()).add(stage)
         return out
 
     async def claim_reminder(
-        self, invoice_id: int, stage: int, run_date: date, recipient: str, now: datetime
+        self,
+        invoice_id: int,
+        stage: int,
+        run_date: date,
+        recipient: str,
+        now: datetime,
+        stale_before: datetime,
     ) -> bool:
-        """Claim (invoice, stage) for sending; False when someone else already has it."""
+        """Claim (invoice, stage) for sending; False when it was sent or is being sent.
+
+        A claim never marked sent and older than `stale_before` (its sender crashed) is taken
+        over, so a crash delays a reminder instead of losing it.
+        """
+        values = {"run_date": run_date, "claimed_at": now, "recipient": recipient}
+        stmt = self._insert(ReminderLedgerRow).values(invoice_id=invoice_id, stage=stage, **values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["invoice_id", "stage"],
+            set_=values,
+            where=and_(
+                ReminderLedgerRow.sent_at.is_(None), ReminderLedgerRow.claimed_at < stale_before
+            ),
+        )
+        result = await self.session.execute(stmt)
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def claim_nudge(self, invoice_id: int, now: datetime) -> bool:
+        """Mark a draft as nudged unless it already was (exactly one nudge per draft)."""
         result = await self.session.execute(
-            self._insert(ReminderLedgerRow)
-            .values(
-                invoice_id=invoice_id,
-                stage=stage,
-                run_date=run_date,
-                claimed_at=now,
-                recipient=recipient,
+            update(InvoiceRow)
+            .where(
+                InvoiceRow.id == invoice_id,
+                InvoiceRow.nudged_at.is_(None),
+                InvoiceRow.status == Status.DRAFT.value,
             )
-            .on_conflict_do_nothing(index_elements=["invoice_id", "stage"])
+            .values(nudged_at=now)
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def release_nudge(self, invoice_id: int) -> None:
+        await self.session.execute(
+            update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(nudged_at=None)
+        )
+
+    async def drafts_waiting_since(self, before: datetime) -> list[InvoiceState]:
+        query = (
+            select(InvoiceRow)
+            .where(
+                InvoiceRow.status == Status.DRAFT.value,
+                InvoiceRow.drafted_at < before,
+                InvoiceRow.nudged_at.is_(None),
+            )
+            .order_by(InvoiceRow.id)
+        )
+        return [_to_state(row) for row in (await self.session.execute(query)).scalars()]
+
+    async def rejections_between(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[str, str, str]]:
+        query = (
+            select(InvoiceRow.record_id, InvoiceRow.rejection_category, InvoiceRow.rejection_reason)
+            .where(
+                InvoiceRow.status == Status.REJECTED.value,
+                InvoiceRow.decided_at >= start,
+                InvoiceRow.decided_at < end,
+            )
+            .order_by(InvoiceRow.decided_at)
+        )
+        return [(r, c or "other", t or "") for r, c, t in await self.session.execute(query)]
+
+    async def event_totals(
+        self, action: str, start: datetime, end: datetime, *, amounts_from_event: bool
+    ) -> dict[str, tuple[int, Decimal]]:
+        """Per currency: how many `action` events in [start, end) and their sum (the event's
+        amount, or the invoice total)."""
+        amount = InvoiceEventRow.amount if amounts_from_event else InvoiceRow.total
+        query = (
+            select(InvoiceRow.currency, func.count(), func.coalesce(func.sum(amount), 0))
+            .join(InvoiceRow, InvoiceRow.id == InvoiceEventRow.invoice_id)
+            .where(
+                InvoiceEventRow.action == action,
+                InvoiceEventRow.at >= start,
+                InvoiceEventRow.at < end,
+            )
+            .group_by(InvoiceRow.currency)
+        )
+        return {
+            currency: (int(count), Decimal(total))
+            for currency, count, total in await self.session.execute(query)
+        }
 
     async def release_reminder(self, invoice_id: int, stage: int) -> None:
         await self.session.execute(

@@ -1,0 +1,95 @@
+"""Which overdue invoices to ping today, and at which stage. Pure.
+
+An approved or sent invoice with a balance, past its due date, reaches stage k (1-based) at
+`stages_days[k-1]` days overdue. Each (invoice, stage) is pinged at most once; after downtime
+only the highest stage reached is sent, once (no burst of old stages). Paid, void, rejected
+and draft invoices are never chased; a snoozed invoice is quiet until its snooze ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from billing_core.state import InvoiceState
+
+SNOOZE_DAYS = 3
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    state: InvoiceState
+    stage: int  # 1-based: stage 1 is the first ping
+    days_overdue: int
+    last_stage: bool
+
+    @property
+    def recipient(self) -> str:
+        """The owner to DM, or "" when the invoice has no owner (escalation channel)."""
+        return self.state.owner
+
+
+def stage_reached(days_overdue: int, stages_days: tuple[int, ...]) -> int:
+    """The highest stage (1-based) whose day count has been reached; 0 when none."""
+    reached = 0
+    for index, days in enumerate(stages_days, start=1):
+        if days_overdue >= days:
+            reached = index
+    return reached
+
+
+def reminders_due(
+    invoices: Iterable[InvoiceState],
+    sent: Mapping[int, set[int]],
+    today: date,
+    stages_days: tuple[int, ...],
+) -> list[DueReminder]:
+    """The (invoice, stage) pairs to ping on `today`, ordered by owner then due date.
+
+    `sent` maps invoice id to the stages already pinged (or claimed) for it.
+    """
+    due: list[DueReminder] = []
+    for state in invoices:
+        if not state.is_overdue(today):
+            continue
+        if state.snoozed_until is not None and today <= state.snoozed_until:
+            continue
+        days = state.days_overdue(today)
+        stage = stage_reached(days, stages_days)
+        if stage == 0:
+            continue
+        already = sent.get(state.id, set())
+        if any(s >= stage for s in already):
+            continue
+        due.append(DueReminder(state, stage, days, last_stage=stage == len(stages_days)))
+    due.sort(key=lambda r: (r.recipient, r.state.invoice.due_date, r.state.id))
+    return due
+
+
+def by_recipient(reminders: Iterable[DueReminder]) -> dict[str, list[DueReminder]]:
+    """Group for one message per owner ("" collects invoices without an owner)."""
+    grouped: dict[str, list[DueReminder]] = {}
+    for reminder in reminders:
+        grouped.setdefault(reminder.recipient, []).append(reminder)
+    return grouped
+
+
+def is_business_day(day: date) -> bool:
+    return day.weekday() < 5
+
+
+def snooze_until(today: date) -> date:
+    """Snoozing silences pings through this date."""
+    return today + timedelta(days=SNOOZE_DAYS)
+
+
+def business_date(now: datetime, zone: ZoneInfo) -> date:
+    """The calendar date in the business time zone (what "today" means for overdue)."""
+    return now.astimezone(zone).date()
+
+
+def run_time(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """When the daily run of `day` is due, as an aware datetime."""
+    return datetime.combine(day, at, tzinfo=zone)

@@ -1,0 +1,107 @@
+"""Reminder DMs and their buttons: Mark paid (modal with the amount) and Snooze 3 days."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from billing_core.errors import BillingError, NotAllowed
+from billing_core.permissions import check_may_settle
+from billing_core.policy import Policy
+from billing_core.reminders import DueReminder
+from handlers import blocks
+from handlers.context import FOREIGN_TEAM, HandlerContext, action_invoice_id, team_of, tell
+
+
+class SlackReminderSender:
+    """Sends reminder DMs (conversations.open + chat.postMessage) and escalation posts."""
+
+    def __init__(self, client: AsyncWebClient, policy: Policy) -> None:
+        self.client = client
+        self.policy = policy
+
+    def chunks(self, reminders: list[DueReminder]) -> list[list[DueReminder]]:
+        return blocks.reminder_chunks(reminders)
+
+    async def send_owner(
+        self, owner: str, reminders: list[DueReminder], part: int, parts: int
+    ) -> None:
+        opened = await self.client.conversations_open(users=owner)
+        channel = opened["channel"]["id"]
+        text, message = blocks.reminder_message(reminders, part, parts)
+        await self.client.chat_postMessage(channel=channel, text=text, blocks=message)
+
+    async def send_escalation(self, reminders: list[DueReminder], final_stage: bool) -> None:
+        channel = self.policy.reminders.escalation_channel
+        if not channel:
+            return
+        text, message = blocks.escalation_message(reminders, final_stage)
+        await self.client.chat_postMessage(channel=channel, text=text, blocks=message)
+
+
+def register(app: AsyncApp, ctx: HandlerContext) -> None:
+    async def open_mark_paid(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        if ctx.foreign_team(team_of(body)):
+            await tell(respond, FOREIGN_TEAM)
+            return
+        invoice_id = action_invoice_id(body)
+        try:
+            if invoice_id is None:
+                raise BillingError("That button does not name an invoice.")
+            state = await ctx.billing.invoice(invoice_id)
+            check_may_settle(body["user"]["id"], state.owner, ctx.billing.policy.approval)
+        except (BillingError, NotAllowed) as exc:
+            await tell(respond, f":no_entry: {blocks.escape(str(exc))}")
+            return
+        if state.balance.is_zero():
+            await tell(respond, blocks.changed_reply(state, "needs no payment"))
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=blocks.mark_paid_modal(state))
+
+    async def submit_mark_paid(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = view.get("state", {}).get("values", {})
+        amount = (values.get("amount", {}).get("value", {}).get("value") or "").strip()
+        metadata = view.get("private_metadata", "")
+        if ctx.foreign_team(team_of(body)) or not metadata.isdigit():
+            await ack(response_action="errors", errors={"amount": FOREIGN_TEAM})
+            return
+        try:
+            state = await ctx.billing.invoice(int(metadata))
+            if state.number is None:
+                raise BillingError("only approved invoices take payments")
+            state = await ctx.billing.record_payment(
+                state.number, body["user"]["id"], ctx.clock(), amount=amount or None
+            )
+        except BillingError as exc:
+            await ack(response_action="errors", errors={"amount": str(exc)[:150]})
+            return
+        await ack()
+        await ctx.delivery.deliver_for_invoice(state.id)
+
+    async def snooze(body: dict[str, Any], respond: AsyncRespond) -> None:
+        invoice_id = action_invoice_id(body)
+        if ctx.foreign_team(team_of(body)) or invoice_id is None:
+            await tell(respond, FOREIGN_TEAM if invoice_id else "No invoice named.")
+            return
+        try:
+            state = await ctx.billing.snooze(invoice_id, body["user"]["id"], ctx.clock())
+        except BillingError as exc:
+            await tell(respond, f":no_entry: {blocks.escape(str(exc))}")
+            return
+        await tell(
+            respond,
+            f"Snoozed {blocks.escape(state.label)}: no reminders until after "
+            f"{state.snoozed_until.isoformat() if state.snoozed_until else 'later'}.",
+        )
+
+    async def ack_only(ack: AsyncAck) -> None:
+        await ack()
+
+    app.action(blocks.MARK_PAID_ACTION)(open_mark_paid)
+    app.view(blocks.MARK_PAID_MODAL)(submit_mark_paid)
+    app.action(blocks.SNOOZE_ACTION)(ack=ack_only, lazy=[snooze])

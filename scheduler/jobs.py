@@ -1,0 +1,166 @@
+"""The scheduled jobs: overdue reminders (business days), approval nudges, weekly digest.
+
+`run_reminders` is the one reminder run, used by the scheduler and by `invoicebot remind`.
+Exactly once: each owner's (invoice, stage) pairs are claimed in the ledger in one transaction
+before anything is sent, marked sent after Slack said ok, and released if it did not, so the
+next run retries. Two runners racing (two replicas, or `serve` plus `remind`) claim disjoint
+sets, so an owner gets one DM per stage, not two.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from billing_core.reminders import DueReminder, by_recipient, is_business_day
+from billing_core.service import Billing
+
+log = logging.getLogger(__name__)
+
+
+class ReminderSender(Protocol):
+    """Delivers reminders (the Slack implementation lives in handlers.reminders)."""
+
+    def chunks(self, reminders: list[DueReminder]) -> list[list[DueReminder]]:
+        """How one owner's reminders split into messages."""
+        ...
+
+    async def send_owner(
+        self, owner: str, reminders: list[DueReminder], part: int, parts: int
+    ) -> None: ...
+
+    async def send_escalation(self, reminders: list[DueReminder], final_stage: bool) -> None: ...
+
+
+@dataclass
+class RunSummary:
+    as_of: date
+    due: list[DueReminder] = field(default_factory=list)
+    sent: list[DueReminder] = field(default_factory=list)
+    messages: int = 0
+    failed: list[str] = field(default_factory=list)  # recipients whose send failed
+
+    def lines(self) -> list[str]:
+        """Human-readable: who is (or would be) pinged about what."""
+        out = []
+        for r in self.due:
+            inv = r.state.invoice
+            who = f"DM {r.recipient}" if r.recipient else "escalation channel"
+            out.append(
+                f"{who}: {r.state.number} ({inv.buyer.name}) stage {r.stage}, "
+                f"{r.days_overdue} days overdue, {r.state.balance} due {inv.due_date}"
+            )
+        return out
+
+
+async def run_reminders(
+    billing: Billing,
+    sender: ReminderSender | None,
+    now: datetime,
+    *,
+    as_of: date | None = None,
+    dry_run: bool = False,
+) -> RunSummary:
+    """One reminder run as of `as_of` (default: today in the business time zone)."""
+    today = as_of or billing.today(now)
+    summary = RunSummary(as_of=today, due=await billing.due_reminders(today, now))
+    if dry_run or sender is None:
+        return summary
+    escalation = billing.policy.reminders.escalation_channel
+    for recipient, items in by_recipient(summary.due).items():
+        if not recipient and not escalation:
+            log.warning("%d overdue invoice(s) have no owner and no escalation channel", len(items))
+            continue
+        claimed = await billing.claim_reminders(items, today, now)
+        if not claimed:
+            continue  # another runner has them
+        chunks = sender.chunks(claimed) if recipient else [claimed]
+        for part, chunk in enumerate(chunks, start=1):
+            try:
+                if recipient:
+                    await sender.send_owner(recipient, chunk, part, len(chunks))
+                else:
+                    await sender.send_escalation(chunk, final_stage=False)
+            except Exception as exc:
+                log.warning(
+                    "reminders to %s failed, will retry: %s", recipient or "escalation", exc
+                )
+                failed = [r for c in chunks[part - 1 :] for r in c]
+                await billing.release_reminders(failed)
+                summary.failed.append(recipient or escalation or "")
+                break
+            await billing.mark_reminders_sent(chunk, now)
+            summary.sent.extend(chunk)
+            summary.messages += 1
+        last = [r for r in summary.sent if r.last_stage and r.recipient == recipient and recipient]
+        if last and escalation:
+            try:
+                await sender.send_escalation(last, final_stage=True)
+            except Exception as exc:  # the owner was told; the copy is best effort
+                log.warning("escalation copy failed: %s", exc)
+    return summary
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def build_scheduler(
+    billing: Billing,
+    sender: ReminderSender,
+    clock: Callable[[], datetime],
+    on_queued: Callable[[], None],
+    *,
+    nudge_every: timedelta = timedelta(minutes=10),
+):  # type: ignore[no-untyped-def]
+    """An AsyncIOScheduler with the daily reminders (business days at `[reminders].time`),
+    nudges, and the Monday digest. A run missed while the process was down runs once at
+    start-up (the ledger makes a repeated run harmless)."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    policy = billing.policy.reminders
+    zone = policy.zone
+    scheduler = AsyncIOScheduler(timezone=zone)
+
+    async def daily() -> None:
+        now = clock()
+        if is_business_day(billing.today(now)):
+            summary = await run_reminders(billing, sender, now)
+            log.info("reminders: %d sent, %d failed", len(summary.sent), len(summary.failed))
+
+    async def nudges() -> None:
+        if await billing.queue_nudges(clock()):
+            on_queued()
+
+    async def digest() -> None:
+        channel = billing.policy.slack.billing_channel
+        now = clock()
+        if channel and await billing.queue_digest(week_start(billing.today(now)), channel, now):
+            on_queued()
+
+    hour, minute = policy.time.hour, policy.time.minute
+    common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+    scheduler.add_job(
+        daily, CronTrigger(day_of_week="mon-fri", hour=hour, minute=minute, timezone=zone),
+        id="reminders", **common,
+    )  # fmt: skip
+    scheduler.add_job(
+        nudges, IntervalTrigger(seconds=nudge_every.total_seconds()), id="nudges", **common
+    )
+    scheduler.add_job(
+        digest, CronTrigger(day_of_week="mon", hour=hour, minute=minute, timezone=zone),
+        id="digest", **common,
+    )  # fmt: skip
+
+    now = clock().astimezone(zone)
+    if is_business_day(now.date()) and now.time() >= policy.time:
+        # Today's run may have been missed while we were down: run it once now.
+        scheduler.add_job(daily, id="reminders-catch-up")
+        if now.weekday() == 0:
+            scheduler.add_job(digest, id="digest-catch-up")
+    return scheduler

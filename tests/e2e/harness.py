@@ -1,0 +1,208 @@
+"""Drive the real `serve` app over HTTP with signed requests, against the Slack stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from billing_core.policy import ApprovalPolicy, CompanyPolicy, Policy, ReminderPolicy
+from billing_core.records import parse_record
+from bot.server import Service, build_service
+from bot.settings import Settings
+from tests.slackstandin.server import SlackStandIn
+from tests.slackstandin.signing import (
+    SignedResponse,
+    block_action_body,
+    plain_text_value,
+    post_signed,
+    slash_command_body,
+    static_select_value,
+    view_submission_body,
+)
+
+SECRET = "e2e-signing-secret"
+APPROVER = "U0APPROVER"
+BOSS = "U0BOSS"
+OWNER = "U0OWNER"
+DRAFTER = "U0DRAFTER"
+STRANGER = "U0STRANGER"
+CHANNEL = "C0SALES"
+
+POLICY = Policy(
+    company=CompanyPolicy(name="Northwind Studio GmbH", iban="DE89 3704 0044 0532 0130 00"),
+    approval=ApprovalPolicy(approvers=(APPROVER, BOSS), four_eyes_threshold=None),
+    reminders=ReminderPolicy(timezone="Europe/Berlin"),
+)
+
+
+def record_json(record_id: str = "P-123", **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": record_id,
+        "kind": "project",
+        "title": "Website relaunch",
+        "owner": OWNER,
+        "client": {
+            "name": "Müller & Søn GmbH",
+            "email": "ap@example.com",
+            "address": "Hauptstraße 5\n80331 München\nGermany",
+            "country": "DE",
+        },
+        "scope_ref": "SOW-17 milestone 2",
+        "currency": "EUR",
+        "due_date": "2026-12-01",
+        "line_items": [
+            {
+                "description": "Design hours",
+                "quantity": "10",
+                "unit_price": "120.00",
+                "tax_rate": "19",
+            }
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Bot:
+    """The running app, its stand-in Slack and helpers that act as Slack would."""
+
+    slack: SlackStandIn
+    service: Service
+    url: str
+    clock: FakeClock
+    runner: web.AppRunner
+    _responses: int = field(default=0)
+
+    @property
+    def billing(self):  # type: ignore[no-untyped-def]
+        return self.service.container.billing
+
+    async def add_records(self, *records: dict[str, Any]) -> None:
+        await self.billing.import_records([parse_record(r) for r in records], self.clock())
+
+    def _response_name(self) -> str:
+        self._responses += 1
+        return f"r{self._responses}"
+
+    async def command(
+        self, text: str, user: str = DRAFTER, *, team_id: str = "T0TEAM", channel: str = CHANNEL
+    ) -> tuple[SignedResponse, str]:
+        """Send `/invoice TEXT`; returns the HTTP answer and the response_url name."""
+        name = self._response_name()
+        body = slash_command_body(
+            text=text,
+            user_id=user,
+            channel_id=channel,
+            team_id=team_id,
+            response_url=self.slack.response_url(name),
+        )
+        return await post_signed(self.url, body, SECRET), name
+
+    async def replies(self, name: str, count: int = 1, timeout: float = 10) -> list[str]:
+        """Texts the bot sent to one response_url (ephemeral replies)."""
+        await self.slack.wait_until(
+            lambda: len([r for r in self.slack.responses if r.name == name]) >= count, timeout
+        )
+        return [r.body.get("text", "") for r in self.slack.responses if r.name == name]
+
+    async def click(
+        self, action_id: str, message: Any, user: str = APPROVER, *, value: str | None = None,
+        team_id: str = "T0TEAM",
+    ) -> tuple[SignedResponse, str]:  # fmt: skip
+        name = self._response_name()
+        body = block_action_body(
+            action_id,
+            value=value,
+            user_id=user,
+            message=message,
+            team_id=team_id,
+            response_url=self.slack.response_url(name),
+            trigger_id=f"trigger-{name}",
+        )
+        return await post_signed(self.url, body, SECRET), name
+
+    async def submit_reject(
+        self, invoice_id: int, category: str, reason: str, user: str = APPROVER
+    ) -> SignedResponse:
+        body = view_submission_body(
+            callback_id="invoice_reject_modal",
+            private_metadata=str(invoice_id),
+            state_values={
+                "category": {"value": static_select_value(category)},
+                "reason": {"value": plain_text_value(reason)},
+            },
+            user_id=user,
+        )
+        return await post_signed(self.url, body, SECRET)
+
+    async def draft(self, record_id: str = "P-123", user: str = DRAFTER) -> Any:
+        """Draft through Slack and wait until the buttons are in the thread; returns the
+        button message."""
+        before = len(self.slack.uploaded_files)
+        response, _ = await self.command(f"draft {record_id}", user)
+        assert response.status == 200, response.text
+        await self.slack.wait_until(lambda: len(self.slack.uploaded_files) > before, 20)
+        return await self.buttons_message(record_id)
+
+    async def buttons_message(self, record_id: str) -> Any:
+        """The thread message holding the record's open draft's Approve/Reject buttons."""
+        state = await self.billing.find(record_id)
+        block_id = f"decision:{state.id}"
+
+        def find() -> Any:
+            for message in self.slack.messages():
+                if any(b.get("block_id") == block_id for b in message.blocks or []):
+                    return message
+            return None
+
+        await self.slack.wait_until(lambda: find() is not None, 20)
+        return find()
+
+
+async def start_bot(
+    slack: SlackStandIn, tmp_path: Path, policy: Policy = POLICY, *, workers: bool = True
+) -> Bot:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
+        slack_bot_token=slack.bot_token,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.api_url,
+        policy=policy,
+    )
+    clock = FakeClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    service = await build_service(settings, clock=clock, render_workers=1)
+    runner = web.AppRunner(service.web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    if workers:
+        service.tasks.append(asyncio.create_task(service.delivery.run(service.stop_event)))
+    return Bot(slack, service, f"http://127.0.0.1:{port}/slack/events", clock, runner)
+
+
+async def stop_bot(bot: Bot) -> None:
+    await bot.runner.cleanup()
+    await bot.service.close()
+
+
+def blocks_text(blocks: list[dict[str, Any]] | None) -> str:
+    return json.dumps(blocks or [], ensure_ascii=False)
