@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from billing_core.errors import FieldProblem, RecordNotReady
-from billing_core.money import Money, round_half_up, sum_money
+from billing_core.money import MAX_ABS_AMOUNT, Money, round_half_up, sum_money
 from billing_core.policy import CompanyPolicy, Policy
 from billing_core.records import Client, Record
 
@@ -162,6 +162,9 @@ def readiness_problems(record: Record, policy: Policy) -> list[FieldProblem]:
         ]
         if sum(line.net.amount for line in probe) <= 0:
             problems.append(FieldProblem("line_items", "total must be greater than zero"))
+        elif sum(abs(ln.net.amount) * (100 + ln.tax_rate) / 100 for ln in probe) > MAX_ABS_AMOUNT:
+            too_large = f"total with tax is too large (at most {MAX_ABS_AMOUNT})"
+            problems.append(FieldProblem("line_items", too_large))
     if not (record.currency or policy.invoice.currency):
         problems.append(FieldProblem("currency", "missing"))
     if not record.owner:

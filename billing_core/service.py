@@ -161,7 +161,8 @@ class Billing:
         PUBLISH_DRAFT message is queued for the Slack thread.
         """
         async with self.store.unit_of_work() as uow:
-            record = await uow.get_record(record_id)
+            # Locked: two people drafting the same record at once get the same draft.
+            record = await uow.get_record(record_id, lock=True)
             if record is None:
                 raise RecordNotFound(record_id)
             existing = await uow.open_draft(record.id)

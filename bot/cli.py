@@ -139,6 +139,8 @@ async def _import(container: Container, path: Path) -> int:
         raise BillingError(f"no such file: {path}") from None
     except UnicodeDecodeError:
         raise BillingError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:  # a directory, no permission, ...
+        raise BillingError(f"cannot read {path}: {exc.strerror}") from None
     records = parse_records_file(path.name, text)
     created, updated = await container.billing.import_records(records, utc_now())
     print(f"imported {len(records)} record(s) from {path.name}: {created} new, {updated} updated")

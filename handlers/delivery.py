@@ -101,6 +101,7 @@ class SlackDelivery:
             await self.billing.delivery_failed(delivery.id, self.clock() + backoff, error)
             return error
         await self.billing.delivery_done(delivery.id, self.clock(), result)
+        self.wake()  # a later message of the same invoice may have been waiting for this one
         return None
 
     async def _carry_out(self, delivery: Delivery) -> dict[str, Any]:

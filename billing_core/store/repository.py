@@ -16,10 +16,11 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from billing_core.invoice import Invoice, invoice_from_json, invoice_to_json
 from billing_core.money import Money
@@ -115,8 +116,13 @@ class UnitOfWork:
 
     # -- records -------------------------------------------------------------------------
 
-    async def get_record(self, record_id: str) -> Record | None:
-        row = await self.session.get(RecordRow, record_id)
+    async def get_record(self, record_id: str, *, lock: bool = False) -> Record | None:
+        """The record; `lock=True` holds its row until commit (one draft at a time)."""
+        if lock:
+            query = select(RecordRow).where(RecordRow.id == record_id).with_for_update()
+            row = (await self.session.execute(query)).scalar_one_or_none()
+        else:
+            row = await self.session.get(RecordRow, record_id)
         return parse_record(row.data) if row else None
 
     async def existing_record_ids(self, ids: Iterable[str]) -> set[str]:
@@ -542,13 +548,23 @@ class UnitOfWork:
     async def outbox_claim(
         self, now: datetime, lease_until: datetime, limit: int, invoice_id: int | None = None
     ) -> list[OutboxRow]:
-        """Lease due messages to this worker; other workers skip leased ones."""
+        """Lease due messages to this worker; other workers skip leased ones.
+
+        Messages of one invoice go out in order: one waits while an earlier one is pending
+        (an approval must not be posted before the draft's buttons exist).
+        """
+        earlier = aliased(OutboxRow)
         query = (
             select(OutboxRow)
             .where(
                 OutboxRow.done_at.is_(None),
                 OutboxRow.next_attempt_at <= now,
                 or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until < now),
+                ~exists().where(
+                    earlier.invoice_id == OutboxRow.invoice_id,
+                    earlier.id < OutboxRow.id,
+                    earlier.done_at.is_(None),
+                ),
             )
             .order_by(OutboxRow.id)
             .limit(limit)

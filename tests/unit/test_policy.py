@@ -1,0 +1,95 @@
+"""The policy file: every key optional; unknown keys and bad values named at startup."""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from billing_core.errors import ConfigError
+from billing_core.policy import Policy, parse_policy
+
+
+def test_empty_file_gives_the_documented_defaults() -> None:
+    policy = parse_policy({})
+    assert policy == Policy()
+    assert policy.invoice.number_format == "INV-{year}-{seq:04d}"
+    assert policy.invoice.currency == "EUR"
+    assert policy.invoice.payment_terms_days == 14
+    assert policy.approval.four_eyes_threshold == Decimal("5000.00")
+
+
+def test_design_example_file_parses() -> None:
+    policy = parse_policy(
+        {
+            "company": {"name": "Northwind Studio GmbH", "country": "de", "tax_id": "DE9"},
+            "invoice": {"number_format": "INV-{year}-{seq:04d}", "currency": "EUR"},
+            "approval": {
+                "approvers": ["U0APPROVER", "U0BOSS"],
+                "four_eyes_threshold": "5000.00",
+                "nudge_after_hours": 24,
+            },
+            "reminders": {
+                "timezone": "Europe/Berlin",
+                "time": "09:00",
+                "stages_days": [1, 7, 14, 30],
+                "escalation_channel": "C0FINANCE",
+            },
+            "slack": {"billing_channel": "C0BILLING"},
+        }
+    )
+    assert policy.company.country == "DE"
+    assert policy.approval.approvers == ("U0APPROVER", "U0BOSS")
+    assert policy.reminders.time == time(9, 0)
+    assert policy.reminders.stages_days == (1, 7, 14, 30)
+    assert policy.slack.billing_channel == "C0BILLING"
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"approvals": {}}, "approvals: unknown section"),
+        ({"invoice": {"numberformat": "x"}}, "invoice.numberformat: unknown key"),
+        ({"company": {"logo_url": "x"}}, "company.logo_url: unknown key"),
+        ({"invoice": "INV"}, "invoice: must be a table"),
+        ({"approval": {"four_eyes_threshold": 5000.5}}, "approval.four_eyes_threshold:"),
+        ({"approval": {"four_eyes_threshold": "lots"}}, "approval.four_eyes_threshold:"),
+        ({"approval": {"four_eyes_threshold": "-1"}}, "approval.four_eyes_threshold:"),
+        ({"approval": {"approvers": "U0BOSS"}}, "approval.approvers:"),
+        ({"approval": {"approvers": ["U0BOSS", "bob"]}}, "approval.approvers[1]:"),
+        ({"approval": {"nudge_after_hours": 0}}, "approval.nudge_after_hours:"),
+        ({"reminders": {"timezone": "Mars/Olympus"}}, "reminders.timezone:"),
+        ({"reminders": {"timezone": "../../etc/passwd"}}, "reminders.timezone:"),
+        ({"reminders": {"time": "9am"}}, "reminders.time:"),
+        ({"reminders": {"time": "24:00"}}, "reminders.time:"),
+        ({"reminders": {"stages_days": [7, 1]}}, "reminders.stages_days:"),
+        ({"reminders": {"stages_days": [1, "7"]}}, "reminders.stages_days[1]:"),
+        ({"reminders": {"escalation_channel": "#finance"}}, "reminders.escalation_channel:"),
+        ({"invoice": {"number_format": "INV-{year}"}}, "invoice.number_format:"),
+        ({"invoice": {"number_format": "INV-{id}-{seq}"}}, "invoice.number_format:"),
+        ({"invoice": {"currency": "EURO"}}, "invoice.currency:"),
+        ({"invoice": {"payment_terms_days": -1}}, "invoice.payment_terms_days:"),
+        ({"invoice": {"payment_terms_days": True}}, "invoice.payment_terms_days:"),
+        ({"invoice": {"locale": "xx_YY"}}, "invoice.locale:"),
+        ({"invoice": {"einvoice": "zugferd"}}, "invoice.einvoice:"),
+        ({"company": {"country": "Germany"}}, "company.country:"),
+        ({"company": {"name": 5}}, "company.name:"),
+        ({"slack": {"billing_channel": "billing"}}, "slack.billing_channel:"),
+    ],
+)
+def test_bad_policy_is_refused_naming_the_key(data: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_policy(data)
+    assert str(caught.value).startswith(key)
+
+
+def test_number_format_error_says_what_is_wrong() -> None:
+    with pytest.raises(ConfigError, match=r"invoice.number_format: must contain \{seq\}"):
+        parse_policy({"invoice": {"number_format": "INV-{year}"}})
+
+
+def test_threshold_as_toml_integer_is_accepted() -> None:
+    policy = parse_policy({"approval": {"four_eyes_threshold": 5000}})
+    assert policy.approval.four_eyes_threshold == Decimal(5000)

@@ -1,0 +1,68 @@
+"""The status table, checked pair by pair against DESIGN.md's "Invoice rules"."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from billing_core.errors import AlreadyDecided, IllegalTransition
+from billing_core.status import TRANSITIONS, Action, Status, next_status
+
+S, A = Status, Action
+
+# Written out from DESIGN.md, independently of billing_core.status.
+LEGAL: dict[tuple[Status, Action], Status] = {
+    (S.DRAFT, A.APPROVE): S.APPROVED,
+    (S.DRAFT, A.REJECT): S.REJECTED,
+    (S.APPROVED, A.MARK_SENT): S.SENT,
+    (S.APPROVED, A.PART_PAY): S.APPROVED,
+    (S.APPROVED, A.SETTLE): S.PAID,
+    (S.APPROVED, A.VOID): S.VOID,
+    (S.SENT, A.PART_PAY): S.SENT,
+    (S.SENT, A.SETTLE): S.PAID,
+    (S.SENT, A.VOID): S.VOID,
+}
+ALL_PAIRS = list(itertools.product(Status, Action))
+
+
+def test_the_table_names_every_status() -> None:
+    assert set(TRANSITIONS) == set(Status)
+
+
+@pytest.mark.parametrize(("status", "action"), ALL_PAIRS, ids=lambda v: v.value)
+def test_every_status_action_pair_is_legal_exactly_when_the_design_says(
+    status: Status, action: Action
+) -> None:
+    if (status, action) in LEGAL:
+        assert next_status(status, action) is LEGAL[(status, action)]
+        assert TRANSITIONS[status][action] is LEGAL[(status, action)]
+    else:
+        assert action not in TRANSITIONS[status]
+        with pytest.raises(IllegalTransition):
+            next_status(status, action)
+
+
+@pytest.mark.parametrize("status", [s for s in Status if s is not S.DRAFT], ids=str)
+@pytest.mark.parametrize("action", [A.APPROVE, A.REJECT], ids=str)
+def test_deciding_a_non_draft_says_it_was_already_decided(status: Status, action: Action) -> None:
+    with pytest.raises(AlreadyDecided, match=f"already {status.value}"):
+        next_status(status, action)
+
+
+def test_paid_rejected_and_void_are_final() -> None:
+    for status in (S.PAID, S.REJECTED, S.VOID):
+        assert TRANSITIONS[status] == {}
+
+
+def test_illegal_move_explains_what_is_possible() -> None:
+    with pytest.raises(IllegalTransition, match="a draft invoice cannot be voided") as caught:
+        next_status(S.DRAFT, A.VOID)
+    assert "approved" in str(caught.value) and "rejected" in str(caught.value)
+    with pytest.raises(IllegalTransition, match="a paid invoice cannot be paid"):
+        next_status(S.PAID, A.SETTLE)
+
+
+def test_already_decided_message_names_number_and_approver() -> None:
+    error = AlreadyDecided("approved", "INV-2026-0001", "U0BOSS")
+    assert str(error) == "This invoice was already approved as INV-2026-0001 by <@U0BOSS>."
