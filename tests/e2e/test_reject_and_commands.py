@@ -180,7 +180,7 @@ async def test_slack_outage_keeps_the_draft_and_tells_the_person(bot: Bot) -> No
 
     _, name = await bot.command("status P-123")
     (reply,) = await bot.replies(name)
-    status_post = [r for r in bot.slack.responses if r.name == name][0].body
+    status_post = next(r for r in bot.slack.responses if r.name == name).body
     assert "Re-post now" in str(status_post.get("blocks"))
 
     bot.slack.recover()

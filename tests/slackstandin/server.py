@@ -468,7 +468,7 @@ class SlackStandIn:
         self,
         predicate_or_method: str | Callable[[Call], bool],
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - public test API
+        timeout: float = 5.0,
         *,
         include_failed: bool = False,
     ) -> list[Call]:
@@ -505,7 +505,7 @@ class SlackStandIn:
     async def wait_until(
         self,
         predicate: Callable[[], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109 - public test API
+        timeout: float = 5.0,
     ) -> None:
         """Wait until ``predicate()`` (re-checked after every recorded request) is true."""
         await self._signal.wait_until(predicate, timeout)
@@ -562,11 +562,11 @@ class SlackStandIn:
         """Push an envelope to the connected Socket Mode client; see SocketModeHub.send."""
         return await self.socket.send(envelope_type, payload, **kwargs)
 
-    async def socket_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
+    async def socket_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
         """The client's ack ``{"envelope_id", "payload"?}`` for `envelope_id`."""
         return await self.socket.ack(envelope_id, timeout)
 
-    async def socket_wait_connected(self, count: int = 1, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def socket_wait_connected(self, count: int = 1, timeout: float = 5.0) -> None:
         """Wait until `count` Socket Mode clients are connected."""
         await self.socket.wait_connected(count, timeout)
 

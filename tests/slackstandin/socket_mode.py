@@ -37,7 +37,7 @@ class Signal:
     async def wait_until(
         self,
         predicate: Callable[[], bool],
-        timeout: float,  # noqa: ASYNC109 - part of the public test API
+        timeout: float,
         describe: Callable[[], str] | None = None,
     ) -> None:
         """Return once `predicate()` is true; raise TimeoutError after `timeout` seconds."""
@@ -122,7 +122,7 @@ class SocketModeHub:
         """Connections that are still open."""
         return [ws for ws in self.connections if not ws.closed]
 
-    async def wait_connected(self, count: int = 1, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_connected(self, count: int = 1, timeout: float = 5.0) -> None:
         """Wait until at least `count` clients are connected."""
         await self._signal.wait_until(
             lambda: len(self.open_connections) >= count,
@@ -140,7 +140,7 @@ class SocketModeHub:
         broadcast: bool = False,
         retry_attempt: int = 0,
         retry_reason: str = "",
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> str:
         """Push one envelope to the newest connection (or all); return its envelope_id."""
         if envelope_type not in ENVELOPE_TYPES:
@@ -166,7 +166,7 @@ class SocketModeHub:
         self._signal.notify()
         return envelope["envelope_id"]
 
-    async def ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
+    async def ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
         """Wait for and return the client's ack message for `envelope_id`."""
         await self._signal.wait_until(
             lambda: envelope_id in self.acks,
