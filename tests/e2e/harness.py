@@ -178,16 +178,25 @@ class Bot:
 
 
 async def start_bot(
-    slack: SlackStandIn, tmp_path: Path, policy: Policy = POLICY, *, workers: bool = True
+    slack: SlackStandIn,
+    tmp_path: Path,
+    policy: Policy = POLICY,
+    *,
+    workers: bool = True,
+    database_url: str | None = None,
+    clock: FakeClock | None = None,
+    api_token: str | None = None,
 ) -> Bot:
+    """The real app on a random port. Several may share one `database_url` (replicas)."""
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
+        database_url=database_url or f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
         slack_bot_token=slack.bot_token,
         slack_signing_secret=SECRET,
         slack_api_url=slack.api_url,
         policy=policy,
+        api_token=api_token,
     )
-    clock = FakeClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    clock = clock or FakeClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
     service = await build_service(settings, clock=clock, render_workers=1)
     runner = web.AppRunner(service.web_app)
     await runner.setup()

@@ -5,14 +5,11 @@ Each PostgreSQL test gets its own database (CREATE DATABASE inv_test_<random>), 
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from billing_core.policy import Policy
 from billing_core.records import parse_record
@@ -20,20 +17,7 @@ from billing_core.service import Billing
 from billing_core.state import InvoiceState
 from billing_core.store.engine import new_async_engine, new_sessionmaker, upgrade_database
 from billing_core.store.repository import Store
-
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
-
-
-async def _admin(url: Any) -> Any:
-    import asyncpg
-
-    return await asyncpg.connect(
-        user=url.username,
-        password=url.password,
-        host=url.host or "127.0.0.1",
-        port=url.port or 5432,
-        database="postgres",
-    )
+from tests.pg import fresh_postgres_database
 
 
 @pytest.fixture
@@ -41,23 +25,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIt
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/billing.db"
         return
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL store tests need TEST_POSTGRES_URL (postgresql+asyncpg://...)")
-    server = make_url(POSTGRES_URL)
-    name = f"inv_test_{secrets.token_hex(6)}"
-    admin = await _admin(server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin = await _admin(server)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    async with fresh_postgres_database() as url:
+        yield url
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
