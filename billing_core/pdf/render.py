@@ -1,0 +1,903 @@
+"""Invoice PDF: A4 pages drawn with borb, laid out here.
+
+`render_invoice_pdf(invoice)` returns the PDF bytes; `check_renderable(invoice)` refuses, before
+any work, text the bundled font cannot show. Both are pure functions of the invoice (no clock:
+the PDF's dates come from the invoice, so the same invoice always gives the same bytes).
+
+borb places text and embeds fonts; the layout is computed here because borb does not split a
+table across pages and wraps only at spaces (a long word runs off the page). Every block is
+written once as a function of a `_Canvas`; run on a canvas without a page it only measures,
+which is how pagination knows heights before drawing.
+
+Layout, top to bottom: seller (logo or name, address) and the invoice's title block with
+number or DRAFT, dates, scope reference and record ID; the client's address; the invoice
+title; the line table (header row repeated on every page); subtotal, tax per rate and total;
+payment terms and bank details. Every page has a footer with the seller's details, bank
+account and "Page N of M". A draft carries a large translucent DRAFT across each page.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import math
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+from borb.pdf import Document, Page
+from borb.pdf.color.rgb_color import RGBColor
+from borb.pdf.layout_element.layout_element import LayoutElement
+from borb.pdf.layout_element.text.chunk import Chunk
+from borb.pdf.primitives import datestr, hexstr, name
+
+from billing_core.errors import UnsupportedCharacters
+from billing_core.invoice import Invoice, Party
+from billing_core.money import Money
+from billing_core.pdf import borb_compat
+from billing_core.pdf.borb_compat import EmbeddedFont
+from billing_core.pdf.images import ImageError, PdfImage, load_image
+
+log = logging.getLogger(__name__)
+
+# --- geometry (points; A4 portrait) ----------------------------------------------------------
+PAGE_WIDTH, PAGE_HEIGHT = 595, 842
+LEFT, RIGHT = 56.0, 595 - 50.0  # content box; a slightly wider left margin, as on paper
+TOP = PAGE_HEIGHT - 48.0
+BOTTOM = 30.0
+CONTENT_WIDTH = RIGHT - LEFT
+
+# --- type scale -------------------------------------------------------------------------------
+BODY = 9.0
+SMALL = 7.5
+TABLE = 8.5
+TABLE_LEADING = 11.5
+ROW_PAD = 5.0
+TABLE_HEADER_HEIGHT = 22.0
+
+# --- colours (RGB 0..1) -----------------------------------------------------------------------
+INK = (0.11, 0.13, 0.16)
+MUTED = (0.42, 0.45, 0.50)
+RULE = (0.84, 0.86, 0.89)
+BAND = (0.95, 0.96, 0.97)
+DRAFT_RED = (0.78, 0.16, 0.16)
+
+# Countries whose sales tax is called VAT on an English invoice (EU, EEA, UK, CH).
+_VAT_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+    "GB", "UK", "NO", "IS", "LI", "CH",
+})  # fmt: skip
+
+
+# =============================================================================================
+# Public API
+# =============================================================================================
+
+
+def check_renderable(invoice: Invoice) -> None:
+    """Raise UnsupportedCharacters naming every character the bundled font cannot show.
+
+    Looks at every text the PDF would print: the parties, title, scope reference, record ID,
+    number, line descriptions, and what the invoice's locale makes of its dates and amounts
+    (a Hindi locale writes dates in Devanagari). Characters are compared after NFC
+    normalisation, so "u" + combining diaeresis is accepted as "ü". Returns None when all of
+    it can be drawn.
+    """
+    missing: dict[str, None] = {}
+    fields: dict[str, None] = {}
+    for field, text in _printed_texts(invoice):
+        chars = borb_compat.unsupported_characters(_clean(text).replace(" ", ""))
+        if chars:
+            missing.update(dict.fromkeys(chars))
+            fields[field] = None
+    if missing:
+        raise UnsupportedCharacters("".join(missing), ", ".join(fields))
+
+
+def render_invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice as PDF bytes: A4, as many pages as the lines need, fonts embedded.
+
+    Raises UnsupportedCharacters (see check_renderable) before drawing anything. A logo that
+    cannot be read is left out with a warning in the log rather than failing the invoice.
+    """
+    check_renderable(invoice)
+    try:
+        return _render(invoice)
+    finally:
+        # borb memoises layout per element forever; nothing laid out here is needed again.
+        borb_compat.clear_layout_caches()
+
+
+# =============================================================================================
+# Text: cleaning, formatting, wrapping
+# =============================================================================================
+
+
+def _clean(text: str, *, multiline: bool = False) -> str:
+    """NFC, no invisible format characters (soft hyphen, bidi marks), tabs as spaces."""
+    text = unicodedata.normalize("NFC", text)
+    if any(unicodedata.category(c) == "Cf" or c in "\t\r\v\f" for c in text):
+        text = "".join(
+            " " if c in "\t\v\f" else c
+            for c in text.replace("\r\n", "\n").replace("\r", "\n")
+            if unicodedata.category(c) != "Cf"
+        )
+    if not multiline:
+        text = text.replace("\n", " ")
+    return text.strip()
+
+
+class _Formatter:
+    """Numbers, money and dates as the invoice's locale writes them (babel / CLDR)."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def money(self, value: Money) -> str:
+        # decimal_quantization=False: never round a unit price of 0.1234 to 0.12 for display;
+        # amounts that are already whole cents still get both decimals from the currency.
+        return format_currency(
+            value.amount, value.currency, locale=self.locale, decimal_quantization=False
+        )
+
+    def quantity(self, value: Decimal) -> str:
+        if value == value.to_integral_value():
+            value = value.quantize(Decimal(1))
+        else:
+            value = value.normalize()
+        return format_decimal(value, locale=self.locale, decimal_quantization=False)
+
+    def rate(self, percent: Decimal) -> str:
+        return format_percent(
+            percent.normalize() / 100, locale=self.locale, decimal_quantization=False
+        )
+
+    def date(self, value: date) -> str:
+        return format_date(value, format="medium", locale=self.locale)
+
+    def country(self, code: str) -> str:
+        if not code:
+            return ""
+        return _territories(self.locale).get(code.upper(), code.upper())
+
+
+@functools.lru_cache(maxsize=32)
+def _territories(locale: str) -> dict[str, str]:
+    return dict(Locale.parse(locale).territories)
+
+
+def _printed_texts(invoice: Invoice) -> Iterator[tuple[str, str]]:
+    """(field, text) for everything the PDF prints, field named as the user would fix it."""
+    for prefix, party in (("company", invoice.seller), ("client", invoice.buyer)):
+        for attr in ("name", "address", "tax_id", "email", "iban", "bic"):
+            yield f"{prefix}.{attr}", getattr(party, attr)
+    yield "title", invoice.title
+    yield "scope_ref", invoice.scope_ref
+    yield "id", invoice.record_id
+    yield "number", invoice.number or ""
+    for n, line in enumerate(invoice.lines):
+        yield f"line_items[{n}].description", line.description
+    fmt = _Formatter(invoice.locale)
+    # Digits, separators, currency symbol and signs are the same for every amount of the
+    # invoice, so one sample covers them; month names differ, so the real dates are used.
+    field = f"invoice.locale ({invoice.locale})"
+    sample = Money(Decimal("-1234567890.12"), invoice.currency)
+    yield field, fmt.money(sample) + fmt.quantity(Decimal("-1234567.5")) + fmt.rate(Decimal("7.5"))
+    yield field, fmt.date(invoice.issue_date) + fmt.date(invoice.due_date)
+    yield field, fmt.country(invoice.buyer.country)
+
+
+_NO_LINE_START = frozenset({"–", "—", "-", "/", "·", "•", ":", ";", "!", "?", "»", "«", "%"})
+
+
+def _wrap(text: str, font: EmbeddedFont, size: float, width: float) -> list[str]:
+    """Lines of `text` no wider than `width`: breaks at spaces, and inside a word only when
+    the word alone is wider than the line (after a hyphen or slash if one is close)."""
+    lines: list[str] = []
+    space = font.width(" ", size)
+    for paragraph in text.split("\n"):
+        words: list[str] = []
+        for word in paragraph.split(" "):
+            if not word:
+                continue
+            if words and word in _NO_LINE_START:
+                words[-1] = f"{words[-1]} {word}"  # a dash never starts a line
+            else:
+                words.append(word)
+        line, line_width = "", 0.0
+        for word in words:
+            word_width = font.width(word, size)
+            if line and line_width + space + word_width <= width + 0.01:
+                line, line_width = f"{line} {word}", line_width + space + word_width
+                continue
+            if line:
+                lines.append(line)
+            if word_width <= width + 0.01:
+                line, line_width = word, word_width
+                continue
+            pieces = _break_word(word, font, size, width)
+            lines.extend(pieces[:-1])
+            line = pieces[-1]
+            line_width = font.width(line, size)
+        if line or not words:
+            lines.append(line)
+    # Blank lines at either end (an address ending in "\n") would only add space.
+    while len(lines) > 1 and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _break_word(word: str, font: EmbeddedFont, size: float, width: float) -> list[str]:
+    pieces = []
+    while word and font.width(word, size) > width + 0.01:
+        total, fit = 0.0, 0
+        for char in word:
+            total += font.width(char, size)
+            if total > width + 0.01:
+                break
+            fit += 1
+        fit = max(fit, 1)
+        soft = max((word.rfind(c, 0, fit) for c in "-/_.,;:)"), default=-1)
+        if soft + 1 >= fit / 2:
+            fit = soft + 1
+        pieces.append(word[:fit])
+        word = word[fit:]
+    pieces.append(word)
+    return pieces
+
+
+# =============================================================================================
+# Drawing surface
+# =============================================================================================
+
+
+def _num(value: float) -> str:
+    """A PDF number: at most 2 decimals, never exponent notation."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+@functools.lru_cache(maxsize=16)
+def _color(rgb: tuple[float, float, float]) -> RGBColor:
+    return RGBColor(*(round(c * 255) for c in rgb))
+
+
+class _Canvas:
+    """Drawing primitives on one borb page; with page=None it draws nothing (measuring)."""
+
+    def __init__(self, page: Page | None) -> None:
+        self.page = page
+
+    def _append(self, operators: str) -> None:
+        assert self.page is not None
+        LayoutElement._append_to_content_stream(page=self.page, bytes_or_string=operators)
+
+    def text(
+        self,
+        x: float,
+        baseline: float,
+        text: str,
+        font: EmbeddedFont,
+        size: float,
+        color: tuple[float, float, float] = INK,
+        align: str = "left",
+    ) -> float:
+        """Draw one line of text; x is its left, right or centre edge per `align`."""
+        width = font.width(text, size)
+        if self.page is None or not text:
+            return width
+        if align == "right":
+            x -= width
+        elif align == "center":
+            x -= width / 2
+        chunk = Chunk(
+            text,
+            font=font.font,
+            font_size=size,  # type: ignore[arg-type]  # borb annotates int, accepts float
+            font_color=_color(color),
+            vertical_alignment=LayoutElement.VerticalAlignment.BOTTOM,
+        )
+        # BOTTOM alignment: the chunk's baseline is the box's bottom edge.
+        box = (round(x, 2), round(baseline, 2), math.ceil(width) + 1, size)
+        chunk.paint(available_space=box, page=self.page)  # type: ignore[arg-type]
+        return width
+
+    def lines(
+        self,
+        x: float,
+        top: float,
+        lines: list[str],
+        font: EmbeddedFont,
+        size: float,
+        leading: float,
+        color: tuple[float, float, float] = INK,
+        align: str = "left",
+    ) -> float:
+        """Draw lines whose first line's top is at `top`; returns the y below the last one."""
+        baseline = top - size
+        for line in lines:
+            self.text(x, baseline, line, font, size, color, align)
+            baseline -= leading
+        return top - size - (len(lines) - 1) * leading - (leading - size)
+
+    def rule(
+        self,
+        x0: float,
+        y: float,
+        x1: float,
+        width: float = 0.5,
+        color: tuple[float, float, float] = RULE,
+    ) -> None:
+        if self.page is None:
+            return
+        r, g, b = color
+        self._append(
+            f"\nq {_num(width)} w {_num(r)} {_num(g)} {_num(b)} RG "
+            f"{_num(x0)} {_num(y)} m {_num(x1)} {_num(y)} l S Q\n"
+        )
+
+    def band(
+        self, x: float, y: float, w: float, h: float, color: tuple[float, float, float]
+    ) -> None:
+        if self.page is None:
+            return
+        r, g, b = color
+        self._append(
+            f"\nq {_num(r)} {_num(g)} {_num(b)} rg {_num(x)} {_num(y)} {_num(w)} {_num(h)} re f Q\n"
+        )
+
+    def image(self, image: PdfImage, x: float, y: float, w: float, h: float) -> None:
+        if self.page is None:
+            return
+        resources = self.page.setdefault(name("Resources"), {})
+        xobjects = resources.setdefault(name("XObject"), {})
+        label = f"Im{len(xobjects) + 1}"
+        xobjects[name(label)] = image.xobject
+        self._append(f"\nq {_num(w)} 0 0 {_num(h)} {_num(x)} {_num(y)} cm /{label} Do Q\n")
+
+    def watermark(self, path: str, color: tuple[float, float, float], opacity: float) -> None:
+        """Fill a ready-made path (PDF operators) translucently over everything drawn so far."""
+        if self.page is None:
+            return
+        resources = self.page.setdefault(name("Resources"), {})
+        states = resources.setdefault(name("ExtGState"), {})
+        states[name("GSwm")] = {
+            name("Type"): name("ExtGState"),
+            name("ca"): opacity,
+            name("CA"): opacity,
+        }
+        r, g, b = color
+        self._append(f"\nq /GSwm gs {_num(r)} {_num(g)} {_num(b)} rg\n{path}\nf Q\n")
+
+
+# =============================================================================================
+# The DRAFT mark: glyph outlines, not text, so text extraction reads the page undisturbed
+# =============================================================================================
+
+
+@functools.lru_cache(maxsize=4)
+def _outline_path(text: str, height: float, angle_degrees: float) -> str:
+    """PDF path operators drawing `text` in the bold font, centred on the page, rotated."""
+    from fontTools.pens.basePen import BasePen
+    from fontTools.ttLib import TTFont
+
+    ttf = TTFont(borb_compat.BOLD_FONT_FILE, lazy=True)
+    glyph_set = ttf.getGlyphSet()
+    cmap = ttf.getBestCmap()
+    units = ttf["head"].unitsPerEm
+    cap_height = getattr(ttf["OS/2"], "sCapHeight", 0) or units * 0.73
+    scale = height / cap_height
+
+    ops: list[str] = []
+    pen_x = 0.0
+
+    class Pen(BasePen):  # fontTools turns the TrueType quadratics into cubic curves
+        def _moveTo(self, p: tuple[float, float]) -> None:
+            ops.append(f"{_num(p[0] + pen_x)} {_num(p[1])} m")
+
+        def _lineTo(self, p: tuple[float, float]) -> None:
+            ops.append(f"{_num(p[0] + pen_x)} {_num(p[1])} l")
+
+        def _curveToOne(
+            self, p1: tuple[float, float], p2: tuple[float, float], p3: tuple[float, float]
+        ) -> None:
+            ops.append(" ".join(f"{_num(x + pen_x)} {_num(y)}" for x, y in (p1, p2, p3)) + " c")
+
+        def _closePath(self) -> None:
+            ops.append("h")
+
+    for char in text:
+        glyph = glyph_set[cmap[ord(char)]]
+        glyph.draw(Pen(glyph_set))
+        pen_x += glyph.width
+    angle = math.radians(angle_degrees)
+    cos, sin = math.cos(angle) * scale, math.sin(angle) * scale
+    # Centre of the text box (in font units) lands on the centre of the page.
+    cx, cy = pen_x / 2, cap_height / 2
+    tx = PAGE_WIDTH / 2 - (cos * cx - sin * cy)
+    ty = PAGE_HEIGHT / 2 - (sin * cx + cos * cy)
+    matrix = f"{cos:.5f} {sin:.5f} {-sin:.5f} {cos:.5f} {_num(tx)} {_num(ty)} cm"
+    return matrix + "\n" + "\n".join(ops)
+
+
+# =============================================================================================
+# Layout
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class _Fonts:
+    regular: EmbeddedFont
+    bold: EmbeddedFont
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """x positions of the line table (right edges for the numeric, right-aligned columns)."""
+
+    pos_right: float
+    desc_left: float
+    desc_width: float
+    qty_right: float
+    price_right: float
+    rate_right: float
+    net_right: float
+
+
+@dataclass(frozen=True)
+class _Cells:
+    pos: str
+    description: list[str]
+    quantity: str
+    unit_price: str
+    rate: str
+    net: str
+
+
+@dataclass(frozen=True)
+class _Fragment:
+    """The part of one table row that sits on one page (a row taller than a page splits)."""
+
+    cells: _Cells
+    lines: list[str]
+    first: bool
+
+    @property
+    def height(self) -> float:
+        return 2 * ROW_PAD + TABLE_LEADING * len(self.lines) - (TABLE_LEADING - TABLE)
+
+
+_HEADERS = ("#", "Description", "Qty", "Unit price", "VAT", "Net amount")
+
+
+class _Layout:
+    """One invoice laid out: measures, paginates, then draws each page."""
+
+    def __init__(self, invoice: Invoice) -> None:
+        self.invoice = invoice
+        self.fmt = _Formatter(invoice.locale)
+        self.fonts = _Fonts(borb_compat.regular_font(), borb_compat.bold_font())
+        self.is_draft = invoice.number is None
+        seller_country = (invoice.seller.country or "").upper()
+        self.tax_word = "VAT" if seller_country in _VAT_COUNTRIES or not seller_country else "Tax"
+        self.logo = self._logo()
+        self.footer_top = self._footer(_Canvas(None), 1, 1)
+
+    # ----- pieces ------------------------------------------------------------------------
+
+    def _logo(self) -> PdfImage | None:
+        if not self.invoice.logo_path:
+            return None
+        try:
+            return load_image(self.invoice.logo_path)
+        except ImageError as exc:
+            log.warning("invoice PDF without logo: %s", exc)
+            return None
+
+    def _party_lines(self, party: Party, *, abroad: bool) -> list[str]:
+        """Address lines; for a party abroad, its country's name unless the address has it."""
+        lines = [line.strip() for line in _clean(party.address, multiline=True).split("\n")]
+        lines = [line for line in lines if line]
+        if abroad and party.country:
+            names = {self.fmt.country(party.country), _Formatter("en").country(party.country)}
+            text = " ".join(lines).casefold()
+            if not any(n.casefold() in text for n in names):
+                lines.append(self.fmt.country(party.country))
+        return lines
+
+    def _header_first(self, c: _Canvas) -> float:
+        """Page 1 top: seller and title; client and invoice facts side by side; the invoice's
+        title. Returns the y below it."""
+        inv, f, fmt = self.invoice, self.fonts, self.fmt
+        seller_width = 270.0
+        y = TOP
+        if self.logo is not None:
+            scale = min(150 / self.logo.width, 48 / self.logo.height)
+            w, h = self.logo.width * scale, self.logo.height * scale
+            c.image(self.logo, LEFT, y - h, w, h)
+            y -= h + 10
+            name_lines = _wrap(_clean(inv.seller.name), f.bold, 10, seller_width)
+            y = c.lines(LEFT, y, name_lines, f.bold, 10, 13)
+        else:
+            name_lines = _wrap(_clean(inv.seller.name), f.bold, 15, seller_width)
+            y = c.lines(LEFT, y, name_lines, f.bold, 15, 18)
+        y -= 3
+        details = self._party_lines(inv.seller, abroad=False)
+        if inv.seller.email:
+            details.append(_clean(inv.seller.email))
+        wrapped = [w for line in details for w in _wrap(line, f.regular, 8.5, seller_width)]
+        left_bottom = c.lines(LEFT, y, wrapped, f.regular, 8.5, 11, MUTED)
+
+        title = "DRAFT" if self.is_draft else "INVOICE"
+        c.text(RIGHT, TOP - 20, title, f.bold, 22, DRAFT_RED if self.is_draft else INK, "right")
+        right_bottom = TOP - 26
+        if self.is_draft:
+            note = "For approval – not valid for payment"
+            c.text(RIGHT, right_bottom - 10, note, f.regular, SMALL, DRAFT_RED, "right")
+            right_bottom -= 14
+
+        # Client (left) and the invoice's facts (right), side by side.
+        top = min(left_bottom, right_bottom) - 24
+        y = top
+        c.text(LEFT, y - SMALL, "BILL TO", f.bold, SMALL, MUTED)
+        y -= SMALL + 6
+        buyer_width = 270.0
+        name_lines = _wrap(_clean(inv.buyer.name), f.bold, 10.5, buyer_width)
+        y = c.lines(LEFT, y, name_lines, f.bold, 10.5, 13.5) - 2
+        seller_country = (inv.seller.country or "").upper()
+        abroad = (inv.buyer.country or "").upper() not in ("", seller_country)
+        address = self._party_lines(inv.buyer, abroad=abroad)
+        wrapped = [w for line in address for w in _wrap(line, f.regular, BODY, buyer_width)]
+        y = c.lines(LEFT, y, wrapped, f.regular, BODY, 12)
+        extra = []
+        if inv.buyer.tax_id:
+            extra.append(f"{self.tax_word} ID {_clean(inv.buyer.tax_id)}")
+        if inv.buyer.email:
+            extra.append(_clean(inv.buyer.email))
+        if extra:
+            wrapped = [w for line in extra for w in _wrap(line, f.regular, 8.5, buyer_width)]
+            y = c.lines(LEFT, y - 3, wrapped, f.regular, 8.5, 11, MUTED)
+        client_bottom = y
+
+        block_left = RIGHT - 200
+        value_left = block_left + 68
+        rows: list[tuple[str, str, EmbeddedFont, tuple[float, float, float]]] = [
+            ("Invoice no.", inv.number or "assigned on approval", f.bold,
+             INK if inv.number else DRAFT_RED),
+            ("Issue date", fmt.date(inv.issue_date), f.regular, INK),
+            ("Due date", fmt.date(inv.due_date), f.bold, INK),
+        ]  # fmt: skip
+        if inv.scope_ref:
+            rows.append(("Reference", _clean(inv.scope_ref), f.regular, INK))
+        rows.append(("Record ID", _clean(inv.record_id), f.regular, INK))
+        y = top
+        for label, value, font, color in rows:
+            c.text(block_left, y - BODY, label, f.regular, 8.5, MUTED)
+            value_lines = _wrap(value, font, BODY, RIGHT - value_left)
+            y = c.lines(RIGHT, y, value_lines, font, BODY, 12, color, "right") - 3.5
+        y = min(client_bottom, y)
+
+        # The invoice's title: what it is for.
+        if inv.title:
+            y -= 24
+            title_lines = _wrap(_clean(inv.title), f.bold, 12.5, CONTENT_WIDTH)
+            y = c.lines(LEFT, y, title_lines, f.bold, 12.5, 15.5) - 10
+        else:
+            y -= 18
+        return y
+
+    def _header_next(self, c: _Canvas) -> float:
+        """Top of pages 2+: who and which invoice, then a rule. Returns y."""
+        inv, f = self.invoice, self.fonts
+        name_lines = _wrap(_clean(inv.seller.name), f.bold, 10, 280)
+        c.text(LEFT, TOP - 10, name_lines[0], f.bold, 10)
+        if self.is_draft:
+            c.text(RIGHT, TOP - 10, "DRAFT invoice", f.bold, 10, DRAFT_RED, "right")
+        else:
+            c.text(RIGHT, TOP - 10, f"Invoice {inv.number}", f.bold, 10, INK, "right")
+        client = _wrap(_clean(inv.buyer.name), f.regular, 8.5, 280)[0]
+        c.text(LEFT, TOP - 24, client, f.regular, 8.5, MUTED)
+        c.text(RIGHT, TOP - 24, f"Issue date {self.fmt.date(inv.issue_date)}", f.regular, 8.5,
+               MUTED, "right")  # fmt: skip
+        c.rule(LEFT, TOP - 32, RIGHT, 0.5, RULE)
+        return TOP - 48
+
+    def _footer(self, c: _Canvas, page_no: int, pages: int) -> float:
+        """Seller, tax and bank details and the page number; returns the footer's top y."""
+        inv, f = self.invoice, self.fonts
+        seller = inv.seller
+        size, leading, gap = 7.0, 9.0, 18.0
+        columns: list[list[tuple[str, EmbeddedFont]]] = [
+            [(_clean(seller.name), f.bold)]
+            + [(line, f.regular) for line in self._party_lines(seller, abroad=False)],
+            [(text, f.regular) for text in (
+                f"{self.tax_word} ID {_clean(seller.tax_id)}" if seller.tax_id else "",
+                _clean(seller.email),
+            ) if text],
+            [(text, f.regular) for text in (
+                f"IBAN {_clean(seller.iban)}" if seller.iban else "",
+                f"BIC {_clean(seller.bic)}" if seller.bic else "",
+            ) if text],
+        ]  # fmt: skip
+        page_label = f"Page {page_no} of {pages}"
+        page_width = f.regular.width(f"Page {pages} of {pages}", size)
+        # The bank column is as wide as an IBAN (never broken across lines) within reason;
+        # the other two share what is left.
+        bank_width = min(max([font.width(text, size) for text, font in columns[2]] + [60.0]), 190.0)
+        rest = (CONTENT_WIDTH - page_width - bank_width - 3 * gap) / 2
+        widths = [rest, rest, bank_width]
+        wrapped = [
+            [(piece, font) for text, font in column for piece in _wrap(text, font, size, width)]
+            for column, width in zip(columns, widths, strict=True)
+        ]
+        height = max(len(column) for column in wrapped) * leading
+        top = BOTTOM + height
+        c.rule(LEFT, top + 8, RIGHT, 0.5, RULE)
+        x = LEFT
+        for column, width in zip(wrapped, widths, strict=True):
+            baseline = top - size
+            for text, font in column:
+                c.text(x, baseline, text, font, size, MUTED if font is f.regular else INK)
+                baseline -= leading
+            x += width + gap
+        c.text(RIGHT, top - size, page_label, f.regular, size, MUTED, "right")
+        return top + 8
+
+    # ----- the line table ------------------------------------------------------------------
+
+    def _cells(self) -> tuple[_Columns, list[_Cells]]:
+        inv, f, fmt = self.invoice, self.fonts, self.fmt
+        raw = [
+            (
+                str(n),
+                _clean(line.description),
+                fmt.quantity(line.quantity),
+                fmt.money(line.unit_price),
+                fmt.rate(line.tax_rate),
+                fmt.money(line.net),
+            )
+            for n, line in enumerate(inv.lines, start=1)
+        ]
+        gap = 14.0
+
+        def widest(i: int, font: EmbeddedFont) -> float:
+            header = f.bold.width(_HEADERS[i], SMALL)
+            return max([header] + [font.width(r[i], TABLE) for r in raw])
+
+        pos_w = widest(0, f.regular)
+        qty_w, price_w = widest(2, f.regular), widest(3, f.regular)
+        rate_w, net_w = widest(4, f.regular), widest(5, f.regular)
+        net_right = RIGHT - 6
+        rate_right = net_right - net_w - gap
+        price_right = rate_right - rate_w - gap
+        qty_right = price_right - price_w - gap
+        pos_right = LEFT + 6 + pos_w
+        desc_left = pos_right + 10
+        desc_width = qty_right - qty_w - gap - desc_left
+        if desc_width < 120:  # absurd amounts: give the description its room, numbers shrink
+            desc_width = 120.0
+        columns = _Columns(
+            pos_right, desc_left, desc_width, qty_right, price_right, rate_right, net_right
+        )
+        cells = [
+            _Cells(r[0], _wrap(r[1], f.regular, TABLE, desc_width), r[2], r[3], r[4], r[5])
+            for r in raw
+        ]
+        return columns, cells
+
+    def _table_header(self, c: _Canvas, cols: _Columns, top: float) -> float:
+        f = self.fonts
+        h = TABLE_HEADER_HEIGHT
+        c.band(LEFT, top - h, CONTENT_WIDTH, h, BAND)
+        baseline = top - h / 2 - SMALL * 0.36
+        c.text(cols.pos_right, baseline, _HEADERS[0], f.bold, SMALL, MUTED, "right")
+        c.text(cols.desc_left, baseline, _HEADERS[1], f.bold, SMALL, MUTED)
+        for text, right in zip(
+            _HEADERS[2:],
+            (cols.qty_right, cols.price_right, cols.rate_right, cols.net_right),
+            strict=True,
+        ):
+            c.text(right, baseline, text, f.bold, SMALL, MUTED, "right")
+        return top - h
+
+    def _row(self, c: _Canvas, cols: _Columns, frag: _Fragment, top: float) -> float:
+        f = self.fonts
+        first_baseline = top - ROW_PAD - TABLE
+        c.lines(cols.desc_left, top - ROW_PAD, frag.lines, f.regular, TABLE, TABLE_LEADING)
+        if frag.first:
+            cells = frag.cells
+            c.text(cols.pos_right, first_baseline, cells.pos, f.regular, TABLE, MUTED, "right")
+            c.text(cols.qty_right, first_baseline, cells.quantity, f.regular, TABLE, INK, "right")
+            c.text(cols.price_right, first_baseline, cells.unit_price, f.regular, TABLE, INK,
+                   "right")  # fmt: skip
+            c.text(cols.rate_right, first_baseline, cells.rate, f.regular, TABLE, INK, "right")
+            c.text(cols.net_right, first_baseline, cells.net, f.regular, TABLE, INK, "right")
+        bottom = top - frag.height
+        c.rule(LEFT, bottom, RIGHT, 0.5, RULE)
+        return bottom
+
+    # ----- totals and payment -----------------------------------------------------------------
+
+    def _totals(self, c: _Canvas, top: float) -> float:
+        inv, f, fmt = self.invoice, self.fonts, self.fmt
+        right = RIGHT - 6
+        left = RIGHT - 250
+        y = top - 14
+        rows: list[tuple[str, str]] = [("Subtotal (net)", fmt.money(inv.subtotal))]
+        for tax in inv.tax_lines:
+            label = f"{self.tax_word} {fmt.rate(tax.rate)} on {fmt.money(tax.net)}"
+            rows.append((label, fmt.money(tax.tax)))
+        for label, amount in rows:
+            c.text(left, y - BODY, label, f.regular, BODY, MUTED)
+            c.text(right, y - BODY, amount, f.regular, BODY, INK, "right")
+            y -= 15
+        y -= 4
+        band_h = 24.0
+        c.band(left - 8, y - band_h, RIGHT - left + 8, band_h, BAND)
+        c.rule(left - 8, y, RIGHT, 0.8, INK)
+        baseline = y - band_h / 2 - 11 * 0.36
+        c.text(left, baseline, "Total due" if not self.is_draft else "Total", f.bold, 11)
+        c.text(right, baseline, fmt.money(inv.total), f.bold, 11, INK, "right")
+        return y - band_h
+
+    def _payment(self, c: _Canvas, top: float) -> float:
+        inv, f, fmt = self.invoice, self.fonts, self.fmt
+        y = top - 26
+        c.text(LEFT, y - BODY, "Payment", f.bold, BODY)
+        y -= BODY + 6
+        total, due = fmt.money(inv.total), fmt.date(inv.due_date)
+        terms = ""
+        if inv.payment_terms_days:
+            terms = f" ({inv.payment_terms_days} days net)"
+        if self.is_draft:
+            # A due date derived from terms moves with the approval date (Invoice.finalised).
+            if inv.payment_terms_days is None:
+                due_when = f"by {due}"
+            elif inv.payment_terms_days == 0:
+                due_when = "on the invoice date"
+            else:
+                due_when = f"{inv.payment_terms_days} days after the invoice date"
+            sentence = (
+                "This is a draft awaiting approval. It has no invoice number yet and is not a "
+                f"request for payment. Once approved, {total} will be due {due_when}."
+            )
+        else:
+            sentence = (
+                f"Please transfer {total} by {due}{terms}, quoting invoice number {inv.number}."
+            )
+        lines = _wrap(sentence, f.regular, BODY, CONTENT_WIDTH)
+        y = c.lines(LEFT, y, lines, f.regular, BODY, 12.5, DRAFT_RED if self.is_draft else INK)
+        seller = inv.seller
+        bank = [
+            ("Account holder", _clean(seller.name)),
+            ("IBAN", _clean(seller.iban)),
+            ("BIC", _clean(seller.bic)),
+        ]
+        if seller.iban:
+            y -= 6
+            for label, value in bank:
+                if not value:
+                    continue
+                c.text(LEFT, y - BODY, label, f.regular, 8.5, MUTED)
+                value_lines = _wrap(value, f.regular, BODY, CONTENT_WIDTH - 90)
+                y = c.lines(LEFT + 90, y, value_lines, f.regular, BODY, 12.5)
+        return y
+
+    # ----- pagination and drawing -----------------------------------------------------------
+
+    def paginate(self) -> tuple[_Columns, list[list[_Fragment]]]:
+        cols, cells = self._cells()
+        body_bottom = self.footer_top + 24  # room for "Continued on page N"
+        first_top = self._header_first(_Canvas(None)) - TABLE_HEADER_HEIGHT
+        next_top = self._header_next(_Canvas(None)) - TABLE_HEADER_HEIGHT
+        fresh = next_top - body_bottom
+        pages: list[list[_Fragment]] = [[]]
+        y = first_top
+        for cell in cells:
+            remaining, first = cell.description, True
+            while True:
+                frag = _Fragment(cell, remaining, first)
+                if frag.height <= y - body_bottom:
+                    pages[-1].append(frag)
+                    y -= frag.height
+                    break
+                if pages[-1] and frag.height <= fresh:
+                    pages.append([])
+                    y = next_top
+                    continue
+                # Taller than a whole page (or than what is left): split between lines.
+                fit = int(
+                    (y - body_bottom - 2 * ROW_PAD + (TABLE_LEADING - TABLE)) // TABLE_LEADING
+                )
+                if fit < 1 or (fit < 2 and pages[-1]):
+                    pages.append([])
+                    y = next_top
+                    continue
+                head = _Fragment(cell, remaining[:fit], first)
+                pages[-1].append(head)
+                remaining, first = remaining[fit:], False
+                pages.append([])
+                y = next_top
+        # The totals must fit under the last row; if not, take the last row along with them
+        # so the totals page does not start without context.
+        tail = self._totals_height()
+        if tail > y - body_bottom:
+            last = pages[-1]
+            if len(last) > 1 and last[-1].height + tail <= fresh:
+                moved = last.pop()
+                pages.append([moved])
+            else:
+                pages.append([])
+        return cols, pages
+
+    def _totals_height(self) -> float:
+        probe = _Canvas(None)
+        after_totals = self._totals(probe, 0.0)
+        return -self._payment(probe, after_totals) + 8
+
+    def draw(self) -> Document:
+        cols, pages = self.paginate()
+        document = Document()
+        self._metadata(document)
+        count = len(pages)
+        watermark = _outline_path("DRAFT", 110.0, 52.0) if self.is_draft else None
+        for n, fragments in enumerate(pages):
+            page = Page(width_in_points=PAGE_WIDTH, height_in_points=PAGE_HEIGHT)
+            document.append_page(page)
+            c = _Canvas(page)
+            y = self._header_first(c) if n == 0 else self._header_next(c)
+            if fragments:
+                y = self._table_header(c, cols, y)
+                for frag in fragments:
+                    y = self._row(c, cols, frag, y)
+            if n == count - 1:
+                y = self._totals(c, y)
+                self._payment(c, y)
+            else:
+                note = f"Continued on page {n + 2}"
+                c.text(RIGHT, y - 13, note, self.fonts.regular, SMALL, MUTED, "right")
+            self._footer(c, n + 1, count)
+            if watermark is not None:
+                c.watermark(watermark, DRAFT_RED, 0.09)
+        return document
+
+    def _metadata(self, document: Document) -> None:
+        inv = self.invoice
+        if self.is_draft:
+            title = f"Draft invoice for {inv.buyer.name} ({inv.record_id})"
+        else:
+            title = f"Invoice {inv.number}"
+        stamp = datestr(f"D:{inv.issue_date:%Y%m%d}000000Z")
+        identity = hashlib.sha256(repr(inv).encode()).hexdigest()[:32].upper()
+        document[name("Trailer")] = {
+            name("ID"): [hexstr(identity), hexstr(identity)],
+            name("Info"): {
+                name("Title"): _pdf_text(title),
+                name("Author"): _pdf_text(inv.seller.name),
+                name("Subject"): _pdf_text(inv.title),
+                name("Creator"): _pdf_text("invoicebot"),
+                name("Producer"): _pdf_text(f"invoicebot (borb {borb_compat.BORB_VERSION})"),
+                name("CreationDate"): stamp,
+                name("ModDate"): stamp,
+            },
+        }
+
+
+def _pdf_text(text: str) -> hexstr:
+    """A PDF text string as UTF-16BE hex: borb writes (str) values unescaped and in Latin-1."""
+    return hexstr("FEFF" + _clean(text).encode("utf-16-be").hex().upper())
+
+
+def _render(invoice: Invoice) -> bytes:
+    document = _Layout(invoice).draw()
+    return borb_compat.write_pdf(document)
+
+
+__all__ = ["check_renderable", "render_invoice_pdf"]
