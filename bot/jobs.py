@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from billing_core.errors import BillingError
-from billing_core.service import REJECTION_CATEGORIES, PeriodSummary
+from billing_core.reports import month_bounds, report_lines
 from bot.bootstrap import build, utc_now
 from bot.settings import Settings
 from handlers.reminders import SlackReminderSender
@@ -44,47 +43,13 @@ async def run_reminders_cli(settings: Settings, *, as_of: date | None, dry_run: 
     return 0
 
 
-def parse_month(text: str | None, today: date) -> tuple[date, date]:
-    """[first day, first day of next month) of YYYY-MM (default: this month)."""
-    if text is None:
-        first = today.replace(day=1)
-    else:
-        try:
-            year, month = (int(part) for part in text.split("-"))
-            first = date(year, month, 1)
-        except ValueError:
-            raise BillingError(f"--month: {text!r} is not a month like 2026-11") from None
-    end = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return first, end
-
-
-def format_summary(summary: PeriodSummary) -> list[str]:
-    def money_lines(title: str, per_currency: dict[str, tuple[int, object]]) -> list[str]:
-        if not per_currency:
-            return [f"{title}: none"]
-        return [f"{title}:"] + [
-            f"  {currency} {amount}  ({count} invoice(s))"
-            for currency, (count, amount) in sorted(per_currency.items())
-        ]
-
-    lines = [f"Billing report {summary.first} to {summary.end} (exclusive)"]
-    lines += money_lines("Issued", summary.issued)
-    lines += money_lines("Paid", summary.paid)
-    lines += money_lines("Overdue now", summary.overdue)
-    lines += money_lines("Drafts waiting now", summary.drafts_waiting)
-    lines.append(f"Rejected drafts: {len(summary.rejections)}")
-    for record_id, category, reason in summary.rejections:
-        lines.append(f"  {record_id}: {REJECTION_CATEGORIES.get(category, category)} — {reason}")
-    return lines
-
-
 async def run_report_cli(settings: Settings, *, month: str | None) -> int:
     container = await build(settings)
     try:
         now = utc_now()
-        first, end = parse_month(month, container.billing.today(now))
+        first, end = month_bounds(month, container.billing.today(now))
         summary = await container.billing.period_summary(first, end, now)
     finally:
         await container.close()
-    print("\n".join(format_summary(summary)))
+    print("\n".join(report_lines(summary)))
     return 0

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from billing_core.errors import BillingError, RecordNotReady
+from billing_core.reports import month_bounds, report_lines
 from handlers import blocks
 from handlers.context import FOREIGN_TEAM, HandlerContext
 from handlers.parsing import (
@@ -59,6 +60,13 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             await _dispatch(ctx, command, body, respond)
         except BillingError as exc:
             await respond(text=_refusal(exc), response_type="ephemeral")
+        except Exception:
+            log.exception("/invoice %s failed", body.get("text", "")[:100])
+            await respond(
+                text=":warning: Something went wrong on our side; the error is logged. "
+                "Try again, or `/invoice status` to see where things stand.",
+                response_type="ephemeral",
+            )
 
     app.command("/invoice")(ack=ack_command, lazy=[run_command])
 
@@ -138,10 +146,10 @@ async def _dispatch(
         return
 
     if isinstance(command, Report):
-        await respond(
-            text="Reports are not available yet: use `invoicebot report` on the server.",
-            response_type="ephemeral",
-        )
+        first, end = month_bounds(command.month, today)
+        summary = await billing.period_summary(first, end, now)
+        report = "\n".join(report_lines(summary))
+        await respond(text=f"```{blocks.escape(report)}```", response_type="ephemeral")
         return
 
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover

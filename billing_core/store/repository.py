@@ -490,6 +490,7 @@ class UnitOfWork:
         amount = InvoiceEventRow.amount if amounts_from_event else InvoiceRow.total
         query = (
             select(InvoiceRow.currency, func.count(), func.coalesce(func.sum(amount), 0))
+            .select_from(InvoiceEventRow)
             .join(InvoiceRow, InvoiceRow.id == InvoiceEventRow.invoice_id)
             .where(
                 InvoiceEventRow.action == action,

@@ -188,3 +188,19 @@ async def test_slack_outage_keeps_the_draft_and_tells_the_person(bot: Bot) -> No
     (reply,) = await bot.replies(name, timeout=30)
     assert reply == "Posted."
     await bot.buttons_message("P-123")
+
+
+async def test_report_shows_the_month_issued_paid_and_rejections(bot: Bot) -> None:
+    from tests.e2e.harness import record_json
+
+    number = await approve(bot)
+    await bot.command(f"paid {number} 428.00", OWNER)
+    await bot.add_records(record_json("P-2"))
+    await bot.draft("P-2")
+    await bot.submit_reject((await bot.billing.find("P-2")).id, "wrong_client", "VAT ID missing")
+    _, name = await bot.command("report 2026-11", APPROVER)
+    (reply,) = await bot.replies(name)
+    assert "Billing report 2026-11-01 to 2026-11-30" in reply
+    assert "EUR 1,428.00  (1 invoice)" in reply  # issued
+    assert "EUR 428.00  (1 invoice)" in reply  # paid
+    assert "P-2: Wrong client details: VAT ID missing" in reply
