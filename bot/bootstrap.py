@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -35,7 +35,6 @@ class Container:
     engine: AsyncEngine
     billing: Billing
     renderer: PdfRenderer | None = None
-    closers: list[object] = field(default_factory=list)
 
     async def close(self) -> None:
         if self.renderer is not None:
