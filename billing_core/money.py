@@ -6,6 +6,7 @@ across currencies. Rounding is always named: half-up to the currency's minor uni
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -20,7 +21,8 @@ _MINOR_UNITS = {
 }  # fmt: skip
 
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-_AMOUNT_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# ASCII digits only: "١٢٣" or full-width digits are not something finance typed on purpose.
+_AMOUNT_RE = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 
 # Far above any real invoice, low enough that a typo of many digits is caught and
 # every amount fits a NUMERIC(18, 4) column.
@@ -40,9 +42,19 @@ def quantum(currency: str) -> Decimal:
 
 def check_currency(code: object) -> str:
     """Return an upper-case ISO 4217 code or raise InvalidCurrency."""
-    if not isinstance(code, str) or not _CURRENCY_RE.match(code.strip().upper()):
-        raise InvalidCurrency(f"not a three-letter ISO 4217 currency code: {code!r}")
-    return code.strip().upper()
+    text = code.strip() if isinstance(code, str) else ""
+    if not _CURRENCY_RE.fullmatch(text.upper()) or not text.isascii():
+        raise InvalidCurrency(f"not a three-letter ISO 4217 currency code: {str(code)[:20]!r}")
+    if text.upper() not in _known_currencies():
+        raise InvalidCurrency(f"unknown ISO 4217 currency code: {text.upper()!r}")
+    return text.upper()
+
+
+@functools.cache
+def _known_currencies() -> frozenset[str]:
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies())
 
 
 def parse_decimal(
@@ -57,6 +69,8 @@ def parse_decimal(
         kind = "a float" if isinstance(value, float) else "true/false"
         raise InvalidAmount(f'{what} must be a decimal string like "120.00", not {kind}')
     if isinstance(value, int):
+        if abs(value) > MAX_ABS_AMOUNT:  # before str(): ints over 4300 digits cannot print
+            raise InvalidAmount(f"{what} is too large (at most {MAX_ABS_AMOUNT})")
         value = str(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
@@ -66,7 +80,7 @@ def parse_decimal(
         text = value.strip()
         if not text:
             raise InvalidAmount(f"{what} is empty")
-        if not _AMOUNT_RE.match(text):
+        if not _AMOUNT_RE.fullmatch(text):
             raise InvalidAmount(f"{what} is not a plain decimal number: {value[:40]!r}")
         try:
             result = Decimal(text)
@@ -78,7 +92,7 @@ def parse_decimal(
     if isinstance(exponent, int) and -exponent > max_places:
         raise InvalidAmount(f"{what} has more than {max_places} decimal places: {result}")
     if abs(result) > MAX_ABS_AMOUNT:
-        raise InvalidAmount(f"{what} is too large: {result}")
+        raise InvalidAmount(f"{what} is too large: at most {MAX_ABS_AMOUNT}")
     return result
 
 

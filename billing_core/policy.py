@@ -96,7 +96,7 @@ def _int(key: str, value: Any, low: int, high: int) -> int:
 
 def _slack_id(key: str, value: Any) -> str:
     text = _string(key, value)
-    if not _SLACK_ID.match(text):
+    if not _SLACK_ID.fullmatch(text):
         raise ConfigError(f"{key}: {text!r} is not a Slack ID (like U0123ABCD or C0123ABCD)")
     return text
 
@@ -127,7 +127,7 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
             company_kwargs[key] = _string(f"company.{key}", c[key])
     if "country" in c:
         country = _string("company.country", c["country"]).upper()
-        if not _COUNTRY.match(country):
+        if not _COUNTRY.fullmatch(country):
             raise ConfigError(f"company.country: {country!r} is not an ISO 3166-1 alpha-2 code")
         company_kwargs["country"] = country
     if "logo" in c:
@@ -160,7 +160,7 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
         )
     if "locale" in i:
         loc = _string("invoice.locale", i["locale"])
-        if not _LOCALE.match(loc) or not _babel_knows(loc):
+        if not _LOCALE.fullmatch(loc) or not _babel_knows(loc):
             raise ConfigError(f"invoice.locale: {loc!r} is not a known locale like en_US or de_DE")
         invoice_kwargs["locale"] = loc
     if "einvoice" in i:
@@ -203,7 +203,7 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
         reminder_kwargs["timezone"] = tz
     if "time" in r:
         text = _string("reminders.time", r["time"])
-        match = _TIME.match(text)
+        match = _TIME.fullmatch(text)
         if not match:
             raise ConfigError(f'reminders.time: {text!r} is not a time like "09:00"')
         reminder_kwargs["time"] = time(int(match[1]), int(match[2]))

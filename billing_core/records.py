@@ -159,7 +159,7 @@ def parse_record(data: Any) -> Record:
         problems.add(key, "unknown field")
 
     record_id = data.get("id")
-    if not isinstance(record_id, str) or not RECORD_ID_RE.match(record_id.strip()):
+    if not isinstance(record_id, str) or not RECORD_ID_RE.fullmatch(record_id.strip()):
         problems.add("id", "must be 1-64 letters, digits, '.', '_' or '-' (like P-123)")
         record_id = record_id if isinstance(record_id, str) else None
     else:
@@ -172,7 +172,7 @@ def parse_record(data: Any) -> Record:
     title = _text(data, "title", "title", problems)
     scope_ref = _text(data, "scope_ref", "scope_ref", problems)
     owner = data.get("owner") or ""
-    if owner and (not isinstance(owner, str) or not SLACK_USER_RE.match(owner)):
+    if owner and (not isinstance(owner, str) or not SLACK_USER_RE.fullmatch(owner)):
         problems.add("owner", "must be a Slack user ID like U0123ABCD")
         owner = ""
 
@@ -184,10 +184,10 @@ def parse_record(data: Any) -> Record:
         for key in sorted(set(client_data) - _CLIENT_KEYS):
             problems.add(f"client.{key}", "unknown field")
         email = _text(client_data, "email", "client.email", problems)
-        if email and not _EMAIL_RE.match(email):
+        if email and not _EMAIL_RE.fullmatch(email):
             problems.add("client.email", f"is not an email address: {email[:60]!r}")
         country = _text(client_data, "country", "client.country", problems).upper()
-        if country and not _COUNTRY_RE.match(country):
+        if country and not _COUNTRY_RE.fullmatch(country):
             problems.add("client.country", "must be an ISO 3166-1 alpha-2 code like DE")
         client = Client(
             name=_text(client_data, "name", "client.name", problems),

@@ -26,6 +26,7 @@ from billing_core.errors import (
 from billing_core.invoice import draft_invoice
 from billing_core.money import Money, parse_decimal
 from billing_core.numbering import counter_key, format_number
+from billing_core.pdf.render import check_renderable
 from billing_core.permissions import (
     check_may_approve,
     check_may_reject,
@@ -157,8 +158,8 @@ class Billing:
     ) -> DraftResult:
         """Snapshot the record into a new draft, or return the record's open draft.
 
-        Raises RecordNotFound or RecordNotReady (nothing stored). When `channel_id` is given a
-        PUBLISH_DRAFT message is queued for the Slack thread.
+        Raises RecordNotFound, RecordNotReady or UnsupportedCharacters (nothing stored).
+        When `channel_id` is given a PUBLISH_DRAFT message is queued for the Slack thread.
         """
         async with self.store.unit_of_work() as uow:
             # Locked: two people drafting the same record at once get the same draft.
@@ -169,6 +170,8 @@ class Billing:
             if existing is not None:
                 return DraftResult(existing, created=False)
             invoice = draft_invoice(record, self.policy, self.today(now))
+            # Refuse now, with the characters named, a draft whose PDF could never render.
+            check_renderable(invoice)
             # A re-draft right after a rejection links the rejected draft's thread.
             previous = await uow.invoices_for_record(record.id)
             latest = previous[-1] if previous else None

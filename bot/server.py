@@ -25,6 +25,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.errors import ConfigError
+from bot.api import add_api_routes
 from bot.bootstrap import Container, build, utc_now
 from bot.settings import Settings
 from handlers import actions, commands, reminders
@@ -134,11 +135,14 @@ async def build_service(
 
     web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
+    add_api_routes(web_app, container.billing, settings.api_token, clock)
     return Service(container, app, web_app, context, delivery, scheduler)
 
 
-async def serve(settings: Settings, *, socket_mode: bool = False) -> None:
-    """Run until SIGINT/SIGTERM: HTTP on HOST:PORT (and Socket Mode when asked)."""
+async def serve(
+    settings: Settings, *, socket_mode: bool = False, stop: asyncio.Event | None = None
+) -> None:
+    """Run until SIGINT/SIGTERM (or `stop` is set): HTTP on HOST:PORT (and Socket Mode)."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -148,6 +152,10 @@ async def serve(settings: Settings, *, socket_mode: bool = False) -> None:
     site = web.TCPSite(runner, settings.host, settings.port)
     socket_handler = None
     try:
+        # Fonts load once per process (~0.5 s of CPU): here, not on the loop at the first draft.
+        from billing_core.pdf import borb_compat
+
+        await asyncio.to_thread(borb_compat.preload)
         await site.start()
         await service.start_workers()
         log.info("invoicebot listening on http://%s:%s", settings.host, settings.port)
@@ -161,13 +169,15 @@ async def serve(settings: Settings, *, socket_mode: bool = False) -> None:
             )
             await socket_handler.connect_async()
             log.info("connected to Slack in Socket Mode")
-        stop = asyncio.Event()
+        stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         log.info("shutting down")
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().remove_signal_handler(sig)
         if socket_handler is not None:
             await socket_handler.close_async()
         await runner.cleanup()

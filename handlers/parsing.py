@@ -127,7 +127,7 @@ def parse_command(text: str) -> Command:
         reason = text.split(None, 2)[2].strip()
         return Void(_reference(args[0], "an invoice number"), reason)
     if verb == "report":
-        if len(args) > 1 or (args and not _MONTH.match(args[0])):
+        if len(args) > 1 or (args and not _MONTH.fullmatch(args[0])):
             raise UsageError("usage: `/invoice report [YYYY-MM]`")
         return Report(args[0] if args else None)
     raise UsageError(f"I don't know `{verb[:30]}`.")
