@@ -131,3 +131,7 @@ class UnsupportedCharacters(BillingError):
             f"cannot render{where}: no bundled font has {listed}; "
             "supported scripts are Latin, Greek and Cyrillic"
         )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Survives the trip back from a render worker process with its fields intact.
+        return (type(self), (self.characters, self.field))

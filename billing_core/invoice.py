@@ -99,6 +99,7 @@ class Invoice:
     locale: str = "en_US"
     number: str | None = None
     logo_path: str | None = None
+    service_date: date | None = None  # the record's completed_at
 
     @cached_property
     def subtotal(self) -> Money:
@@ -206,6 +207,7 @@ def draft_invoice(record: Record, policy: Policy, today: date) -> Invoice:
         payment_terms_days=terms,
         locale=policy.invoice.locale,
         logo_path=str(policy.company.logo) if policy.company.logo else None,
+        service_date=record.completed_at,
     )
 
 
@@ -234,6 +236,7 @@ def invoice_to_json(invoice: Invoice) -> dict[str, Any]:
         "locale": invoice.locale,
         "number": invoice.number,
         "logo_path": invoice.logo_path,
+        "service_date": invoice.service_date.isoformat() if invoice.service_date else None,
     }
 
 
@@ -263,4 +266,5 @@ def invoice_from_json(data: dict[str, Any]) -> Invoice:
         locale=data.get("locale", "en_US"),
         number=data.get("number"),
         logo_path=data.get("logo_path"),
+        service_date=date.fromisoformat(data["service_date"]) if data.get("service_date") else None,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -38,7 +39,8 @@ class Container:
 
     async def close(self) -> None:
         if self.renderer is not None:
-            self.renderer.close()
+            # Joining worker processes blocks: keep it off the event loop.
+            await asyncio.to_thread(self.renderer.close)
         await self.engine.dispose()
 
 

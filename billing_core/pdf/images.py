@@ -10,8 +10,9 @@ to download, so the logo is embedded here instead:
   split into colour and alpha (an /SMask), and re-compressed. That takes a fraction of a second
   for a logo-sized image and is cached per process.
 
-`load_image(path)` raises `ImageError` for anything else (interlaced or 16-bit PNG with
-transparency, CMYK/progressive JPEG oddities are fine; GIF, SVG, ... are not).
+`load_image(path)` raises `ImageError` for what it cannot embed: other formats (GIF, SVG,
+WebP), interlaced PNG, transparent PNG that is not 8-bit. Baseline, progressive, grey and
+CMYK JPEGs all pass through unchanged.
 """
 
 from __future__ import annotations

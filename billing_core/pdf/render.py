@@ -9,11 +9,13 @@ table across pages and wraps only at spaces (a long word runs off the page). Eve
 written once as a function of a `_Canvas`; run on a canvas without a page it only measures,
 which is how pagination knows heights before drawing.
 
-Layout, top to bottom: seller (logo or name, address) and the invoice's title block with
-number or DRAFT, dates, scope reference and record ID; the client's address; the invoice
-title; the line table (header row repeated on every page); subtotal, tax per rate and total;
-payment terms and bank details. Every page has a footer with the seller's details, bank
-account and "Page N of M". A draft carries a large translucent DRAFT across each page.
+Layout, top to bottom: seller (logo or name, address) and INVOICE or DRAFT; the client's
+address beside the invoice's facts (number, issue and due date, scope reference, record ID);
+the invoice title; the line table (header row repeated on every page, numbers right-aligned);
+payment terms and bank account beside subtotal, tax per rate and total. Every page has a
+footer with the seller's details, bank account and "Page N of M"; pages 2+ a short header.
+A draft has no number and carries a large translucent DRAFT (an outline, not text) on every
+page. Long text wraps; a row taller than a page continues on the next.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ TABLE = 8.5
 TABLE_LEADING = 11.5
 ROW_PAD = 5.0
 TABLE_HEADER_HEIGHT = 22.0
+TOTALS_WIDTH = 250.0  # the totals block, flush right under the table
+PAYMENT_WIDTH = CONTENT_WIDTH - TOTALS_WIDTH - 30  # payment terms, left of the totals
 
 # --- colours (RGB 0..1) -----------------------------------------------------------------------
 INK = (0.11, 0.13, 0.16)
@@ -135,7 +139,8 @@ def _clean(text: str, *, multiline: bool = False) -> str:
 
 
 class _Formatter:
-    """Numbers, money and dates as the invoice's locale writes them (babel / CLDR)."""
+    """Numbers, money and dates as the invoice's locale writes them (babel / CLDR), cleaned
+    like any other text (CLDR puts bidi marks into some locales' numbers and dates)."""
 
     def __init__(self, locale: str) -> None:
         self.locale = locale
@@ -143,8 +148,10 @@ class _Formatter:
     def money(self, value: Money) -> str:
         # decimal_quantization=False: never round a unit price of 0.1234 to 0.12 for display;
         # amounts that are already whole cents still get both decimals from the currency.
-        return format_currency(
-            value.amount, value.currency, locale=self.locale, decimal_quantization=False
+        return _clean(
+            format_currency(
+                value.amount, value.currency, locale=self.locale, decimal_quantization=False
+            )
         )
 
     def quantity(self, value: Decimal) -> str:
@@ -152,20 +159,22 @@ class _Formatter:
             value = value.quantize(Decimal(1))
         else:
             value = value.normalize()
-        return format_decimal(value, locale=self.locale, decimal_quantization=False)
+        return _clean(format_decimal(value, locale=self.locale, decimal_quantization=False))
 
     def rate(self, percent: Decimal) -> str:
-        return format_percent(
-            percent.normalize() / 100, locale=self.locale, decimal_quantization=False
+        return _clean(
+            format_percent(
+                percent.normalize() / 100, locale=self.locale, decimal_quantization=False
+            )
         )
 
     def date(self, value: date) -> str:
-        return format_date(value, format="medium", locale=self.locale)
+        return _clean(format_date(value, format="medium", locale=self.locale))
 
     def country(self, code: str) -> str:
         if not code:
             return ""
-        return _territories(self.locale).get(code.upper(), code.upper())
+        return _clean(_territories(self.locale).get(code.upper(), code.upper()))
 
 
 @functools.lru_cache(maxsize=32)
@@ -191,7 +200,24 @@ def _printed_texts(invoice: Invoice) -> Iterator[tuple[str, str]]:
     sample = Money(Decimal("-1234567890.12"), invoice.currency)
     yield field, fmt.money(sample) + fmt.quantity(Decimal("-1234567.5")) + fmt.rate(Decimal("7.5"))
     yield field, fmt.date(invoice.issue_date) + fmt.date(invoice.due_date)
-    yield field, fmt.country(invoice.buyer.country)
+    yield field, _buyer_country(invoice, fmt)
+
+
+def _address_lines(address: str) -> list[str]:
+    lines = (line.strip() for line in _clean(address, multiline=True).split("\n"))
+    return [line for line in lines if line]
+
+
+def _buyer_country(invoice: Invoice, fmt: _Formatter) -> str:
+    """The country line under a buyer abroad ("" at home, or when the address names it)."""
+    code = (invoice.buyer.country or "").upper()
+    if not code or code == (invoice.seller.country or "").upper():
+        return ""
+    local = fmt.country(code)
+    text = " ".join(_address_lines(invoice.buyer.address)).casefold()
+    if any(n.casefold() in text for n in (local, _Formatter("en").country(code))):
+        return ""
+    return local
 
 
 _NO_LINE_START = frozenset({"–", "—", "-", "/", "·", "•", ":", ";", "!", "?", "»", "«", "%"})
@@ -501,15 +527,13 @@ class _Layout:
             log.warning("invoice PDF without logo: %s", exc)
             return None
 
-    def _party_lines(self, party: Party, *, abroad: bool) -> list[str]:
-        """Address lines; for a party abroad, its country's name unless the address has it."""
-        lines = [line.strip() for line in _clean(party.address, multiline=True).split("\n")]
-        lines = [line for line in lines if line]
-        if abroad and party.country:
-            names = {self.fmt.country(party.country), _Formatter("en").country(party.country)}
-            text = " ".join(lines).casefold()
-            if not any(n.casefold() in text for n in names):
-                lines.append(self.fmt.country(party.country))
+    def _party_lines(self, party: Party, *, buyer: bool = False) -> list[str]:
+        """Address lines; the buyer's gets its country's name when it is abroad."""
+        lines = _address_lines(party.address)
+        if buyer:
+            country = _buyer_country(self.invoice, self.fmt)
+            if country:
+                lines.append(country)
         return lines
 
     def _header_first(self, c: _Canvas) -> float:
@@ -529,7 +553,7 @@ class _Layout:
             name_lines = _wrap(_clean(inv.seller.name), f.bold, 15, seller_width)
             y = c.lines(LEFT, y, name_lines, f.bold, 15, 18)
         y -= 3
-        details = self._party_lines(inv.seller, abroad=False)
+        details = self._party_lines(inv.seller)
         if inv.seller.email:
             details.append(_clean(inv.seller.email))
         wrapped = [w for line in details for w in _wrap(line, f.regular, 8.5, seller_width)]
@@ -551,9 +575,7 @@ class _Layout:
         buyer_width = 270.0
         name_lines = _wrap(_clean(inv.buyer.name), f.bold, 10.5, buyer_width)
         y = c.lines(LEFT, y, name_lines, f.bold, 10.5, 13.5) - 2
-        seller_country = (inv.seller.country or "").upper()
-        abroad = (inv.buyer.country or "").upper() not in ("", seller_country)
-        address = self._party_lines(inv.buyer, abroad=abroad)
+        address = self._party_lines(inv.buyer, buyer=True)
         wrapped = [w for line in address for w in _wrap(line, f.regular, BODY, buyer_width)]
         y = c.lines(LEFT, y, wrapped, f.regular, BODY, 12)
         extra = []
@@ -574,6 +596,9 @@ class _Layout:
             ("Issue date", fmt.date(inv.issue_date), f.regular, INK),
             ("Due date", fmt.date(inv.due_date), f.bold, INK),
         ]  # fmt: skip
+        if inv.service_date:
+            # German invoices must state when the service was delivered (§14 UStG).
+            rows.append(("Service date", fmt.date(inv.service_date), f.regular, INK))
         if inv.scope_ref:
             rows.append(("Reference", _clean(inv.scope_ref), f.regular, INK))
         rows.append(("Record ID", _clean(inv.record_id), f.regular, INK))
@@ -616,7 +641,7 @@ class _Layout:
         size, leading, gap = 7.0, 9.0, 18.0
         columns: list[list[tuple[str, EmbeddedFont]]] = [
             [(_clean(seller.name), f.bold)]
-            + [(line, f.regular) for line in self._party_lines(seller, abroad=False)],
+            + [(line, f.regular) for line in self._party_lines(seller)],
             [(text, f.regular) for text in (
                 f"{self.tax_word} ID {_clean(seller.tax_id)}" if seller.tax_id else "",
                 _clean(seller.email),
@@ -728,7 +753,7 @@ class _Layout:
     def _totals(self, c: _Canvas, top: float) -> float:
         inv, f, fmt = self.invoice, self.fonts, self.fmt
         right = RIGHT - 6
-        left = RIGHT - 250
+        left = RIGHT - TOTALS_WIDTH
         y = top - 14
         rows: list[tuple[str, str]] = [("Subtotal (net)", fmt.money(inv.subtotal))]
         for tax in inv.tax_lines:
@@ -748,14 +773,13 @@ class _Layout:
         return y - band_h
 
     def _payment(self, c: _Canvas, top: float) -> float:
+        """Payment terms and bank account, in the column left of the totals."""
         inv, f, fmt = self.invoice, self.fonts, self.fmt
-        y = top - 26
+        width = PAYMENT_WIDTH
+        y = top - 14
         c.text(LEFT, y - BODY, "Payment", f.bold, BODY)
-        y -= BODY + 6
+        y -= BODY + 5
         total, due = fmt.money(inv.total), fmt.date(inv.due_date)
-        terms = ""
-        if inv.payment_terms_days:
-            terms = f" ({inv.payment_terms_days} days net)"
         if self.is_draft:
             # A due date derived from terms moves with the approval date (Invoice.finalised).
             if inv.payment_terms_days is None:
@@ -765,30 +789,35 @@ class _Layout:
             else:
                 due_when = f"{inv.payment_terms_days} days after the invoice date"
             sentence = (
-                "This is a draft awaiting approval. It has no invoice number yet and is not a "
-                f"request for payment. Once approved, {total} will be due {due_when}."
+                "Draft for approval: no invoice number yet, not a request for payment. "
+                f"Once approved, {total} will be due {due_when}."
             )
         else:
-            sentence = (
-                f"Please transfer {total} by {due}{terms}, quoting invoice number {inv.number}."
-            )
-        lines = _wrap(sentence, f.regular, BODY, CONTENT_WIDTH)
-        y = c.lines(LEFT, y, lines, f.regular, BODY, 12.5, DRAFT_RED if self.is_draft else INK)
+            terms = f" ({inv.payment_terms_days} days net)" if inv.payment_terms_days else ""
+            sentence = f"Please transfer {total} by {due}{terms}, quoting {inv.number}."
+        lines = _wrap(sentence, f.regular, 8.5, width)
+        color = DRAFT_RED if self.is_draft else INK
+        y = c.lines(LEFT, y, lines, f.regular, 8.5, 11.5, color)
         seller = inv.seller
-        bank = [
-            ("Account holder", _clean(seller.name)),
-            ("IBAN", _clean(seller.iban)),
-            ("BIC", _clean(seller.bic)),
-        ]
         if seller.iban:
-            y -= 6
-            for label, value in bank:
+            y -= 5
+            label_width = 72.0
+            for label, value in (
+                ("Account holder", _clean(seller.name)),
+                ("IBAN", _clean(seller.iban)),
+                ("BIC", _clean(seller.bic)),
+            ):
                 if not value:
                     continue
-                c.text(LEFT, y - BODY, label, f.regular, 8.5, MUTED)
-                value_lines = _wrap(value, f.regular, BODY, CONTENT_WIDTH - 90)
-                y = c.lines(LEFT + 90, y, value_lines, f.regular, BODY, 12.5)
+                c.text(LEFT, y - 8.5, label, f.regular, 8, MUTED)
+                value_lines = _wrap(value, f.regular, 8.5, width - label_width)
+                y = c.lines(LEFT + label_width, y, value_lines, f.regular, 8.5, 11.5)
         return y
+
+    def _tail(self, c: _Canvas, top: float) -> float:
+        """Payment (left) and totals (right) side by side under the table; returns the y
+        below both."""
+        return min(self._payment(c, top), self._totals(c, top))
 
     # ----- pagination and drawing -----------------------------------------------------------
 
@@ -838,9 +867,7 @@ class _Layout:
         return cols, pages
 
     def _totals_height(self) -> float:
-        probe = _Canvas(None)
-        after_totals = self._totals(probe, 0.0)
-        return -self._payment(probe, after_totals) + 8
+        return -self._tail(_Canvas(None), 0.0) + 8
 
     def draw(self) -> Document:
         cols, pages = self.paginate()
@@ -858,8 +885,7 @@ class _Layout:
                 for frag in fragments:
                     y = self._row(c, cols, frag, y)
             if n == count - 1:
-                y = self._totals(c, y)
-                self._payment(c, y)
+                self._tail(c, y)
             else:
                 note = f"Continued on page {n + 2}"
                 c.text(RIGHT, y - 13, note, self.fonts.regular, SMALL, MUTED, "right")

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from babel.localedata import locale_identifiers
 from pypdf import PdfReader
 
 from billing_core.errors import UnsupportedCharacters
@@ -178,7 +179,7 @@ def test_a_row_taller_than_a_page_is_split_not_cut(make_invoice, pdf_pages_text)
 def test_body_text_never_runs_into_the_footer(seed, make_invoice, pdf_words) -> None:
     # Rows of random height, so pages fill to every level above the footer.
     rng = random.Random(seed)
-    vocabulary = "Konzeption Gestaltung Umsetzung Überarbeitung Größe Straße Café Übergabe".split()
+    vocabulary = ["Konzeption", "Umsetzung", "Überarbeitung", "Größe", "Straße", "Café"]
     lines = [
         (" ".join(rng.choices(vocabulary, k=rng.randint(1, 40))), "2", "10.50", "19")
         for _ in range(rng.randint(20, 70))
@@ -248,6 +249,26 @@ def test_a_locale_that_writes_in_another_script_is_refused(make_invoice) -> None
     with pytest.raises(UnsupportedCharacters) as caught:
         check_renderable(invoice)
     assert caught.value.field == "invoice.locale (hi_IN)"
+
+
+# Bidi marks in numbers, other scripts, narrow no-break spaces, apostrophe separators, ...
+TRICKY_LOCALES = [
+    "ar_EG", "fa_IR", "he_IL", "hi_IN", "ja_JP", "zh_Hans_CN", "th_TH", "fr_FR", "fr_CH",
+    "de_CH", "sv_SE", "ru_RU", "uk_UA", "el_GR", "bg_BG", "kk_KZ", "sr_Latn_RS", "tr_TR",
+    "pl_PL", "en_IN", "es_MX", "pt_BR", "nb_NO", "ro_RO",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", TRICKY_LOCALES + sorted(locale_identifiers())[::60])
+def test_every_locale_either_renders_or_is_refused_up_front(locale, make_invoice) -> None:
+    invoice = make_invoice([("Design", "1.5", "1234.5678", "19")], number="X-1")
+    invoice = dataclasses.replace(invoice, locale=locale)
+    try:
+        check_renderable(invoice)
+    except UnsupportedCharacters as refused:
+        assert refused.field == f"invoice.locale ({locale})"
+        return
+    assert render_invoice_pdf(invoice).startswith(b"%PDF-")
 
 
 def test_renderable_invoice_passes_the_check(agency_final) -> None:
@@ -368,3 +389,23 @@ def test_money_never_passes_through_float(make_invoice, pdf_text) -> None:
     text = pdf_text(render_invoice_pdf(make_invoice(lines, number="A-9")))
     assert "€0.50" in text
     assert Decimal("0.50") == make_invoice(lines).total.amount
+
+
+def test_service_date_from_the_record_is_printed(pdf_text) -> None:
+    from datetime import date
+
+    from billing_core.invoice import draft_invoice
+    from billing_core.policy import Policy
+    from billing_core.records import parse_record
+
+    record = parse_record(
+        {
+            "id": "P-1",
+            "owner": "U0OWNER",
+            "client": {"name": "Acme", "email": "a@example.com"},
+            "completed_at": "2026-11-20",
+            "amount": "100.00",
+        }
+    )
+    text = pdf_text(render_invoice_pdf(draft_invoice(record, Policy(), date(2026, 11, 25))))
+    assert "Service date" in text and "Nov 20, 2026" in text

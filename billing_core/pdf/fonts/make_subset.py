@@ -76,12 +76,12 @@ def options() -> subset.Options:
     opts.glyph_names = False
     opts.notdef_outline = True  # a visible box rather than nothing, should one ever slip through
     opts.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # keep the copyright and licence records
-    opts.recalc_timestamp = False  # same input, same bytes
+    opts.recalc_timestamp = False
     return opts
 
 
 def make(source: Path, target: Path) -> None:
-    font = TTFont(source)
+    font = TTFont(source, recalcTimestamp=False)  # keep the source date: same input, same bytes
     subsetter = subset.Subsetter(options())
     subsetter.populate(unicodes=unicodes())
     subsetter.subset(font)
