@@ -1,7 +1,9 @@
-"""`/invoice ...`: acked at once, the work done in a lazy listener, replies ephemeral."""
+"""`/invoice ...`: acked at once, the work done in a background task, replies ephemeral."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -28,9 +30,16 @@ from handlers.parsing import (
 
 log = logging.getLogger(__name__)
 
+# Drafts in progress at once; more wait their turn (FIFO). Their database and Slack work runs
+# on the event loop that also answers every ack, so a burst of 100 must not run all at once.
+DRAFTS_AT_ONCE = 8
+
 
 def register(app: AsyncApp, ctx: HandlerContext) -> None:
-    async def ack_command(ack: AsyncAck, body: dict[str, Any]) -> None:
+    drafting = asyncio.Semaphore(DRAFTS_AT_ONCE)
+    running: set[asyncio.Task[None]] = set()
+
+    async def ack_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         # Only pure work here: Slack wants the ack within 3 s whatever the database is doing.
         if ctx.foreign_team(body.get("team_id")):
             await ack(text=FOREIGN_TEAM)
@@ -42,10 +51,16 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             return
         if isinstance(command, Help):
             await ack(text=USAGE)
-        elif isinstance(command, Draft):
+            return
+        if isinstance(command, Draft):
             await ack(text=f"Drafting an invoice for {blocks.escape(command.record_id)}…")
         else:
             await ack()
+        # The work runs after the ack in a task of its own (a Bolt lazy listener would first
+        # deep-copy the whole request: most of an ack's cost, measured by bench/slack_latency).
+        task = asyncio.create_task(run_command(body, respond))
+        running.add(task)
+        task.add_done_callback(running.discard)
 
     async def run_command(body: dict[str, Any], respond: AsyncRespond) -> None:
         if ctx.foreign_team(body.get("team_id")):
@@ -57,7 +72,8 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         if isinstance(command, Help):
             return
         try:
-            await _dispatch(ctx, command, body, respond)
+            async with drafting if isinstance(command, Draft) else contextlib.nullcontext():
+                await _dispatch(ctx, command, body, respond)
         except BillingError as exc:
             await respond(text=_refusal(exc), response_type="ephemeral")
         except Exception:
@@ -68,7 +84,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
                 response_type="ephemeral",
             )
 
-    app.command("/invoice")(ack=ack_command, lazy=[run_command])
+    app.command("/invoice")(ack_command)
 
 
 def _refusal(exc: BillingError) -> str:
