@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from billing_core.errors import BillingError
+from billing_core.formatting import format_total
 from billing_core.service import REJECTION_CATEGORIES, PeriodSummary
 
 
@@ -27,7 +28,7 @@ def _money_lines(title: str, per_currency: dict[str, tuple[int, Decimal]]) -> li
     if not per_currency:
         return [f"{title}: none"]
     return [f"{title}:"] + [
-        f"  {currency} {amount:,.2f}  ({count} invoice{'s' if count != 1 else ''})"
+        f"  {format_total(amount, currency)}  ({count} invoice{'s' if count != 1 else ''})"
         for currency, (count, amount) in sorted(per_currency.items())
     ]
 

@@ -9,15 +9,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from billing_core.errors import ConfigError
 from billing_core.service import Billing
-from billing_core.store.engine import (
-    database_is_current,
-    is_sqlite,
-    new_async_engine,
-    new_sessionmaker,
-    upgrade_database,
-)
+from billing_core.store.engine import new_async_engine, new_sessionmaker, upgrade_database
 from billing_core.store.repository import Store
 from bot.settings import Settings
 
@@ -45,16 +38,11 @@ class Container:
 
 
 async def open_database(settings: Settings) -> AsyncEngine:
-    """An engine with the schema current: SQLite upgrades itself; PostgreSQL must be upgraded
-    with `invoicebot db upgrade` (so replicas never race a migration at start)."""
+    """An engine with the schema current. Migrations run under a lock (SQLite's write lock,
+    a PostgreSQL advisory lock), so replicas starting together apply them once."""
     engine = new_async_engine(settings.database_url)
     try:
-        if is_sqlite(settings.database_url):
-            await upgrade_database(engine)
-        elif not await database_is_current(engine):
-            raise ConfigError(
-                "the database schema is not current: run `invoicebot db upgrade` first"
-            )
+        await upgrade_database(engine)
     except Exception:
         await engine.dispose()
         raise

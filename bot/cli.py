@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing_core.errors import BillingError
@@ -57,6 +59,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _safe_url() -> str:
+    """DATABASE_URL as used, with any password hidden."""
+    try:
+        return make_url(load_settings().database_url).render_as_string(hide_password=True)
+    except Exception:
+        return "(DATABASE_URL)"
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    text = str(cause).strip().splitlines()
+    return (text[0] if text else type(cause).__name__)[:300]
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -70,6 +86,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(args))
     except BillingError as exc:
         print(f"invoicebot: {exc}", file=sys.stderr)
+        return 1
+    except (SQLAlchemyError, OSError) as exc:
+        print(
+            f"invoicebot: cannot use the database {_safe_url()}: {_first_line(exc)}",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         return 130

@@ -107,8 +107,9 @@ async def build_service(
 
     app = AsyncApp(
         client=client,
-        signing_secret=settings.slack_signing_secret or "socket-mode",
-        request_verification_enabled=not socket_mode,
+        # Socket Mode envelopes are not signed (they arrive over our own websocket), but the
+        # HTTP endpoint always checks signatures; without a secret it is not served at all.
+        signing_secret=settings.slack_signing_secret or "",
     )
     commands.register(app, context)
     actions.register(app, context)
@@ -133,7 +134,8 @@ async def build_service(
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
-    web_app.router.add_post("/slack/events", slack_events)
+    if settings.slack_signing_secret:
+        web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
     add_api_routes(web_app, container.billing, settings.api_token, clock)
     return Service(container, app, web_app, context, delivery, scheduler)

@@ -104,7 +104,7 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
     if app_token and not app_token.startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN: an app-level token starts with xapp-")
 
-    database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    database_url = _with_async_driver(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     _check_database_url(database_url)
 
     return Settings(
@@ -119,6 +119,18 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         config_path=config_path,
         policy=policy,
     )
+
+
+def _with_async_driver(url: str) -> str:
+    """Accept the usual spellings (postgres://, postgresql://, sqlite:///) for our drivers."""
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url.removeprefix(plain)
+    return url
 
 
 def _check_database_url(url: str) -> None:

@@ -9,18 +9,22 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.errors import AlreadyDecided, BillingError, InvoiceNotFound, NotAllowed
-from billing_core.permissions import check_may_reject
+from billing_core.permissions import check_may_reject, check_may_settle
 from billing_core.status import Status
 from handlers import blocks
-from handlers.context import FOREIGN_TEAM, HandlerContext, action_invoice_id, team_of, tell
+from handlers.context import (
+    FOREIGN_TEAM,
+    HandlerContext,
+    ack_only,
+    action_invoice_id,
+    team_of,
+    tell,
+)
 
 log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, ctx: HandlerContext) -> None:
-    async def ack_only(ack: AsyncAck) -> None:
-        await ack()
-
     async def approve(body: dict[str, Any], respond: AsyncRespond) -> None:
         user = body["user"]["id"]
         invoice_id = action_invoice_id(body)
@@ -104,8 +108,21 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         await ctx.delivery.deliver_for_invoice(state.id)
 
     async def retry_posting(body: dict[str, Any], respond: AsyncRespond) -> None:
+        user = body["user"]["id"]
         invoice_id = action_invoice_id(body)
-        if invoice_id is None or ctx.foreign_team(team_of(body)):
+        if ctx.foreign_team(team_of(body)):
+            await tell(respond, FOREIGN_TEAM)
+            return
+        try:
+            if invoice_id is None:
+                raise InvoiceNotFound("?")
+            state = await ctx.billing.invoice(invoice_id)
+            if team_of(body) and state.slack.team_id and team_of(body) != state.slack.team_id:
+                raise InvoiceNotFound(str(invoice_id))
+            if user != state.drafted_by:
+                check_may_settle(user, state.owner, ctx.billing.policy.approval)
+        except BillingError as exc:
+            await tell(respond, f":no_entry: {blocks.escape(str(exc))}")
             return
         await ctx.billing.retry_deliveries_now(invoice_id, ctx.clock())
         errors = await ctx.delivery.deliver_for_invoice(invoice_id)

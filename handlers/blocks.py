@@ -10,8 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency
-
+from billing_core.formatting import format_money
 from billing_core.money import Money
 from billing_core.reminders import DueReminder
 from billing_core.service import REJECTION_CATEGORIES
@@ -32,7 +31,8 @@ def escape(text: str) -> str:
 
 
 def money(amount: Money, locale: str = "en_US") -> str:
-    return format_currency(amount.amount, amount.currency, locale=locale)
+    """The same figure the PDF shows (see billing_core.formatting)."""
+    return format_money(amount, locale)
 
 
 def thread_link(channel_id: str | None, ts: str | None) -> str | None:

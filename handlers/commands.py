@@ -47,7 +47,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         try:
             command = parse_command(body.get("text", ""))
         except UsageError as exc:
-            await ack(text=f"{exc}\n\n{USAGE}")
+            await ack(text=f"{blocks.escape(str(exc))}\n\n{USAGE}")
             return
         if isinstance(command, Help):
             await ack(text=USAGE)

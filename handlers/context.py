@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from slack_bolt.async_app import AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 
 from billing_core.service import Billing
 from handlers.delivery import SlackDelivery
@@ -45,3 +45,8 @@ def team_of(body: dict[str, Any]) -> str | None:
 async def tell(respond: AsyncRespond, text: str) -> None:
     """An ephemeral answer to whoever clicked, leaving the clicked message alone."""
     await respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+async def ack_only(ack: AsyncAck) -> None:
+    """For clicks whose work runs in a lazy listener after the ack."""
+    await ack()

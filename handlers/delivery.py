@@ -64,12 +64,12 @@ class SlackDelivery:
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set, waking on `wake()` or every poll interval."""
         while not stop.is_set():
+            self._wake.clear()  # before draining: a wake() during the drain is not lost
             try:
                 while await self.deliver_due():
                     pass
             except Exception:  # a database hiccup must not kill the worker
                 log.exception("outbox delivery loop failed; retrying")
-            self._wake.clear()
             waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waits, timeout=self.poll_seconds, return_when="FIRST_COMPLETED")
             for w in waits:

@@ -12,7 +12,14 @@ from billing_core.permissions import check_may_settle
 from billing_core.policy import Policy
 from billing_core.reminders import DueReminder
 from handlers import blocks
-from handlers.context import FOREIGN_TEAM, HandlerContext, action_invoice_id, team_of, tell
+from handlers.context import (
+    FOREIGN_TEAM,
+    HandlerContext,
+    ack_only,
+    action_invoice_id,
+    team_of,
+    tell,
+)
 
 
 class SlackReminderSender:
@@ -67,8 +74,11 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         values = view.get("state", {}).get("values", {})
         amount = (values.get("amount", {}).get("value", {}).get("value") or "").strip()
         metadata = view.get("private_metadata", "")
-        if ctx.foreign_team(team_of(body)) or not metadata.isdigit():
+        if ctx.foreign_team(team_of(body)):
             await ack(response_action="errors", errors={"amount": FOREIGN_TEAM})
+            return
+        if not metadata.isdigit():
+            await ack(response_action="errors", errors={"amount": "This form names no invoice."})
             return
         try:
             state = await ctx.billing.invoice(int(metadata))
@@ -85,8 +95,11 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
 
     async def snooze(body: dict[str, Any], respond: AsyncRespond) -> None:
         invoice_id = action_invoice_id(body)
-        if ctx.foreign_team(team_of(body)) or invoice_id is None:
-            await tell(respond, FOREIGN_TEAM if invoice_id else "No invoice named.")
+        if ctx.foreign_team(team_of(body)):
+            await tell(respond, FOREIGN_TEAM)
+            return
+        if invoice_id is None:
+            await tell(respond, "That button does not name an invoice; nothing was changed.")
             return
         try:
             state = await ctx.billing.snooze(invoice_id, body["user"]["id"], ctx.clock())
@@ -98,9 +111,6 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             f"Snoozed {blocks.escape(state.label)}: no reminders until after "
             f"{state.snoozed_until.isoformat() if state.snoozed_until else 'later'}.",
         )
-
-    async def ack_only(ack: AsyncAck) -> None:
-        await ack()
 
     app.action(blocks.MARK_PAID_ACTION)(open_mark_paid)
     app.view(blocks.MARK_PAID_MODAL)(submit_mark_paid)

@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent
 from borb.pdf import Document, Page
 from borb.pdf.color.rgb_color import RGBColor
 from borb.pdf.layout_element.layout_element import LayoutElement
@@ -40,6 +40,7 @@ from borb.pdf.layout_element.text.chunk import Chunk
 from borb.pdf.primitives import datestr, hexstr, name
 
 from billing_core.errors import UnsupportedCharacters
+from billing_core.formatting import format_money
 from billing_core.invoice import Invoice, Party
 from billing_core.money import Money
 from billing_core.pdf import borb_compat
@@ -148,11 +149,7 @@ class _Formatter:
     def money(self, value: Money) -> str:
         # decimal_quantization=False: never round a unit price of 0.1234 to 0.12 for display;
         # amounts that are already whole cents still get both decimals from the currency.
-        return _clean(
-            format_currency(
-                value.amount, value.currency, locale=self.locale, decimal_quantization=False
-            )
-        )
+        return _clean(format_money(value, self.locale))
 
     def quantity(self, value: Decimal) -> str:
         if value == value.to_integral_value():

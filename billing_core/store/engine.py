@@ -70,28 +70,7 @@ def _upgrade_sync(connection: Connection) -> None:
     command.upgrade(_alembic_config(connection), "head")
 
 
-def _current_sync(connection: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    return MigrationContext.configure(connection).get_current_revision()
-
-
-def _head_revision() -> str | None:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return ScriptDirectory.from_config(config).get_current_head()
-
-
 async def upgrade_database(engine: AsyncEngine) -> None:
     """Apply every Alembic migration not yet applied (idempotent, safe to run concurrently)."""
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade_sync)
-
-
-async def database_is_current(engine: AsyncEngine) -> bool:
-    async with engine.connect() as conn:
-        current = await conn.run_sync(_current_sync)
-    return current == _head_revision()

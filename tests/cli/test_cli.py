@@ -229,10 +229,20 @@ def test_a_bad_policy_file_stops_the_cli_naming_the_key(
 def test_an_unsupported_database_url_stops_the_cli(
     capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/db")
+    monkeypatch.setenv("DATABASE_URL", "mysql+aiomysql://u@127.0.0.1/db")
     code, _, err = run(capsys, "db", "upgrade")
     assert code == 1
-    assert err.startswith("invoicebot: DATABASE_URL: driver 'postgresql' is not supported")
+    assert err.startswith("invoicebot: DATABASE_URL: driver 'mysql+aiomysql' is not supported")
+
+
+def test_an_unreachable_database_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/db")
+    code, _, err = run(capsys, "records", "show", "P-1")
+    assert code == 1
+    assert err.startswith("invoicebot: cannot use the database postgresql+asyncpg://")
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str], db_url: str) -> None:

@@ -92,9 +92,8 @@ def test_port_and_host_are_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "postgresql://postgres@localhost/db",
         "postgresql+psycopg2://postgres@localhost/db",
-        "sqlite:///x.db",
+        "sqlite+pysqlite:///x.db",
         "mysql+aiomysql://u@h/db",
     ],
 )
@@ -131,3 +130,15 @@ def test_requiring_a_missing_token_says_where_to_get_it(tmp_path: Path) -> None:
     settings = load_settings({}, cwd=tmp_path)
     with pytest.raises(ConfigError, match=r"SLACK_BOT_TOKEN is not set: .*OAuth & Permissions"):
         settings.require("SLACK_BOT_TOKEN")
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgres://u@h/db", "postgresql+asyncpg://u@h/db"),
+        ("postgresql://u@h:5432/db", "postgresql+asyncpg://u@h:5432/db"),
+        ("sqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+    ],
+)
+def test_plain_database_urls_get_the_async_driver(tmp_path: Path, given: str, used: str) -> None:
+    assert load_settings({"DATABASE_URL": given}, cwd=tmp_path).database_url == used

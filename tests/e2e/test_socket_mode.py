@@ -100,3 +100,41 @@ async def test_socket_mode_draft_and_approve(
     await slack.wait_until(lambda: not slack.message(buttons.ts).button_action_ids(), 10)
     assert not socket_bot.done()
     assert slack.calls_to("apps.connections.open")
+
+
+async def test_socket_mode_without_a_signing_secret_serves_no_unsigned_http_endpoint(
+    tmp_path,
+) -> None:
+    """In Socket Mode the HTTP port still serves /healthz; it must not take unsigned events."""
+    from aiohttp import ClientSession, web
+
+    from bot.server import build_service
+    from bot.settings import Settings
+    from tests.slackstandin.server import SlackStandIn
+    from tests.slackstandin.signing import slash_command_body
+
+    async with SlackStandIn() as slack:
+        settings = Settings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'socket.db'}",
+            slack_bot_token=slack.bot_token,
+            slack_app_token=slack.app_token,
+            slack_api_url=slack.api_url,
+        )
+        service = await build_service(settings, socket_mode=True, render_workers=1)
+        runner = web.AppRunner(service.web_app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        try:
+            async with ClientSession() as http:
+                forged = await http.post(
+                    f"http://127.0.0.1:{port}/slack/events",
+                    data=slash_command_body(text="draft P-123", user_id="U0APPROVER"),
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                )
+                assert forged.status in (404, 405)
+                assert (await http.get(f"http://127.0.0.1:{port}/healthz")).status == 200
+        finally:
+            await runner.cleanup()
+            await service.close()

@@ -1,0 +1,85 @@
+"""`invoicebot remind [--as-of DATE] [--dry-run]` through the real command line parser."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from billing_core.policy import parse_policy
+from billing_core.records import parse_record
+from bot.bootstrap import build
+from bot.cli import main
+from bot.settings import Settings
+from tests.conftest import EXAMPLE_RECORD
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path}/x.db"
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "INVOICEBOT_")) or name in ("PORT", "HOST"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "invoicebot.toml").write_text(
+        '[approval]\napprovers = ["U0APPROVER"]\n[reminders]\ntimezone = "Europe/Berlin"\n'
+    )
+    return url
+
+
+def approve_example(url: str) -> None:
+    """P-123 (due 2026-12-01, owner U0OWNER) approved as INV-2026-0001."""
+
+    async def go() -> None:
+        policy = parse_policy({"approval": {"approvers": ["U0APPROVER"]}})
+        container = await build(Settings(database_url=url, policy=policy))
+        try:
+            billing = container.billing
+            await billing.import_records([parse_record(EXAMPLE_RECORD)], NOW)
+            draft = (await billing.start_draft("P-123", "U0DRAFTER", NOW)).state
+            await billing.approve(draft.id, "U0APPROVER", NOW)
+        finally:
+            await container.close()
+
+    asyncio.run(go())
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_dry_run_as_of_a_date_lists_who_would_be_pinged(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    approve_example(db_url)
+    code, out, _ = run(capsys, "remind", "--as-of", "2026-12-08", "--dry-run")
+    assert code == 0
+    assert "reminders as of 2026-12-08 (dry run, nothing sent): 1 due" in out
+    assert "would DM U0OWNER: INV-2026-0001 (Müller & Søn GmbH) stage 2, 7 days overdue" in out
+    code, out, _ = run(capsys, "remind", "--as-of", "2026-12-01", "--dry-run")
+    assert code == 0 and ": 0 due" in out  # due today is not overdue yet
+
+
+def test_remind_without_a_token_says_which_variable_is_missing(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "remind", "--as-of", "2026-12-08")
+    assert code == 1 and "SLACK_BOT_TOKEN" in err
+
+
+def test_a_bad_as_of_date_is_refused_by_the_parser(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "remind", "--as-of", "next tuesday")
+    assert code == 2 and "not a date like 2026-12-01" in err
