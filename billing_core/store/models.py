@@ -37,7 +37,38 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-Amount = Numeric(18, 4, asdecimal=True)
+class Amount(TypeDecorator[Decimal]):
+    """NUMERIC(18, 4), exact on every backend.
+
+    SQLite has no decimal type: SQLAlchemy would store floats there. We store the amount in
+    ten-thousandths as an integer instead (exact, and SUM() stays exact); PostgreSQL gets a
+    real NUMERIC. Both read back as Decimal with four places.
+    """
+
+    impl = Numeric(18, 4, asdecimal=True)
+    cache_ok = True
+    _SCALE = 4
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(self.impl)
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        scaled = Decimal(value).scaleb(self._SCALE)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"amount {value} has more than {self._SCALE} decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-self._SCALE)
+        return Decimal(value)
+
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -94,8 +125,8 @@ class InvoiceRow(Base):
     number: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16))
     currency: Mapped[str] = mapped_column(String(3))
-    total: Mapped[Decimal] = mapped_column(Amount)
-    paid: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    total: Mapped[Decimal] = mapped_column(Amount())
+    paid: Mapped[Decimal] = mapped_column(Amount(), default=Decimal(0))
     issue_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
     owner: Mapped[str] = mapped_column(String(32), index=True)
@@ -125,10 +156,10 @@ class InvoiceLineRow(Base):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(String(500))
-    quantity: Mapped[Decimal] = mapped_column(Amount)
-    unit_price: Mapped[Decimal] = mapped_column(Amount)
-    tax_rate: Mapped[Decimal] = mapped_column(Numeric(7, 4))
-    net: Mapped[Decimal] = mapped_column(Amount)
+    quantity: Mapped[Decimal] = mapped_column(Amount())
+    unit_price: Mapped[Decimal] = mapped_column(Amount())
+    tax_rate: Mapped[Decimal] = mapped_column(Amount())
+    net: Mapped[Decimal] = mapped_column(Amount())
 
 
 class InvoiceEventRow(Base):
@@ -143,7 +174,7 @@ class InvoiceEventRow(Base):
     action: Mapped[str] = mapped_column(String(16))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
-    amount: Mapped[Decimal | None] = mapped_column(Amount)
+    amount: Mapped[Decimal | None] = mapped_column(Amount())
     note: Mapped[str | None] = mapped_column(Text)
 
 
