@@ -419,33 +419,28 @@ class Billing:
     async def due_reminders(self, today: date, now: datetime) -> list[DueReminder]:
         """Overdue (invoice, stage) pairs not yet pinged, as of business date `today`."""
         async with self.store.unit_of_work() as uow:
-            candidates = await uow.list_invoices(statuses=list(OPEN_STATUSES), due_before=today)
+            stages = self.policy.reminders.stages_days
+            candidates = await uow.reminder_candidates(today, stages, now - CLAIM_TIMEOUT)
             sent = await uow.ledger_stages([s.id for s in candidates], now - CLAIM_TIMEOUT)
-        return reminders_due(candidates, sent, today, self.policy.reminders.stages_days)
+        return reminders_due(candidates, sent, today, stages)
 
     async def claim_reminders(
         self, reminders: Sequence[DueReminder], run_date: date, now: datetime
     ) -> list[DueReminder]:
         """Claim the pairs in one transaction; returns those nobody else claimed first."""
+        pairs = [(r.state.id, r.stage, r.recipient) for r in reminders]
         async with self.store.unit_of_work() as uow:
-            return [
-                r
-                for r in reminders
-                if await uow.claim_reminder(
-                    r.state.id, r.stage, run_date, r.recipient, now, now - CLAIM_TIMEOUT
-                )
-            ]
+            claimed = await uow.claim_reminders(pairs, run_date, now, now - CLAIM_TIMEOUT)
+        return [r for r in reminders if (r.state.id, r.stage) in claimed]
 
     async def mark_reminders_sent(self, reminders: Sequence[DueReminder], now: datetime) -> None:
         async with self.store.unit_of_work() as uow:
-            for r in reminders:
-                await uow.mark_reminder_sent(r.state.id, r.stage, now)
+            await uow.mark_reminders_sent([(r.state.id, r.stage) for r in reminders], now)
 
     async def release_reminders(self, reminders: Sequence[DueReminder]) -> None:
         """Give claims back after a failed send, so the next run retries them."""
         async with self.store.unit_of_work() as uow:
-            for r in reminders:
-                await uow.release_reminder(r.state.id, r.stage)
+            await uow.release_reminders([(r.state.id, r.stage) for r in reminders])
 
     async def snooze(self, invoice_id: int, user: str, now: datetime) -> InvoiceState:
         """Silence an invoice's reminders for SNOOZE_DAYS (approvers and the owner)."""

@@ -77,7 +77,9 @@ async def run_reminders(
         claimed = await billing.claim_reminders(items, today, now)
         if not claimed:
             continue  # another runner has them
-        chunks = sender.chunks(claimed) if recipient else [claimed]
+        # The escalation channel gets the same Slack limits as a DM: chunked, each once.
+        chunks = sender.chunks(claimed)
+        sent_here: list[DueReminder] = []
         for part, chunk in enumerate(chunks, start=1):
             try:
                 if recipient:
@@ -94,11 +96,13 @@ async def run_reminders(
                 break
             await billing.mark_reminders_sent(chunk, now)
             summary.sent.extend(chunk)
+            sent_here.extend(chunk)
             summary.messages += 1
-        last = [r for r in summary.sent if r.last_stage and r.recipient == recipient and recipient]
+        last = [r for r in sent_here if r.last_stage] if recipient else []
         if last and escalation:
             try:
-                await sender.send_escalation(last, final_stage=True)
+                for chunk in sender.chunks(last):
+                    await sender.send_escalation(chunk, final_stage=True)
             except Exception as exc:  # the owner was told; the copy is best effort
                 log.warning("escalation copy failed: %s", exc)
     return summary
@@ -140,7 +144,9 @@ def build_scheduler(
     async def digest() -> None:
         channel = billing.policy.slack.billing_channel
         now = clock()
-        if channel and await billing.queue_digest(week_start(billing.today(now)), channel, now):
+        # Monday's digest covers the week that just ended, not the one just begun.
+        last_week = week_start(billing.today(now)) - timedelta(days=7)
+        if channel and await billing.queue_digest(last_week, channel, now):
             on_queued()
 
     hour, minute = policy.time.hour, policy.time.minute

@@ -1,0 +1,635 @@
+"""Overdue reminders, nudges and the weekly digest, end to end against the Slack stand-in.
+
+Invoices are set up through the billing service (record, draft, approve with the fake clock);
+the Slack thread of each is a fake one, so no PDF is rendered. The reminder runs go through
+the real code: `invoicebot remind` (bot.jobs.run_reminders_cli), scheduler.jobs.run_reminders
+with handlers.reminders.SlackReminderSender, and the APScheduler built by `serve`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from billing_core.invoice import invoice_to_json
+from billing_core.policy import ReminderPolicy, SlackPolicy
+from billing_core.service import Billing
+from billing_core.state import InvoiceState, SlackThread
+from billing_core.store.models import InvoiceRow
+from bot.bootstrap import build
+from bot.jobs import run_reminders_cli
+from bot.settings import Settings
+from handlers import blocks
+from handlers.reminders import SlackReminderSender
+from scheduler.jobs import RunSummary, run_reminders
+from tests.e2e.harness import (
+    APPROVER,
+    BOSS,
+    CHANNEL,
+    DRAFTER,
+    OWNER,
+    POLICY,
+    SECRET,
+    STRANGER,
+    Bot,
+    record_json,
+    start_bot,
+    stop_bot,
+)
+from tests.slackstandin.server import SlackStandIn
+from tests.slackstandin.signing import plain_text_value, post_signed, view_submission_body
+
+ESCALATION = "C0FINANCE"
+BILLING_CHANNEL = "C0BILLING"
+OTHER_OWNER = "U0OTHER"
+DUE = date(2026, 12, 1)  # a Tuesday
+REMINDER_POLICY = replace(
+    POLICY,
+    reminders=ReminderPolicy(timezone="Europe/Berlin", escalation_channel=ESCALATION),
+    slack=SlackPolicy(billing_channel=BILLING_CHANNEL),
+)
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    """`hour` o'clock UTC on `day` (11:00 in Berlin in winter: after the 09:00 run)."""
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def after_due(days: int) -> date:
+    return DUE + timedelta(days=days)
+
+
+@pytest.fixture
+async def bot(slack: SlackStandIn, tmp_path: Path) -> AsyncIterator[Bot]:
+    """The real app with escalation and billing channels, outbox worker not running (tests
+    deliver explicitly), scheduler built but not started."""
+    running = await start_bot(slack, tmp_path, REMINDER_POLICY, workers=False)
+    try:
+        yield running
+    finally:
+        await stop_bot(running)
+
+
+def settings_for(bot: Bot, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
+        slack_bot_token=bot.slack.bot_token,
+        slack_signing_secret=SECRET,
+        slack_api_url=bot.slack.api_url,
+        policy=REMINDER_POLICY,
+    )
+
+
+def sender_for(slack: SlackStandIn) -> SlackReminderSender:
+    """A sender on a client without retry handlers: a failed call fails the send."""
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    return SlackReminderSender(client, REMINDER_POLICY)
+
+
+async def drain_outbox(billing: Billing, now: datetime) -> None:
+    """Mark queued Slack work done without doing it (the approvals' final PDFs)."""
+    while deliveries := await billing.claim_deliveries(now, limit=500):
+        for delivery in deliveries:
+            await billing.delivery_done(delivery.id, now)
+
+
+async def overdue_invoice(
+    bot: Bot,
+    record_id: str = "P-123",
+    *,
+    owner: str = OWNER,
+    due: date = DUE,
+    client: str = "Müller & Søn GmbH",
+    currency: str = "EUR",
+) -> InvoiceState:
+    """An approved invoice of 1428.00 due on `due`, with a (fake) thread in #sales."""
+    data = record_json(record_id, owner=owner, due_date=due.isoformat(), currency=currency)
+    data["client"]["name"] = client
+    await bot.add_records(data)
+    now = bot.clock()
+    draft = (await bot.billing.start_draft(record_id, DRAFTER, now)).state
+    ts = f"1700001234.{draft.id:06d}"
+    await bot.billing.set_slack_thread(draft.id, SlackThread("T0TEAM", CHANNEL, ts, None), now)
+    state = await bot.billing.approve(draft.id, APPROVER, now)
+    await drain_outbox(bot.billing, now)
+    return state
+
+
+async def remove_owner(billing: Billing, state: InvoiceState, now: datetime) -> None:
+    """An invoice whose owner left (imported history): no one to DM."""
+    invoice = replace(state.invoice, owner="")
+    async with billing.store.unit_of_work() as uow:
+        await uow.session.execute(
+            InvoiceRow.__table__.update()
+            .where(InvoiceRow.id == state.id)
+            .values(owner="", snapshot=invoice_to_json(invoice), updated_at=now)
+        )
+
+
+def dms(slack: SlackStandIn, user: str = OWNER) -> list[Any]:
+    return slack.messages(channel=slack.dm_channel(user))
+
+
+async def run(bot: Bot, day: date, **kwargs: Any) -> RunSummary:
+    return await run_reminders(bot.billing, sender_for(bot.slack), at(day), as_of=day, **kwargs)
+
+
+# -- `invoicebot remind` --------------------------------------------------------------------
+
+
+async def test_remind_cli_dms_the_owner_once_and_a_second_run_sends_nothing(
+    bot: Bot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = await overdue_invoice(bot)
+    settings = settings_for(bot, tmp_path)
+
+    code = await run_reminders_cli(settings, as_of=after_due(3), dry_run=False)
+    assert code == 0
+    assert "1 invoice(s) in 1 message(s)" in capsys.readouterr().out
+    (opened,) = bot.slack.calls_to("conversations.open")
+    assert opened.params["users"] == OWNER
+    (dm,) = dms(bot.slack)
+    assert [c.params["channel"] for c in bot.slack.calls_to("chat.postMessage")] == [dm.channel]
+    shown = json.dumps(dm.blocks, ensure_ascii=False)
+    for expected in (
+        "INV-2026-0001",
+        "Müller &amp; Søn GmbH",
+        "€1,428.00",
+        "due 2026-12-01",
+        "3 days overdue",
+        f"https://slack.com/archives/{CHANNEL}/p1700001234{state.id:06d}",
+    ):
+        assert expected in shown
+    assert dm.button_action_ids() == [blocks.MARK_PAID_ACTION, blocks.SNOOZE_ACTION]
+    assert "INV-2026-0001" in (dm.text or "")
+
+    calls = len(bot.slack.calls)
+    code = await run_reminders_cli(settings, as_of=after_due(3), dry_run=False)
+    assert code == 0
+    assert "0 invoice(s) in 0 message(s)" in capsys.readouterr().out
+    assert len(bot.slack.calls) == calls
+    assert len(dms(bot.slack)) == 1
+
+
+async def test_remind_dry_run_prints_who_and_what_and_sends_nothing(
+    bot: Bot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await overdue_invoice(bot)
+    await overdue_invoice(bot, "P-2", owner=OTHER_OWNER, due=after_due(-20))
+    calls = len(bot.slack.calls)
+    code = await run_reminders_cli(settings_for(bot, tmp_path), as_of=after_due(8), dry_run=True)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert len(bot.slack.calls) == calls
+    assert "2 due" in out and "dry run" in out
+    assert f"would DM {OWNER}: INV-2026-0001 (Müller & Søn GmbH) stage 2, 8 days overdue" in out
+    assert f"would DM {OTHER_OWNER}: INV-2026-0002" in out and "stage 3, 28 days overdue" in out
+    preview = await run(bot, after_due(8), dry_run=True)  # with a sender at hand, too
+    assert len(preview.due) == 2 and preview.sent == [] and len(bot.slack.calls) == calls
+    # Nothing was claimed: the real run still sends both.
+    summary = await run(bot, after_due(8))
+    assert len(summary.sent) == 2 and len(dms(bot.slack)) == 1
+
+
+async def test_a_stage_is_pinged_once_and_the_next_stage_on_its_day(bot: Bot) -> None:
+    await overdue_invoice(bot)
+    for n in range(0, 16):
+        await run(bot, after_due(n))
+    texts = [json.dumps(m.blocks) for m in dms(bot.slack)]
+    assert len(texts) == 3
+    for text, days in zip(texts, (1, 7, 14), strict=True):
+        assert f"{days} days overdue" in text
+
+
+# -- exactly once ---------------------------------------------------------------------------
+
+
+async def test_two_concurrent_runs_on_two_engines_send_one_dm(bot: Bot, tmp_path: Path) -> None:
+    await overdue_invoice(bot)
+    await overdue_invoice(bot, "P-2")
+    settings = settings_for(bot, tmp_path)
+    first, second = await build(settings), await build(settings)
+    barrier = asyncio.Barrier(2)
+
+    def both_select_before_claiming(billing: Billing) -> None:
+        select = billing.due_reminders
+
+        async def due_reminders(today: date, now: datetime) -> Any:
+            found = await select(today, now)
+            await barrier.wait()
+            return found
+
+        billing.due_reminders = due_reminders  # type: ignore[method-assign]
+
+    try:
+        both_select_before_claiming(first.billing)
+        both_select_before_claiming(second.billing)
+        day = after_due(2)
+        summaries = await asyncio.gather(
+            run_reminders(first.billing, sender_for(bot.slack), at(day), as_of=day),
+            run_reminders(second.billing, sender_for(bot.slack), at(day), as_of=day),
+        )
+    finally:
+        await first.close()
+        await second.close()
+    assert [len(s.due) for s in summaries] == [2, 2]
+    assert sorted(len(s.sent) for s in summaries) == [0, 2]
+    (dm,) = dms(bot.slack)
+    assert "INV-2026-0001" in str(dm.blocks) and "INV-2026-0002" in str(dm.blocks)
+
+
+async def test_a_500_from_slack_sends_nothing_and_the_next_run_retries(bot: Bot) -> None:
+    state = await overdue_invoice(bot)
+    bot.slack.fail_next("chat.postMessage", status=500)
+    first = await run(bot, after_due(1))
+    assert first.failed == [OWNER] and first.sent == []
+    assert dms(bot.slack) == []
+    assert bot.slack.attempts("chat.postMessage") == 1
+    # Released, not marked: still due, and the next run sends it.
+    due = await bot.billing.due_reminders(after_due(1), at(after_due(1)))
+    assert [(r.state.id, r.stage) for r in due] == [(state.id, 1)]
+    second = await run(bot, after_due(1))
+    assert len(second.sent) == 1 and len(dms(bot.slack)) == 1
+    assert (await run(bot, after_due(2))).sent == []
+
+
+async def test_the_remind_cli_reports_a_failure_and_the_next_run_sends(
+    bot: Bot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await overdue_invoice(bot)
+    bot.slack.fail_next("chat.postMessage", status=500, times=3)  # past the client's retries
+    settings = settings_for(bot, tmp_path)
+    assert await run_reminders_cli(settings, as_of=after_due(1), dry_run=False) == 1
+    assert "will be retried" in capsys.readouterr().out
+    assert dms(bot.slack) == []
+    assert await run_reminders_cli(settings, as_of=after_due(1), dry_run=False) == 0
+    assert len(dms(bot.slack)) == 1
+
+
+async def test_a_claim_whose_sender_died_is_taken_over_after_the_timeout(bot: Bot) -> None:
+    await overdue_invoice(bot)
+    day, now = after_due(1), at(after_due(1))
+    due = await bot.billing.due_reminders(day, now)
+    assert len(await bot.billing.claim_reminders(due, day, now)) == 1  # ... and then it crashed
+    later = now + timedelta(minutes=5)
+    assert await bot.billing.due_reminders(day, later) == []
+    summary = await run_reminders(
+        bot.billing, sender_for(bot.slack), now + timedelta(minutes=11), as_of=day
+    )
+    assert len(summary.sent) == 1 and len(dms(bot.slack)) == 1
+
+
+# -- several owners, many invoices, escalation ---------------------------------------------------
+
+
+async def test_one_dm_per_owner_and_many_invoices_over_few_messages(bot: Bot) -> None:
+    for n in range(1, 31):
+        await overdue_invoice(bot, f"P-{n}", due=after_due(-(n % 5)))
+    await overdue_invoice(bot, "P-OTHER", owner=OTHER_OWNER)
+    summary = await run(bot, after_due(2))
+    assert len(summary.sent) == 31 and summary.messages == 3
+    mine, theirs = dms(bot.slack), dms(bot.slack, OTHER_OWNER)
+    assert len(mine) == 2 and len(theirs) == 1
+    listed = [b["block_id"].split(":")[1] for m in mine for b in m.blocks if b["type"] == "actions"]
+    assert len(listed) == len(set(listed)) == 30
+    assert all(len(m.blocks) <= 50 for m in mine)
+    assert "(1/2)" in str(mine[0].blocks) and "(2/2)" in str(mine[1].blocks)
+
+
+async def test_unowned_invoices_go_to_the_escalation_channel_each_exactly_once(bot: Bot) -> None:
+    for n in range(1, 61):
+        state = await overdue_invoice(bot, f"P-{n}")
+        await remove_owner(bot.billing, state, bot.clock())
+    summary = await run(bot, after_due(2))
+    assert len(summary.sent) == 60 and summary.failed == []
+    posted = bot.slack.messages(channel=ESCALATION)
+    assert posted and dms(bot.slack) == []
+    shown = " ".join(json.dumps(m.blocks) for m in posted)
+    for n in range(1, 61):
+        assert shown.count(f"|INV-2026-{n:04d}>") == 1, n  # its thread link, once
+    assert all(len(m.blocks) <= 50 for m in posted)
+    assert "have no owner" in shown
+    assert (await run(bot, after_due(3))).sent == []
+
+
+async def test_the_last_stage_is_dmed_and_copied_to_the_escalation_channel(bot: Bot) -> None:
+    await overdue_invoice(bot)
+    await overdue_invoice(bot, "P-2", due=after_due(-31))
+    summary = await run(bot, after_due(1))
+    assert sorted(r.stage for r in summary.sent) == [1, 4]
+    (dm,) = dms(bot.slack)
+    assert "INV-2026-0001" in str(dm.blocks) and "INV-2026-0002" in str(dm.blocks)
+    (copy,) = bot.slack.messages(channel=ESCALATION)
+    assert "last reminder stage" in str(copy.blocks)
+    assert "INV-2026-0002" in str(copy.blocks) and "INV-2026-0001" not in str(copy.blocks)
+    assert f"owner <@{OWNER}>" in str(copy.blocks)
+
+
+async def test_a_client_named_like_a_mention_cannot_ping_anyone(bot: Bot) -> None:
+    await overdue_invoice(bot, client="<!channel> @here <!everyone>")
+    await run(bot, after_due(1))
+    (dm,) = dms(bot.slack)
+    raw = json.dumps(dm.params, ensure_ascii=False)
+    assert "<!channel>" not in raw and "<!everyone>" not in raw
+    assert "&lt;!channel&gt; @here &lt;!everyone&gt;" in raw
+
+
+# -- weekends and the scheduler ------------------------------------------------------------------
+
+
+async def test_the_daily_job_skips_the_weekend_but_remind_as_of_saturday_evaluates(
+    bot: Bot,
+) -> None:
+    await overdue_invoice(bot)
+    daily = bot.service.scheduler.get_job("reminders").func
+    saturday = date(2026, 12, 5)
+    bot.clock.now = at(saturday)
+    await daily()
+    bot.clock.now = at(saturday + timedelta(days=1), 22)  # Sunday 23:00 in Berlin
+    await daily()
+    assert bot.slack.calls_to("conversations.open") == [] and dms(bot.slack) == []
+    bot.clock.now = at(saturday + timedelta(days=1), 23)  # Monday 00:00 in Berlin
+    await daily()
+    (dm,) = dms(bot.slack)
+    assert "6 days overdue" in str(dm.blocks)
+    # `remind --as-of` a Saturday evaluates that day like any other.
+    bot.slack.reset()
+    await overdue_invoice(bot, "P-2", owner=OTHER_OWNER)
+    summary = await run(bot, saturday)
+    assert [r.days_overdue for r in summary.sent] == [4]
+    assert len(dms(bot.slack, OTHER_OWNER)) == 1
+
+
+async def test_the_scheduler_fires_the_job_and_stops_with_the_service(bot: Bot) -> None:
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    await overdue_invoice(bot)
+    bot.clock.now = at(after_due(2))  # Thursday
+    ticks = 0
+    ticked = asyncio.Event()
+    select = bot.billing.due_reminders
+
+    async def counting(today: date, now: datetime) -> Any:
+        nonlocal ticks
+        ticks += 1
+        ticked.set()
+        return await select(today, now)
+
+    bot.billing.due_reminders = counting  # type: ignore[method-assign]
+    scheduler = bot.service.scheduler
+    for job in scheduler.get_jobs():
+        if job.id != "reminders":
+            scheduler.remove_job(job.id)
+    scheduler.reschedule_job("reminders", trigger=IntervalTrigger(seconds=0.2))
+    await bot.service.start_workers()
+    assert scheduler.running
+    await bot.slack.wait_until(lambda: len(dms(bot.slack)) == 1, 5)
+    seen = ticks
+    for _ in range(2):  # it keeps firing...
+        ticked.clear()
+        await asyncio.wait_for(ticked.wait(), 5)
+    assert ticks >= seen + 2
+    assert len(dms(bot.slack)) == 1  # ...and sends nothing more
+    await bot.service.close()
+    assert not scheduler.running
+    stopped_at = ticks
+    await asyncio.sleep(0.5)
+    assert ticks == stopped_at
+
+
+async def test_a_run_missed_today_runs_once_when_the_service_starts(bot: Bot) -> None:
+    await overdue_invoice(bot)
+    # The bot was built at Wednesday 25 November 11:00 Berlin: today's 09:00 run was missed.
+    scheduler = bot.service.scheduler
+    assert scheduler.get_job("reminders-catch-up") is not None
+    bot.clock.now = at(after_due(1), 9)  # the catch-up evaluates "now"
+    await bot.service.start_workers()
+    await bot.slack.wait_until(lambda: len(dms(bot.slack)) == 1, 5)
+    await asyncio.sleep(0.2)
+    assert len(dms(bot.slack)) == 1
+    await bot.service.close()
+
+
+# -- buttons: Mark paid, Snooze -------------------------------------------------------------------
+
+
+async def dm_after_first_run(bot: Bot) -> Any:
+    await run(bot, after_due(1))
+    (dm,) = dms(bot.slack)
+    return dm
+
+
+async def submit_payment(bot: Bot, invoice_id: int, amount: str, user: str) -> Any:
+    body = view_submission_body(
+        callback_id=blocks.MARK_PAID_MODAL,
+        private_metadata=str(invoice_id),
+        state_values={"amount": {"value": plain_text_value(amount)}},
+        user_id=user,
+    )
+    return await post_signed(bot.url, body, SECRET)
+
+
+async def test_mark_paid_opens_a_modal_with_the_balance_and_records_the_payment(
+    bot: Bot,
+) -> None:
+    state = await overdue_invoice(bot)
+    dm = await dm_after_first_run(bot)
+    response, _ = await bot.click(blocks.MARK_PAID_ACTION, dm, OWNER)
+    assert response.status == 200
+    (opened,) = await bot.slack.wait_for("views.open")
+    view = opened.params["view"]
+    assert view["callback_id"] == blocks.MARK_PAID_MODAL
+    assert view["private_metadata"] == str(state.id)
+    assert view["blocks"][1]["element"]["initial_value"] == "1428.00"
+
+    answer = await submit_payment(bot, state.id, "428.00", OWNER)
+    assert answer.status == 200 and "errors" not in answer.text
+    after = await bot.billing.invoice(state.id)
+    assert after.status.value == "approved" and str(after.balance.amount) == "1000.00"
+    # The thread hears of it.
+    await bot.slack.wait_until(
+        lambda: any("Payment of" in (m.text or "") for m in bot.slack.messages(CHANNEL)), 5
+    )
+    # The next stage still chases the balance.
+    await run(bot, after_due(7))
+    assert "€1,000.00" in str(dms(bot.slack)[-1].blocks)
+
+    # Paying the rest from the modal's default: paid, never chased again.
+    await bot.click(blocks.MARK_PAID_ACTION, dms(bot.slack)[-1], APPROVER)
+    opened = (await bot.slack.wait_for("views.open", 2))[-1]
+    rest = opened.params["view"]["blocks"][1]["element"]["initial_value"]
+    assert rest == "1000.00"
+    assert "errors" not in (await submit_payment(bot, state.id, rest, APPROVER)).text
+    assert (await bot.billing.invoice(state.id)).status.value == "paid"
+    for n in (14, 30, 60):
+        assert (await run(bot, after_due(n))).due == []
+    assert len(dms(bot.slack)) == 2
+
+
+async def test_a_stranger_gets_no_modal_and_cannot_record_a_payment(bot: Bot) -> None:
+    state = await overdue_invoice(bot)
+    dm = await dm_after_first_run(bot)
+    _, name = await bot.click(blocks.MARK_PAID_ACTION, dm, STRANGER)
+    (reply,) = await bot.replies(name)
+    assert "Only approvers and the record's owner" in reply
+    assert bot.slack.calls_to("views.open") == []
+    answer = await submit_payment(bot, state.id, "1428.00", STRANGER)
+    assert answer.status == 200
+    assert answer.json()["response_action"] == "errors"
+    assert "Only approvers" in answer.json()["errors"]["amount"]
+    assert (await bot.billing.invoice(state.id)).status.value == "approved"
+
+
+async def test_an_overpayment_is_refused_inside_the_modal(bot: Bot) -> None:
+    state = await overdue_invoice(bot)
+    answer = await submit_payment(bot, state.id, "2000", OWNER)
+    assert answer.json()["response_action"] == "errors"
+    assert "more than the balance" in answer.json()["errors"]["amount"]
+    assert (await bot.billing.invoice(state.id)).paid.is_zero()
+
+
+async def test_snooze_silences_reminders_for_three_days(bot: Bot) -> None:
+    state = await overdue_invoice(bot)
+    dm = await dm_after_first_run(bot)
+    bot.clock.now = at(after_due(6))
+    _, name = await bot.click(blocks.SNOOZE_ACTION, dm, OWNER)
+    (reply,) = await bot.replies(name)
+    assert "INV-2026-0001" in reply and "2026-12-10" in reply
+    assert (await bot.billing.invoice(state.id)).snoozed_until == after_due(9)
+    for n in (7, 8, 9):  # stage 2 is reached on day 7, but it is snoozed
+        assert (await run(bot, after_due(n))).due == []
+    summary = await run(bot, after_due(10))
+    assert [(r.stage, r.days_overdue) for r in summary.sent] == [(2, 10)]
+    assert len(dms(bot.slack)) == 2
+
+
+async def test_a_stranger_cannot_snooze(bot: Bot) -> None:
+    state = await overdue_invoice(bot)
+    dm = await dm_after_first_run(bot)
+    _, name = await bot.click(blocks.SNOOZE_ACTION, dm, STRANGER)
+    (reply,) = await bot.replies(name)
+    assert "Only approvers" in reply
+    assert (await bot.billing.invoice(state.id)).snoozed_until is None
+
+
+# -- approval nudges and the weekly digest ---------------------------------------------------
+
+
+async def test_a_draft_waiting_too_long_gets_one_nudge_mentioning_the_approvers(bot: Bot) -> None:
+    await bot.add_records(record_json("P-9"))
+    drafted_at = bot.clock()
+    draft = (await bot.billing.start_draft("P-9", DRAFTER, drafted_at)).state
+    ts = "1700009999.000001"
+    thread = SlackThread("T0TEAM", CHANNEL, ts, None)
+    await bot.billing.set_slack_thread(draft.id, thread, drafted_at)
+    hours = REMINDER_POLICY.approval.nudge_after_hours
+    assert await bot.billing.queue_nudges(drafted_at + timedelta(hours=hours - 1)) == 0
+    later = drafted_at + timedelta(hours=hours, minutes=1)
+    assert await bot.billing.queue_nudges(later) == 1
+    assert await bot.billing.queue_nudges(later + timedelta(minutes=10)) == 0
+    bot.clock.now = later
+    while await bot.service.delivery.deliver_due():
+        pass
+    nudges = bot.slack.messages(channel=CHANNEL, thread_ts=ts)
+    assert len(nudges) == 1
+    assert f"<@{APPROVER}>" in nudges[0].text and f"<@{BOSS}>" in nudges[0].text
+    assert "P-9" in nudges[0].text
+    # Through the scheduler's job as well: still nothing more.
+    await bot.service.scheduler.get_job("nudges").func()
+    while await bot.service.delivery.deliver_due():
+        pass
+    assert len(bot.slack.messages(channel=CHANNEL, thread_ts=ts)) == 1
+
+
+async def test_weekly_digest_is_posted_once_with_totals_per_currency(bot: Bot) -> None:
+    monday = date(2026, 11, 30)
+    bot.clock.now = at(monday + timedelta(days=1))  # issued during the week of 30 November
+    await overdue_invoice(bot, "P-1", due=after_due(-10))
+    await overdue_invoice(bot, "P-2", due=after_due(10))
+    await overdue_invoice(bot, "P-3", currency="USD", due=after_due(10))
+    await bot.billing.record_payment("P-2", OWNER, bot.clock(), "428.00")
+    await bot.add_records(record_json("P-4"))
+    await bot.billing.start_draft("P-4", DRAFTER, bot.clock())
+
+    # The Monday after: the job posts last week's digest, however often it runs.
+    bot.clock.now = at(monday + timedelta(days=7), 8)
+    digest = bot.service.scheduler.get_job("digest").func
+    await digest()
+    bot.clock.advance(minutes=5)  # e.g. the start-up catch-up, then the cron run
+    await digest()
+    while await bot.service.delivery.deliver_due():
+        pass
+    (posted,) = bot.slack.messages(channel=BILLING_CHANNEL)
+    text = posted.blocks[0]["text"]["text"]
+    assert "week of 2026-11-30" in text
+    assert "Issued: 2 · €2,856.00; 1 · $1,428.00" in text
+    assert "Paid: 1 · €428.00" in text
+    assert "Drafts waiting: 1 · €1,428.00" in text
+    assert "Overdue: 1 · €1,428.00" in text
+
+
+async def test_no_billing_channel_means_no_digest(slack: SlackStandIn, tmp_path: Path) -> None:
+    running = await start_bot(slack, tmp_path, POLICY, workers=False)
+    try:
+        running.clock.now = at(date(2026, 12, 7))
+        await running.service.scheduler.get_job("digest").func()
+        assert await running.service.delivery.deliver_due() == 0
+        assert slack.calls_to("chat.postMessage") == []
+    finally:
+        await stop_bot(running)
+
+
+# -- the ledger on each backend ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_ledger_claims_are_exclusive_taken_over_when_stale_and_final_when_sent(
+    backend: str, tmp_path: Path
+) -> None:
+    from billing_core.records import parse_record
+    from billing_core.store.engine import new_async_engine, new_sessionmaker, upgrade_database
+    from billing_core.store.repository import Store
+    from tests.pg import fresh_postgres_database
+
+    async def check(url: str) -> None:
+        engine = new_async_engine(url)
+        try:
+            await upgrade_database(engine)
+            billing = Billing(Store(new_sessionmaker(engine)), REMINDER_POLICY)
+            now = at(after_due(-20))
+            ids = []
+            for n in range(3):
+                await billing.put_record(parse_record(record_json(f"P-{n}")), now)
+                draft = (await billing.start_draft(f"P-{n}", DRAFTER, now)).state
+                ids.append((await billing.approve(draft.id, APPROVER, now)).id)
+            day, now = after_due(1), at(after_due(1))
+            due = await billing.due_reminders(day, now)
+            assert sorted(r.state.id for r in due) == ids
+            assert len(await billing.claim_reminders(due, day, now)) == 3
+            assert await billing.claim_reminders(due, day, now + timedelta(minutes=1)) == []
+            await billing.mark_reminders_sent(due[:1], now)
+            await billing.release_reminders(due[1:2])  # a failed send gives it back
+            later = now + timedelta(minutes=11)  # the third one's sender died
+            again = await billing.claim_reminders(due, day, later)
+            assert sorted(r.state.id for r in again) == sorted(r.state.id for r in due[1:])
+            assert await billing.due_reminders(day, later) == []
+            await billing.mark_reminders_sent(again, later)
+            assert await billing.due_reminders(day, later + timedelta(hours=1)) == []
+            stage_2 = await billing.due_reminders(after_due(7), at(after_due(7)))
+            assert sorted((r.state.id, r.stage) for r in stage_2) == [(i, 2) for i in ids]
+        finally:
+            await engine.dispose()
+
+    if backend == "sqlite":
+        await check(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}")
+    else:
+        async with fresh_postgres_database() as url:
+            await check(url)
