@@ -37,6 +37,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+
 class Amount(TypeDecorator[Decimal]):
     """NUMERIC(18, 4), exact on every backend.
 
@@ -68,7 +69,6 @@ class Amount(TypeDecorator[Decimal]):
         if dialect.name == "sqlite":
             return Decimal(int(value)).scaleb(-self._SCALE)
         return Decimal(value)
-
 
 
 class UtcDateTime(TypeDecorator[datetime]):
