@@ -75,9 +75,9 @@ class RecordNotFound(BillingError, LookupError):
 
 
 class InvoiceNotFound(BillingError, LookupError):
-    def __init__(self, reference: str) -> None:
+    def __init__(self, reference: str, hint: str = "") -> None:
         self.reference = reference
-        super().__init__(f"no invoice {reference!r}")
+        super().__init__(f"no invoice {reference!r}" + (f" ({hint})" if hint else ""))
 
 
 class IllegalTransition(BillingError):

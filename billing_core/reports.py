@@ -1,13 +1,28 @@
-"""The monthly billing report as plain text lines, for the CLI and Slack. Pure."""
+"""Billing summaries over a period, and the monthly report as plain text lines. Pure."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from billing_core.errors import BillingError
 from billing_core.formatting import format_total
-from billing_core.service import REJECTION_CATEGORIES, PeriodSummary
+from billing_core.status import REJECTION_CATEGORIES
+
+
+@dataclass(frozen=True)
+class PeriodSummary:
+    """Per currency: (count, amount) of drafts waiting, issued, paid and overdue; and the
+    period's rejections as (record id, category, reason)."""
+
+    first: date
+    end: date  # exclusive
+    drafts_waiting: dict[str, tuple[int, Decimal]]
+    issued: dict[str, tuple[int, Decimal]]
+    paid: dict[str, tuple[int, Decimal]]
+    overdue: dict[str, tuple[int, Decimal]]
+    rejections: list[tuple[str, str, str]]
 
 
 def month_bounds(text: str | None, today: date) -> tuple[date, date]:

@@ -8,6 +8,7 @@ same transaction as the state change (`OutboxKind`), so a crash or an outage los
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,7 +27,6 @@ from billing_core.errors import (
 from billing_core.invoice import draft_invoice
 from billing_core.money import Money, parse_decimal
 from billing_core.numbering import counter_key, format_number
-from billing_core.pdf.render import check_renderable
 from billing_core.permissions import (
     check_may_approve,
     check_may_reject,
@@ -36,17 +36,11 @@ from billing_core.permissions import (
 from billing_core.policy import Policy
 from billing_core.records import Record
 from billing_core.reminders import DueReminder, reminders_due, snooze_until
+from billing_core.reports import PeriodSummary
 from billing_core.state import InvoiceState, SlackThread
-from billing_core.status import OPEN_STATUSES, Action, Status, next_status
+from billing_core.status import OPEN_STATUSES, REJECTION_CATEGORIES, Action, Status, next_status
 from billing_core.store.repository import Store, StoredDocument, StoredEvent, UnitOfWork
 
-REJECTION_CATEGORIES: dict[str, str] = {
-    "wrong_amount": "Wrong amount",
-    "wrong_client": "Wrong client details",
-    "wrong_scope": "Wrong scope",
-    "wrong_due_date": "Wrong due date",
-    "other": "Other",
-}
 MAX_REASON_LENGTH = 2000
 # A reminder claimed but never marked sent for this long: its sender died; take it over.
 CLAIM_TIMEOUT = timedelta(minutes=10)
@@ -72,20 +66,6 @@ class Delivery:
     invoice_id: int | None
     payload: dict[str, Any]
     attempts: int
-
-
-@dataclass(frozen=True)
-class PeriodSummary:
-    """Per currency: (count, amount) of drafts waiting, issued, paid and overdue; and the
-    period's rejections as (record id, category, reason)."""
-
-    first: date
-    end: date  # exclusive
-    drafts_waiting: dict[str, tuple[int, Decimal]]
-    issued: dict[str, tuple[int, Decimal]]
-    paid: dict[str, tuple[int, Decimal]]
-    overdue: dict[str, tuple[int, Decimal]]
-    rejections: list[tuple[str, str, str]]
 
 
 @dataclass(frozen=True)
@@ -116,8 +96,7 @@ class Billing:
 
     async def import_records(self, records: Sequence[Record], now: datetime) -> tuple[int, int]:
         """Upsert all records in one transaction; returns (created, updated)."""
-        ids = [r.id for r in records]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        duplicates = sorted(i for i, n in Counter(r.id for r in records).items() if n > 1)
         if duplicates:
             raise ImportFailed([f"record {i}: appears more than once" for i in duplicates])
         created = 0
@@ -171,6 +150,8 @@ class Billing:
                 return DraftResult(existing, created=False)
             invoice = draft_invoice(record, self.policy, self.today(now))
             # Refuse now, with the characters named, a draft whose PDF could never render.
+            from billing_core.pdf import check_renderable  # loads borb on first use only
+
             check_renderable(invoice)
             # A re-draft right after a rejection links the rejected draft's thread.
             previous = await uow.invoices_for_record(record.id)
@@ -285,21 +266,20 @@ class Billing:
 
     # -- after approval ------------------------------------------------------------------
 
-    async def mark_sent(self, reference: str, user: str, now: datetime) -> InvoiceState:
+    async def mark_sent(self, number: str, user: str, now: datetime) -> InvoiceState:
         async with self.store.unit_of_work() as uow:
-            state = await self._find_locked(uow, reference)
+            state = await self._numbered_locked(uow, number)
             check_may_settle(user, state.owner, self.policy.approval)
             new = next_status(state.status, Action.MARK_SENT)
             await uow.change_status(state.id, state.status, new, now)
             await uow.add_event(state.id, now, user, "send", state.status, new)
-            await self._note_in_thread(uow, state, now, action="sent", user=user)
-            result = await uow.get_invoice(state.id)
+            result = await self._note_in_thread(uow, state.id, now, action="sent", user=user)
         assert result is not None
         return result
 
     async def record_payment(
         self,
-        reference: str,
+        number: str,
         user: str,
         now: datetime,
         amount: Decimal | str | None = None,
@@ -311,7 +291,7 @@ class Billing:
         paying an invoice that is not open is refused with the reason.
         """
         async with self.store.unit_of_work() as uow:
-            state = await self._find_locked(uow, reference)
+            state = await self._numbered_locked(uow, number)
             check_may_settle(user, state.owner, self.policy.approval)
             if state.status not in OPEN_STATUSES:
                 raise PaymentRefused(
@@ -331,6 +311,11 @@ class Billing:
                 )
             if paid_on is not None and paid_on > self.today(now):
                 raise PaymentRefused(f"the payment date {paid_on} is in the future")
+            if paid_on is not None and paid_on < state.invoice.issue_date:
+                raise PaymentRefused(
+                    f"the payment date {paid_on} is before the invoice date "
+                    f"{state.invoice.issue_date}"
+                )
             action = Action.SETTLE if payment == balance else Action.PART_PAY
             new = next_status(state.status, action)
             paid_total = state.paid + payment
@@ -339,14 +324,13 @@ class Billing:
             await uow.add_event(
                 state.id, now, user, "payment", state.status, new, amount=payment.amount, note=note
             )
-            await self._note_in_thread(
-                uow, state, now, action="paid", user=user, amount=str(payment.amount)
+            result = await self._note_in_thread(
+                uow, state.id, now, action="paid", user=user, amount=str(payment.amount)
             )
-            result = await uow.get_invoice(state.id)
         assert result is not None
         return result
 
-    async def void(self, reference: str, user: str, reason: str, now: datetime) -> InvoiceState:
+    async def void(self, number: str, user: str, reason: str, now: datetime) -> InvoiceState:
         """Void an approved or sent invoice; it keeps its number."""
         reason = reason.strip()
         if not reason:
@@ -354,13 +338,14 @@ class Billing:
         if len(reason) > MAX_REASON_LENGTH:
             raise BillingError(f"the reason is too long (at most {MAX_REASON_LENGTH} characters)")
         async with self.store.unit_of_work() as uow:
-            state = await self._find_locked(uow, reference)
+            state = await self._numbered_locked(uow, number)
             check_may_void(user, self.policy.approval)
             new = next_status(state.status, Action.VOID)
             await uow.change_status(state.id, state.status, new, now, void_reason=reason)
             await uow.add_event(state.id, now, user, "void", state.status, new, note=reason)
-            await self._note_in_thread(uow, state, now, action="void", user=user, reason=reason)
-            result = await uow.get_invoice(state.id)
+            result = await self._note_in_thread(
+                uow, state.id, now, action="void", user=user, reason=reason
+            )
         assert result is not None
         return result
 
@@ -560,14 +545,23 @@ class Billing:
     # -- helpers ---------------------------------------------------------------------------
 
     async def _note_in_thread(
-        self, uow: UnitOfWork, state: InvoiceState, now: datetime, **event: Any
-    ) -> None:
-        """Queue a note of this change for the invoice's Slack thread, in the same transaction."""
-        if not state.slack.posted:
-            return
-        key = f"event:{state.id}:{event['action']}:{now.isoformat()}"
-        payload = {"invoice_id": state.id, **event}
-        await uow.outbox_add(OutboxKind.INVOICE_EVENT, payload, key, now, state.id)
+        self, uow: UnitOfWork, invoice_id: int, now: datetime, **event: Any
+    ) -> InvoiceState:
+        """Queue a note of this change for the invoice's Slack thread, in the same transaction,
+        with the status and balance right after it (not as they are when it is delivered).
+        Returns the invoice as changed."""
+        state = await uow.get_invoice(invoice_id)
+        assert state is not None
+        if state.slack.posted:
+            key = f"event:{state.id}:{event['action']}:{now.isoformat()}"
+            payload = {
+                "invoice_id": state.id,
+                "status": state.status.value,
+                "balance": str(state.balance.amount),
+                **event,
+            }
+            await uow.outbox_add(OutboxKind.INVOICE_EVENT, payload, key, now, state.id)
+        return state
 
     async def _locked(self, uow: UnitOfWork, invoice_id: int, team_id: str | None) -> InvoiceState:
         state = await uow.get_invoice(invoice_id, lock=True)
@@ -576,19 +570,27 @@ class Billing:
             raise InvoiceNotFound(str(invoice_id))
         return state
 
-    async def _find(self, uow: UnitOfWork, reference: str, lock: bool = False) -> InvoiceState:
+    async def _find(self, uow: UnitOfWork, reference: str) -> InvoiceState:
         reference = reference.strip()
-        state = await uow.get_invoice_by_number(reference, lock=lock)
+        state = await uow.get_invoice_by_number(reference)
         if state is not None:
             return state
         invoices = await uow.invoices_for_record(reference)
         if invoices:
-            latest = invoices[-1]
-            return await uow.get_invoice(latest.id, lock=True) if lock else latest  # type: ignore[return-value]
+            return invoices[-1]
         raise InvoiceNotFound(reference)
 
-    async def _find_locked(self, uow: UnitOfWork, reference: str) -> InvoiceState:
-        return await self._find(uow, reference, lock=True)
+    async def _numbered_locked(self, uow: UnitOfWork, number: str) -> InvoiceState:
+        """An invoice by its number, row-locked. Money changes never guess from a record ID:
+        a record invoiced by milestones has several invoices."""
+        state = await uow.get_invoice_by_number(number.strip(), lock=True)
+        if state is not None:
+            return state
+        if await uow.invoices_for_record(number.strip()):
+            raise InvoiceNotFound(
+                number, f"that is a record: use its invoice number, see /invoice status {number}"
+            )
+        raise InvoiceNotFound(number)
 
 
 def document_filename(state: InvoiceState, kind: str) -> str:

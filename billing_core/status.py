@@ -74,3 +74,12 @@ def next_status(current: Status, action: Action) -> Status:
         f"a {current.value} invoice cannot be {_VERBS[action]}"
         + (f" (it can be: {', '.join(sorted(_VERBS[a] for a in allowed))})" if allowed else "")
     )
+
+
+REJECTION_CATEGORIES: dict[str, str] = {
+    "wrong_amount": "Wrong amount",
+    "wrong_client": "Wrong client details",
+    "wrong_scope": "Wrong scope",
+    "wrong_due_date": "Wrong due date",
+    "other": "Other",
+}

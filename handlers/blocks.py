@@ -13,9 +13,8 @@ from typing import Any
 from billing_core.formatting import format_money
 from billing_core.money import Money
 from billing_core.reminders import DueReminder
-from billing_core.service import REJECTION_CATEGORIES
 from billing_core.state import InvoiceState
-from billing_core.status import Status
+from billing_core.status import REJECTION_CATEGORIES, Status
 
 APPROVE_ACTION = "invoice_approve"
 REJECT_ACTION = "invoice_reject"

@@ -240,9 +240,12 @@ def event_note(state: InvoiceState, payload: dict[str, Any]) -> str:
         return f"{state.number} marked as sent by {user}."
     if action == "paid":
         amount = Money(Decimal(payload.get("amount", "0")), state.invoice.currency)
+        # Status and balance as they were right after this payment, not as they are now.
+        status = payload.get("status", state.status.value)
+        balance = Money(Decimal(payload.get("balance", state.balance.amount)), amount.currency)
         return (
             f"Payment of {blocks.money(amount, locale)} on {state.number} recorded by {user}. "
-            f"Status: {state.status.value}, balance {blocks.money(state.balance, locale)}."
+            f"Status: {status}, balance {blocks.money(balance, locale)}."
         )
     if action == "void":
         reason = blocks.escape(str(payload.get("reason", "")))

@@ -553,9 +553,9 @@ async def test_weekly_digest_is_posted_once_with_totals_per_currency(bot: Bot) -
     monday = date(2026, 11, 30)
     bot.clock.now = at(monday + timedelta(days=1))  # issued during the week of 30 November
     await overdue_invoice(bot, "P-1", due=after_due(-10))
-    await overdue_invoice(bot, "P-2", due=after_due(10))
+    paid = await overdue_invoice(bot, "P-2", due=after_due(10))
     await overdue_invoice(bot, "P-3", currency="USD", due=after_due(10))
-    await bot.billing.record_payment("P-2", OWNER, bot.clock(), "428.00")
+    await bot.billing.record_payment(paid.number, OWNER, bot.clock(), "428.00")
     await bot.add_records(record_json("P-4"))
     await bot.billing.start_draft("P-4", DRAFTER, bot.clock())
 

@@ -12,6 +12,7 @@ from billing_core.errors import (
     BillingError,
     IllegalTransition,
     InvalidAmount,
+    InvoiceNotFound,
     NotAllowed,
     NotAnApprover,
     PaymentRefused,
@@ -103,11 +104,30 @@ async def test_a_payment_dated_in_the_future_is_refused(
         await billing.record_payment("INV-2026-0001", "U0OWNER", NOW, "1", date(2026, 11, 26))
 
 
-async def test_paying_a_draft_is_refused(billing: Billing, draft: Draft) -> None:
+async def test_a_record_id_is_not_an_invoice_number_for_payments(
+    billing: Billing, draft: Draft
+) -> None:
     drafted = await draft("P-9")
-    with pytest.raises(PaymentRefused, match="draft of P-9 is draft"):
+    with pytest.raises(InvoiceNotFound, match="that is a record: use its invoice number"):
         await billing.record_payment("P-9", "U0APPROVER", NOW, "1.00")
     assert (await billing.invoice(drafted.id)).paid == eur("0.00")
+
+
+async def test_with_milestones_a_payment_goes_to_the_named_invoice(
+    billing: Billing, approved: InvoiceState, draft: Draft
+) -> None:
+    second = await billing.approve((await draft("P-123")).id, "U0APPROVER", NOW)
+    assert second.number == "INV-2026-0002"
+    await billing.record_payment("INV-2026-0001", "U0OWNER", NOW, "100.00")
+    assert (await billing.invoice(approved.id)).paid == eur("100.00")
+    assert (await billing.invoice(second.id)).paid == eur("0.00")
+
+
+async def test_a_payment_date_before_the_invoice_date_is_refused(
+    billing: Billing, approved: InvoiceState
+) -> None:
+    with pytest.raises(PaymentRefused, match="before the invoice date"):
+        await billing.record_payment("INV-2026-0001", "U0OWNER", NOW, "1", date(2026, 11, 1))
 
 
 async def test_void_needs_a_reason_and_keeps_the_number(
@@ -135,7 +155,7 @@ async def test_a_draft_or_paid_invoice_cannot_be_voided(
     billing: Billing, approved: InvoiceState, draft: Draft
 ) -> None:
     await draft("P-2")
-    with pytest.raises(IllegalTransition, match="a draft invoice cannot be voided"):
+    with pytest.raises(InvoiceNotFound):  # a draft has no number to name
         await billing.void("P-2", "U0APPROVER", "oops", NOW)
     await billing.record_payment("INV-2026-0001", "U0APPROVER", NOW)
     with pytest.raises(IllegalTransition, match="a paid invoice cannot be voided"):
