@@ -44,6 +44,9 @@ from billing_core.store.repository import Store, StoredDocument, StoredEvent, Un
 MAX_REASON_LENGTH = 2000
 # A reminder claimed but never marked sent for this long: its sender died; take it over.
 CLAIM_TIMEOUT = timedelta(minutes=10)
+# An outbox message is leased this long; one delivery (a render plus Slack calls with their
+# retries) takes seconds, at worst a few minutes.
+DELIVERY_LEASE = timedelta(minutes=10)
 
 
 class OutboxKind(StrEnum):
@@ -516,23 +519,25 @@ class Billing:
         now: datetime,
         *,
         invoice_id: int | None = None,
-        limit: int = 20,
-        lease: timedelta = timedelta(minutes=2),
+        limit: int = 1,
+        lease: timedelta = DELIVERY_LEASE,
     ) -> list[Delivery]:
-        """Lease due outbox messages; a crashed worker's lease runs out and they come back."""
+        """Lease due outbox messages; a crashed worker's lease runs out and they come back.
+        Claim few at a time: a lease must outlast the deliveries made under it."""
         async with self.store.unit_of_work() as uow:
             rows = await uow.outbox_claim(now, now + lease, limit, invoice_id)
             return [Delivery(r.id, r.kind, r.invoice_id, dict(r.payload), r.attempts) for r in rows]
 
     async def delivery_done(
-        self, delivery_id: int, now: datetime, result: dict[str, Any] | None = None
-    ) -> None:
+        self, delivery: Delivery, now: datetime, result: dict[str, Any] | None = None
+    ) -> bool:
+        """False when the lease had run out and another worker took the message over."""
         async with self.store.unit_of_work() as uow:
-            await uow.outbox_done(delivery_id, now, result or {})
+            return await uow.outbox_done(delivery.id, delivery.attempts, now, result or {})
 
-    async def delivery_failed(self, delivery_id: int, retry_at: datetime, error: str) -> None:
+    async def delivery_failed(self, delivery: Delivery, retry_at: datetime, error: str) -> bool:
         async with self.store.unit_of_work() as uow:
-            await uow.outbox_retry_later(delivery_id, retry_at, error)
+            return await uow.outbox_retry_later(delivery.id, delivery.attempts, retry_at, error)
 
     async def retry_deliveries_now(self, invoice_id: int, now: datetime) -> int:
         async with self.store.unit_of_work() as uow:

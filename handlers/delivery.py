@@ -75,20 +75,25 @@ class SlackDelivery:
             for w in waits:
                 w.cancel()
 
-    async def deliver_due(self, invoice_id: int | None = None) -> int:
-        """Deliver what is due now; returns how many messages were attempted."""
-        deliveries = await self.billing.claim_deliveries(self.clock(), invoice_id=invoice_id)
+    async def deliver_due(self) -> int:
+        """Deliver the next due message, if any; returns how many were attempted (0 or 1)."""
+        deliveries = await self.billing.claim_deliveries(self.clock())
         for delivery in deliveries:
             await self._deliver_one(delivery)
         return len(deliveries)
 
-    async def deliver_for_invoice(self, invoice_id: int) -> list[str]:
-        """Deliver this invoice's due messages now; returns the errors of those that failed."""
+    async def deliver_for_invoice(self, invoice_id: int, at_most: int = 10) -> list[str]:
+        """Deliver this invoice's due messages now, in order; returns the errors of those that
+        failed (a failed one holds back the later ones until it succeeds)."""
         errors: list[str] = []
-        for delivery in await self.billing.claim_deliveries(self.clock(), invoice_id=invoice_id):
-            error = await self._deliver_one(delivery)
+        for _ in range(at_most):
+            claimed = await self.billing.claim_deliveries(self.clock(), invoice_id=invoice_id)
+            if not claimed:
+                break
+            error = await self._deliver_one(claimed[0])
             if error:
                 errors.append(error)
+                break
         return errors
 
     async def _deliver_one(self, delivery: Delivery) -> str | None:
@@ -98,9 +103,10 @@ class SlackDelivery:
             error = _describe(exc)
             backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** min(delivery.attempts, 10)))
             log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.kind, error)
-            await self.billing.delivery_failed(delivery.id, self.clock() + backoff, error)
+            await self.billing.delivery_failed(delivery, self.clock() + backoff, error)
             return error
-        await self.billing.delivery_done(delivery.id, self.clock(), result)
+        if not await self.billing.delivery_done(delivery, self.clock(), result):
+            log.warning("delivery %s outlived its lease; another worker had it", delivery.id)
         self.wake()  # a later message of the same invoice may have been waiting for this one
         return None
 

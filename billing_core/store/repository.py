@@ -683,19 +683,32 @@ class UnitOfWork:
         await self.session.flush()
         return rows
 
-    async def outbox_done(self, outbox_id: int, now: datetime, result: dict[str, Any]) -> None:
-        await self.session.execute(
+    async def outbox_done(
+        self, outbox_id: int, attempt: int, now: datetime, result: dict[str, Any]
+    ) -> bool:
+        """Mark delivered. Fenced by the attempt number: False when this worker's lease had
+        run out and another worker claimed the message meanwhile."""
+        outcome = await self.session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == outbox_id)
+            .where(OutboxRow.id == outbox_id, OutboxRow.attempts == attempt)
             .values(done_at=now, locked_until=None, result=result, last_error=None)
         )
+        return outcome.rowcount == 1  # type: ignore[attr-defined]
 
-    async def outbox_retry_later(self, outbox_id: int, at: datetime, error: str) -> None:
-        await self.session.execute(
+    async def outbox_retry_later(
+        self, outbox_id: int, attempt: int, at: datetime, error: str
+    ) -> bool:
+        """Put back for a later attempt (fenced like outbox_done)."""
+        outcome = await self.session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == outbox_id)
+            .where(
+                OutboxRow.id == outbox_id,
+                OutboxRow.attempts == attempt,
+                OutboxRow.done_at.is_(None),
+            )
             .values(next_attempt_at=at, locked_until=None, last_error=error[:1000])
         )
+        return outcome.rowcount == 1  # type: ignore[attr-defined]
 
     async def outbox_due_now(self, invoice_id: int, now: datetime) -> int:
         """Make the invoice's pending messages due now (a person asked to retry)."""

@@ -52,35 +52,56 @@ async def test_every_message_arrives_exactly_once_after_an_outage(bot: Bot) -> N
 async def test_a_crash_between_approval_and_post_is_delivered_after_restart(
     slack: SlackStandIn, tmp_path: Path
 ) -> None:
-    first = await start_bot(slack, tmp_path)
+    first = await start_bot(slack, tmp_path, workers=False)
     await first.add_records(record_json())
     buttons = await first.draft()
-    # The upload hangs; the process dies while it is in flight.
-    slack.fail_next("files.getUploadURLExternal", delay=30)
-    await first.click("invoice_approve", buttons, APPROVER)
-
-    async def numbered() -> None:
-        while (await first.billing.find("P-123")).number is None:
-            await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(numbered(), 10)
-    await asyncio.sleep(2)  # the final PDF renders; its upload is now hanging in flight
-    for task in first.service.tasks:
-        task.cancel()
-    await first.runner.cleanup()
-    await first.service.container.engine.dispose()
+    state = await first.billing.find("P-123")
+    while await first.billing.pending_deliveries(state.id):  # the draft's thread is complete
+        await asyncio.sleep(0.05)
+    # The approval commits (number, outbox message); a worker leases the post and dies
+    # before Slack hears of it.
+    approved = await first.billing.approve(state.id, APPROVER, first.clock(), team_id="T0TEAM")
+    assert len(await first.billing.claim_deliveries(first.clock(), invoice_id=state.id)) == 1
+    await stop_bot(first)
     assert len(slack.uploaded_files) == 1  # only the draft
 
-    # A new process on the same database, after the dead worker's lease ran out.
-    first.clock.advance(minutes=5)
+    # A new process on the same database, once the dead worker's lease has run out.
+    first.clock.advance(minutes=11)
     second = await start_bot(slack, tmp_path, clock=first.clock)
     try:
         await slack.wait_until(lambda: len(slack.uploaded_files) == 2, 60)
-        assert slack.uploaded_files[1].filename == "INV-2026-0001.pdf"
-        assert slack.uploaded_files[1].thread_ts == buttons.thread_ts
+        final = slack.uploaded_files[1]
+        assert final.filename == f"{approved.number}.pdf"
+        assert final.thread_ts == buttons.thread_ts
         await slack.wait_until(lambda: not slack.message(buttons.ts).button_action_ids(), 30)
-        await asyncio.sleep(0.5)
+
+        async def delivered() -> None:
+            while await second.billing.pending_deliveries(state.id):
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(delivered(), 10)
+        assert await second.service.delivery.deliver_due() == 0  # nothing left to repeat
         assert len(slack.uploaded_files) == 2
     finally:
         await stop_bot(second)
-        first.service.container.renderer.close()
+
+
+async def test_a_worker_whose_lease_ran_out_does_not_mark_anothers_delivery(bot: Bot) -> None:
+    """Fencing: the late worker's 'done' is refused; the message counts once."""
+    await bot.billing.start_draft("P-123", DRAFTER, bot.clock(), team_id="T0TEAM")
+    for task in bot.service.tasks:  # no background worker: this test drives the outbox
+        task.cancel()
+    from datetime import timedelta
+
+    from billing_core.service import OutboxKind
+
+    async with bot.billing.store.unit_of_work() as uow:
+        await uow.outbox_add(OutboxKind.DIGEST, {"channel": "C0X"}, "test:fence", bot.clock())
+    (slow,) = await bot.billing.claim_deliveries(bot.clock(), lease=timedelta(seconds=1))
+    bot.clock.advance(seconds=5)  # the lease runs out; another worker claims it
+    (fast,) = await bot.billing.claim_deliveries(bot.clock())
+    assert fast.id == slow.id and fast.attempts == slow.attempts + 1
+    assert await bot.billing.delivery_done(fast, bot.clock())
+    assert not await bot.billing.delivery_done(slow, bot.clock())
+    assert not await bot.billing.delivery_failed(slow, bot.clock(), "late")
+    assert await bot.billing.claim_deliveries(bot.clock() + timedelta(hours=1)) == []

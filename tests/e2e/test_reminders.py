@@ -98,7 +98,7 @@ async def drain_outbox(billing: Billing, now: datetime) -> None:
     """Mark queued Slack work done without doing it (the approvals' final PDFs)."""
     while deliveries := await billing.claim_deliveries(now, limit=500):
         for delivery in deliveries:
-            await billing.delivery_done(delivery.id, now)
+            await billing.delivery_done(delivery, now)
 
 
 async def overdue_invoice(
