@@ -42,6 +42,7 @@ from billing_core.status import OPEN_STATUSES, REJECTION_CATEGORIES, Action, Sta
 from billing_core.store.repository import Store, StoredDocument, StoredEvent, UnitOfWork
 
 MAX_REASON_LENGTH = 2000
+SYSTEM_ACTOR = "invoicebot"  # the actor of changes nobody clicked (a withdrawn draft)
 # A reminder claimed but never marked sent for this long: its sender died; take it over.
 CLAIM_TIMEOUT = timedelta(minutes=10)
 # An outbox message is leased this long; one delivery (a render plus Slack calls with their
@@ -266,6 +267,28 @@ class Billing:
             result = await uow.get_invoice(invoice_id)
         assert result is not None
         return result
+
+    async def withdraw_draft(self, invoice_id: int, reason: str, now: datetime) -> None:
+        """Reject a draft on the system's behalf when it can never reach its thread (e.g. the
+        bot may not post in that channel), so the record can be drafted again elsewhere."""
+        async with self.store.unit_of_work() as uow:
+            state = await uow.get_invoice(invoice_id, lock=True)
+            if state is None or state.status is not Status.DRAFT:
+                return
+            new = next_status(state.status, Action.REJECT)
+            await uow.change_status(
+                invoice_id,
+                Status.DRAFT,
+                new,
+                now,
+                decided_by=SYSTEM_ACTOR,
+                decided_at=now,
+                rejection_category="other",
+                rejection_reason=reason[:MAX_REASON_LENGTH],
+            )
+            await uow.add_event(
+                invoice_id, now, SYSTEM_ACTOR, "withdraw", Status.DRAFT, new, note=reason
+            )
 
     # -- after approval ------------------------------------------------------------------
 

@@ -73,6 +73,7 @@ class Service:
     async def close(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await self.context.finish_background()
         self.stop_event.set()
         for task in self.tasks:
             task.cancel()

@@ -46,8 +46,9 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         if errors:
             await tell(
                 respond,
-                f"Approved as *{state.number}*. Posting the final PDF to Slack failed "
-                f"({blocks.escape(errors[0])}); it will be retried automatically.",
+                f"Approved as *{state.number}*; the final PDF is kept with the record. Posting "
+                f"it to Slack failed ({blocks.escape(errors[0])}): `/invoice status "
+                f"{state.number}` shows what is still pending.",
             )
 
     async def open_reject_modal(

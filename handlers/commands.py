@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from billing_core.errors import BillingError, RecordNotReady
 from billing_core.reports import month_bounds, report_lines
+from billing_core.status import Status as InvoiceStatus
 from handlers import blocks
 from handlers.context import FOREIGN_TEAM, HandlerContext
 from handlers.parsing import (
@@ -37,7 +38,6 @@ DRAFTS_AT_ONCE = 8
 
 def register(app: AsyncApp, ctx: HandlerContext) -> None:
     drafting = asyncio.Semaphore(DRAFTS_AT_ONCE)
-    running: set[asyncio.Task[None]] = set()
 
     async def ack_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         # Only pure work here: Slack wants the ack within 3 s whatever the database is doing.
@@ -58,9 +58,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             await ack()
         # The work runs after the ack in a task of its own (a Bolt lazy listener would first
         # deep-copy the whole request: most of an ack's cost, measured by bench/slack_latency).
-        task = asyncio.create_task(run_command(body, respond))
-        running.add(task)
-        task.add_done_callback(running.discard)
+        ctx.run_after_ack(run_command(body, respond))
 
     async def run_command(body: dict[str, Any], respond: AsyncRespond) -> None:
         if ctx.foreign_team(body.get("team_id")):
@@ -121,7 +119,14 @@ async def _dispatch(
             )
             return
         errors = await ctx.delivery.deliver_for_invoice(state.id)
-        if errors:
+        if errors and (await billing.invoice(state.id)).status is InvoiceStatus.REJECTED:
+            await respond(
+                text=f"Slack would not let me post the draft here ({blocks.escape(errors[0])}). "
+                "Invite me with `/invite @invoicebot` (or use a channel I am in) and draft "
+                "again; the unposted draft was withdrawn.",
+                response_type="ephemeral",
+            )
+        elif errors:
             await respond(
                 text=f"The draft for {blocks.escape(command.record_id)} is saved, but Slack did "
                 f"not take the post ({blocks.escape(errors[0])}). It will be retried "

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,12 +20,25 @@ class HandlerContext:
     delivery: SlackDelivery
     clock: Callable[[], datetime]
     team_id: str | None = None  # this workspace, from auth.test; other teams are refused
+    background: set[asyncio.Task[None]] = field(default_factory=set)  # work after an ack
+
+    def run_after_ack(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` as a task the server waits for when it shuts down."""
+        task = asyncio.create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def finish_background(self) -> None:
+        """On shutdown: let work already acked finish (bounded), so nobody is left unanswered."""
+        if self.background:
+            await asyncio.wait(set(self.background), timeout=SHUTDOWN_GRACE_SECONDS)
 
     def foreign_team(self, team_id: str | None) -> bool:
         """True for a payload claiming another workspace than the one we are installed in."""
         return bool(self.team_id and team_id and team_id != self.team_id)
 
 
+SHUTDOWN_GRACE_SECONDS = 20
 FOREIGN_TEAM = "This invoicebot is installed in another workspace; nothing was changed."
 
 

@@ -29,6 +29,23 @@ from handlers import blocks
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=10)
+# Slack errors no retry can fix: give up on the message (a draft that cannot reach its
+# thread is withdrawn, so the record can be drafted again where the bot may post).
+PERMANENT_ERRORS = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "restricted_action",
+        "cannot_dm_bot",
+        "user_not_found",
+        "user_disabled",
+        "missing_scope",
+        "no_permission",
+        "invalid_blocks",
+        "msg_too_long",
+    }
+)
 
 
 class Renderer(Protocol):
@@ -101,6 +118,8 @@ class SlackDelivery:
             result = await self._carry_out(delivery)
         except Exception as exc:  # any failure: keep the message and retry later with backoff
             error = _describe(exc)
+            if _slack_error(exc) in PERMANENT_ERRORS:
+                return await self._give_up(delivery, error)
             backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** min(delivery.attempts, 10)))
             log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.kind, error)
             await self.billing.delivery_failed(delivery, self.clock() + backoff, error)
@@ -109,6 +128,14 @@ class SlackDelivery:
             log.warning("delivery %s outlived its lease; another worker had it", delivery.id)
         self.wake()  # a later message of the same invoice may have been waiting for this one
         return None
+
+    async def _give_up(self, delivery: Delivery, error: str) -> str:
+        log.error("delivery %s (%s) cannot succeed: %s", delivery.id, delivery.kind, error)
+        if delivery.kind == OutboxKind.PUBLISH_DRAFT and delivery.invoice_id is not None:
+            reason = f"Slack refused to post the draft ({error}); it was withdrawn"
+            await self.billing.withdraw_draft(delivery.invoice_id, reason, self.clock())
+        await self.billing.delivery_done(delivery, self.clock(), {"gave_up": error})
+        return error
 
     async def _carry_out(self, delivery: Delivery) -> dict[str, Any]:
         if delivery.kind == OutboxKind.DIGEST:
@@ -265,6 +292,12 @@ def _uploaded_file_id(response: Any) -> str:
         return str(files[0]["id"])
     file = response.get("file") or {}
     return str(file.get("id", "unknown"))
+
+
+def _slack_error(exc: BaseException) -> str | None:
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        return exc.response.get("error")
+    return None
 
 
 def _describe(exc: BaseException) -> str:

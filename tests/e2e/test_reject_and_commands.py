@@ -204,3 +204,17 @@ async def test_report_shows_the_month_issued_paid_and_rejections(bot: Bot) -> No
     assert "EUR 1,428.00  (1 invoice)" in reply  # issued
     assert "EUR 428.00  (1 invoice)" in reply  # paid
     assert "P-2: Wrong client details: VAT ID missing" in reply
+
+
+async def test_a_draft_slack_will_not_post_is_withdrawn_and_can_be_drafted_again(bot: Bot) -> None:
+    bot.slack.fail_next("chat.postMessage", error="not_in_channel")
+    _, name = await bot.command("draft P-123")
+    (reply,) = await bot.replies(name)
+    assert "not_in_channel" in reply and "/invite @invoicebot" in reply
+    withdrawn = await bot.billing.find("P-123")
+    assert withdrawn.status.value == "rejected"
+    assert await bot.billing.pending_deliveries(withdrawn.id) == []
+
+    buttons = await bot.draft()  # invited now: a new draft, in a new thread
+    assert buttons.button_action_ids() == ["invoice_approve", "invoice_reject"]
+    assert (await bot.billing.find("P-123")).id != withdrawn.id
