@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from billing_core.state import InvoiceState
@@ -88,8 +88,3 @@ def snooze_until(today: date) -> date:
 def business_date(now: datetime, zone: ZoneInfo) -> date:
     """The calendar date in the business time zone (what "today" means for overdue)."""
     return now.astimezone(zone).date()
-
-
-def run_time(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """When the daily run of `day` is due, as an aware datetime."""
-    return datetime.combine(day, at, tzinfo=zone)

@@ -35,7 +35,7 @@ from billing_core.permissions import (
 )
 from billing_core.policy import Policy
 from billing_core.records import Record
-from billing_core.reminders import DueReminder, reminders_due, snooze_until
+from billing_core.reminders import DueReminder, business_date, reminders_due, snooze_until
 from billing_core.reports import PeriodSummary
 from billing_core.state import InvoiceState, SlackThread
 from billing_core.status import OPEN_STATUSES, REJECTION_CATEGORIES, Action, Status, next_status
@@ -94,7 +94,7 @@ class Billing:
 
     def today(self, now: datetime) -> date:
         """The business date of `now` (in `[reminders].timezone`)."""
-        return now.astimezone(self.policy.reminders.zone).date()
+        return business_date(now, self.policy.reminders.zone)
 
     # -- records -------------------------------------------------------------------------
 

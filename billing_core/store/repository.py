@@ -126,13 +126,6 @@ class UnitOfWork:
             row = await self.session.get(RecordRow, record_id)
         return parse_record(row.data) if row else None
 
-    async def existing_record_ids(self, ids: Iterable[str]) -> set[str]:
-        wanted = list(ids)
-        if not wanted:
-            return set()
-        rows = await self.session.execute(select(RecordRow.id).where(RecordRow.id.in_(wanted)))
-        return set(rows.scalars())
-
     async def upsert_record(self, record: Record, now: datetime) -> bool:
         """Insert or replace the record; True when it was new."""
         data = record_to_json(record)
@@ -453,32 +446,6 @@ class UnitOfWork:
         )
         return [_to_state(row) for row in await self.session.execute(query)]
 
-    async def claim_reminder(
-        self,
-        invoice_id: int,
-        stage: int,
-        run_date: date,
-        recipient: str,
-        now: datetime,
-        stale_before: datetime,
-    ) -> bool:
-        """Claim (invoice, stage) for sending; False when it was sent or is being sent.
-
-        A claim never marked sent and older than `stale_before` (its sender crashed) is taken
-        over, so a crash delays a reminder instead of losing it.
-        """
-        values = {"run_date": run_date, "claimed_at": now, "recipient": recipient}
-        stmt = self._insert(ReminderLedgerRow).values(invoice_id=invoice_id, stage=stage, **values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["invoice_id", "stage"],
-            set_=values,
-            where=and_(
-                ReminderLedgerRow.sent_at.is_(None), ReminderLedgerRow.claimed_at < stale_before
-            ),
-        )
-        result = await self.session.execute(stmt)
-        return result.rowcount == 1  # type: ignore[attr-defined]
-
     async def claim_reminders(
         self,
         pairs: Sequence[tuple[int, int, str]],
@@ -553,11 +520,6 @@ class UnitOfWork:
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
 
-    async def release_nudge(self, invoice_id: int) -> None:
-        await self.session.execute(
-            update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(nudged_at=None)
-        )
-
     async def drafts_waiting_since(self, before: datetime) -> list[InvoiceState]:
         query = (
             select(InvoiceRow)
@@ -605,24 +567,6 @@ class UnitOfWork:
             currency: (int(count), Decimal(total))
             for currency, count, total in await self.session.execute(query)
         }
-
-    async def release_reminder(self, invoice_id: int, stage: int) -> None:
-        await self.session.execute(
-            delete(ReminderLedgerRow).where(
-                ReminderLedgerRow.invoice_id == invoice_id,
-                ReminderLedgerRow.stage == stage,
-                ReminderLedgerRow.sent_at.is_(None),
-            )
-        )
-
-    async def mark_reminder_sent(self, invoice_id: int, stage: int, now: datetime) -> None:
-        await self.session.execute(
-            update(ReminderLedgerRow)
-            .where(ReminderLedgerRow.invoice_id == invoice_id, ReminderLedgerRow.stage == stage)
-            .values(sent_at=now)
-        )
-
-    # -- outbox --------------------------------------------------------------------------
 
     async def outbox_add(
         self,
@@ -724,12 +668,6 @@ class UnitOfWork:
         if invoice_id is not None:
             query = query.where(OutboxRow.invoice_id == invoice_id)
         return list((await self.session.execute(query)).scalars())
-
-    async def outbox_result(self, dedupe_key: str) -> dict[str, Any] | None:
-        query = select(OutboxRow.result).where(
-            and_(OutboxRow.dedupe_key == dedupe_key, OutboxRow.done_at.is_not(None))
-        )
-        return (await self.session.execute(query)).scalar_one_or_none()
 
 
 class Store:
