@@ -15,37 +15,37 @@ from handlers import blocks
 from handlers.context import (
     FOREIGN_TEAM,
     HandlerContext,
+    PrivateReply,
     ack_only,
     action_invoice_id,
     team_of,
-    tell,
 )
 
 log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, ctx: HandlerContext) -> None:
-    async def approve(body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def approve(body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+        reply = PrivateReply.to_click(client, respond, body)
         user = body["user"]["id"]
         invoice_id = action_invoice_id(body)
         if ctx.foreign_team(team_of(body)):
-            await tell(respond, FOREIGN_TEAM)
+            await reply(FOREIGN_TEAM)
             return
         if invoice_id is None:
-            await tell(respond, "That button does not name an invoice; nothing was changed.")
+            await reply("That button does not name an invoice; nothing was changed.")
             return
         try:
             state = await ctx.billing.approve(invoice_id, user, ctx.clock(), team_id=team_of(body))
         except AlreadyDecided as exc:
-            await tell(respond, str(exc))
+            await reply(str(exc))
             return
         except BillingError as exc:
-            await tell(respond, f":no_entry: {blocks.escape(str(exc))} Nothing was changed.")
+            await reply(f":no_entry: {blocks.escape(str(exc))} Nothing was changed.")
             return
         errors = await ctx.delivery.deliver_for_invoice(state.id)
         if errors:
-            await tell(
-                respond,
+            await reply(
                 f"Approved as *{state.number}*; the final PDF is kept with the record. Posting "
                 f"it to Slack failed ({blocks.escape(errors[0])}): `/invoice status "
                 f"{state.number}` shows what is still pending.",
@@ -55,10 +55,11 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
+        reply = PrivateReply.to_click(client, respond, body)
         user = body["user"]["id"]
         invoice_id = action_invoice_id(body)
         if ctx.foreign_team(team_of(body)):
-            await tell(respond, FOREIGN_TEAM)
+            await reply(FOREIGN_TEAM)
             return
         try:
             check_may_reject(user, ctx.billing.policy.approval)
@@ -70,13 +71,13 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             ):
                 raise InvoiceNotFound(str(invoice_id))
         except NotAllowed as exc:
-            await tell(respond, f":no_entry: {exc}")
+            await reply(f":no_entry: {exc}")
             return
         except BillingError as exc:
-            await tell(respond, blocks.escape(str(exc)))
+            await reply(blocks.escape(str(exc)))
             return
         if state.status is not Status.DRAFT:
-            await tell(respond, str(AlreadyDecided(state.status.value, state.number)))
+            await reply(str(AlreadyDecided(state.status.value, state.number)))
             return
         # trigger_id expires 3 s after the click: open the modal straight away.
         await client.views_open(trigger_id=body["trigger_id"], view=blocks.reject_modal(state))
@@ -108,11 +109,14 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         await ack()
         await ctx.delivery.deliver_for_invoice(state.id)
 
-    async def retry_posting(body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def retry_posting(
+        body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        reply = PrivateReply.to_click(client, respond, body)
         user = body["user"]["id"]
         invoice_id = action_invoice_id(body)
         if ctx.foreign_team(team_of(body)):
-            await tell(respond, FOREIGN_TEAM)
+            await reply(FOREIGN_TEAM)
             return
         try:
             if invoice_id is None:
@@ -123,7 +127,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             if user != state.drafted_by:
                 check_may_settle(user, state.owner, ctx.billing.policy.approval)
         except BillingError as exc:
-            await tell(respond, f":no_entry: {blocks.escape(str(exc))}")
+            await reply(f":no_entry: {blocks.escape(str(exc))}")
             return
         await ctx.billing.retry_deliveries_now(invoice_id, ctx.clock())
         errors = await ctx.delivery.deliver_for_invoice(invoice_id)
@@ -132,7 +136,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             if errors
             else "Posted."
         )
-        await tell(respond, text)
+        await reply(text)
 
     app.action(blocks.APPROVE_ACTION)(ack=ack_only, lazy=[approve])
     app.action(blocks.REJECT_ACTION)(open_reject_modal)

@@ -8,12 +8,13 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.errors import BillingError, RecordNotReady
 from billing_core.reports import month_bounds, report_lines
 from billing_core.status import Status as InvoiceStatus
 from handlers import blocks
-from handlers.context import FOREIGN_TEAM, HandlerContext
+from handlers.context import FOREIGN_TEAM, HandlerContext, PrivateReply
 from handlers.parsing import (
     USAGE,
     Command,
@@ -39,7 +40,9 @@ DRAFTS_AT_ONCE = 8
 def register(app: AsyncApp, ctx: HandlerContext) -> None:
     drafting = asyncio.Semaphore(DRAFTS_AT_ONCE)
 
-    async def ack_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def ack_command(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
         # Only pure work here: Slack wants the ack within 3 s whatever the database is doing.
         if ctx.foreign_team(body.get("team_id")):
             await ack(text=FOREIGN_TEAM)
@@ -58,9 +61,9 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             await ack()
         # The work runs after the ack in a task of its own (a Bolt lazy listener would first
         # deep-copy the whole request: most of an ack's cost, measured by bench/slack_latency).
-        ctx.run_after_ack(run_command(body, respond))
+        ctx.run_after_ack(run_command(body, PrivateReply.to_command(client, respond, body)))
 
-    async def run_command(body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def run_command(body: dict[str, Any], reply: PrivateReply) -> None:
         if ctx.foreign_team(body.get("team_id")):
             return
         try:
@@ -71,15 +74,14 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             return
         try:
             async with drafting if isinstance(command, Draft) else contextlib.nullcontext():
-                await _dispatch(ctx, command, body, respond)
+                await _dispatch(ctx, command, body, reply)
         except BillingError as exc:
-            await respond(text=_refusal(exc), response_type="ephemeral")
+            await reply(_refusal(exc))
         except Exception:
             log.exception("/invoice %s failed", body.get("text", "")[:100])
-            await respond(
-                text=":warning: Something went wrong on our side; the error is logged. "
-                "Try again, or `/invoice status` to see where things stand.",
-                response_type="ephemeral",
+            await reply(
+                ":warning: Something went wrong on our side; the error is logged. "
+                "Try again, or `/invoice status` to see where things stand."
             )
 
     app.command("/invoice")(ack_command)
@@ -93,7 +95,7 @@ def _refusal(exc: BillingError) -> str:
 
 
 async def _dispatch(
-    ctx: HandlerContext, command: Command, body: dict[str, Any], respond: AsyncRespond
+    ctx: HandlerContext, command: Command, body: dict[str, Any], reply: PrivateReply
 ) -> None:
     user = body["user_id"]
     now = ctx.clock()
@@ -112,26 +114,23 @@ async def _dispatch(
         if not result.created:
             link = blocks.thread_link(state.slack.channel_id, state.slack.thread_ts)
             where = f"<{link}|its thread>" if link else "`/invoice status`"
-            await respond(
-                text=f"{blocks.escape(command.record_id)} already has a draft waiting for a "
+            await reply(
+                f"{blocks.escape(command.record_id)} already has a draft waiting for a "
                 f"decision: see {where}. Reject it there to draft again.",
-                response_type="ephemeral",
             )
             return
         errors = await ctx.delivery.deliver_for_invoice(state.id)
         if errors and (await billing.invoice(state.id)).status is InvoiceStatus.REJECTED:
-            await respond(
-                text=f"Slack would not let me post the draft here ({blocks.escape(errors[0])}). "
+            await reply(
+                f"Slack would not let me post the draft here ({blocks.escape(errors[0])}). "
                 "Invite me with `/invite @invoicebot` (or use a channel I am in) and draft "
                 "again; the unposted draft was withdrawn.",
-                response_type="ephemeral",
             )
         elif errors:
-            await respond(
-                text=f"The draft for {blocks.escape(command.record_id)} is saved, but Slack did "
+            await reply(
+                f"The draft for {blocks.escape(command.record_id)} is saved, but Slack did "
                 f"not take the post ({blocks.escape(errors[0])}). It will be retried "
                 f"automatically; `/invoice status {command.record_id}` shows progress.",
-                response_type="ephemeral",
             )
         return
 
@@ -139,43 +138,41 @@ async def _dispatch(
         state = await billing.find(command.reference)
         pending = await billing.pending_deliveries(state.id)
         text, status_blocks = blocks.status_reply(state, today, pending)
-        await respond(text=text, blocks=status_blocks, response_type="ephemeral")
+        await reply(text, status_blocks)
         return
 
     if isinstance(command, ListInvoices):
         states = await billing.list_invoices(command.kind, user, now)
-        await respond(
-            text=blocks.list_reply(states, command.kind, today), response_type="ephemeral"
-        )
+        await reply(blocks.list_reply(states, command.kind, today))
         return
 
     if isinstance(command, MarkSent):
         state = await billing.mark_sent(command.number, user, now)
-        await _changed(ctx, state.id, respond, blocks.changed_reply(state, "is marked as sent"))
+        await _changed(ctx, state.id, reply, blocks.changed_reply(state, "is marked as sent"))
         return
 
     if isinstance(command, MarkPaid):
         state = await billing.record_payment(
             command.number, user, now, amount=command.amount, paid_on=command.paid_on
         )
-        await _changed(ctx, state.id, respond, blocks.changed_reply(state, "payment recorded"))
+        await _changed(ctx, state.id, reply, blocks.changed_reply(state, "payment recorded"))
         return
 
     if isinstance(command, Void):
         state = await billing.void(command.number, user, command.reason, now)
-        await _changed(ctx, state.id, respond, blocks.changed_reply(state, "is voided"))
+        await _changed(ctx, state.id, reply, blocks.changed_reply(state, "is voided"))
         return
 
     if isinstance(command, Report):
         first, end = month_bounds(command.month, today)
         summary = await billing.period_summary(first, end, now)
         report = "\n".join(report_lines(summary))
-        await respond(text=f"```{blocks.escape(report)}```", response_type="ephemeral")
+        await reply(f"```{blocks.escape(report)}```")
         return
 
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
 
 
-async def _changed(ctx: HandlerContext, invoice_id: int, respond: AsyncRespond, text: str) -> None:
-    await respond(text=text, response_type="ephemeral")
+async def _changed(ctx: HandlerContext, invoice_id: int, reply: PrivateReply, text: str) -> None:
+    await reply(text)
     await ctx.delivery.deliver_for_invoice(invoice_id)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.service import Billing
 from handlers.delivery import SlackDelivery
@@ -38,6 +41,8 @@ class HandlerContext:
         return bool(self.team_id and team_id and team_id != self.team_id)
 
 
+log = logging.getLogger(__name__)
+
 SHUTDOWN_GRACE_SECONDS = 20
 FOREIGN_TEAM = "This invoicebot is installed in another workspace; nothing was changed."
 
@@ -56,9 +61,52 @@ def team_of(body: dict[str, Any]) -> str | None:
     return (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id")
 
 
-async def tell(respond: AsyncRespond, text: str) -> None:
-    """An ephemeral answer to whoever clicked, leaving the clicked message alone."""
-    await respond(text=text, response_type="ephemeral", replace_original=False)
+@dataclass
+class PrivateReply:
+    """Answers only the person who typed or clicked.
+
+    chat.postEphemeral where the bot may post (in the thread when the click was in one); the
+    request's response_url where it may not (a DM between two people, a channel it is not in).
+    """
+
+    client: AsyncWebClient
+    respond: AsyncRespond | None
+    channel: str | None
+    user: str
+    thread_ts: str | None = None
+
+    @classmethod
+    def to_command(
+        cls, client: AsyncWebClient, respond: AsyncRespond, body: dict[str, Any]
+    ) -> PrivateReply:
+        return cls(client, respond, body.get("channel_id"), body.get("user_id", ""))
+
+    @classmethod
+    def to_click(
+        cls, client: AsyncWebClient, respond: AsyncRespond | None, body: dict[str, Any]
+    ) -> PrivateReply:
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        thread_ts = (body.get("message") or {}).get("thread_ts") or container.get("thread_ts")
+        return cls(client, respond, channel, (body.get("user") or {}).get("id", ""), thread_ts)
+
+    async def __call__(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        if self.channel and self.user:
+            try:
+                await self.client.chat_postEphemeral(
+                    channel=self.channel,
+                    user=self.user,
+                    text=text,
+                    blocks=blocks,
+                    thread_ts=self.thread_ts,
+                )
+                return
+            except (SlackApiError, OSError) as exc:
+                log.info("chat.postEphemeral failed (%s); using the response_url", exc)
+        if self.respond is not None:
+            await self.respond(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            )
 
 
 async def ack_only(ack: AsyncAck) -> None:

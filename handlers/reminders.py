@@ -15,10 +15,10 @@ from handlers import blocks
 from handlers.context import (
     FOREIGN_TEAM,
     HandlerContext,
+    PrivateReply,
     ack_only,
     action_invoice_id,
     team_of,
-    tell,
 )
 
 
@@ -53,8 +53,9 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
+        reply = PrivateReply.to_click(client, respond, body)
         if ctx.foreign_team(team_of(body)):
-            await tell(respond, FOREIGN_TEAM)
+            await reply(FOREIGN_TEAM)
             return
         invoice_id = action_invoice_id(body)
         try:
@@ -63,10 +64,10 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             state = await ctx.billing.invoice(invoice_id)
             check_may_settle(body["user"]["id"], state.owner, ctx.billing.policy.approval)
         except (BillingError, NotAllowed) as exc:
-            await tell(respond, f":no_entry: {blocks.escape(str(exc))}")
+            await reply(f":no_entry: {blocks.escape(str(exc))}")
             return
         if state.balance.is_zero():
-            await tell(respond, blocks.changed_reply(state, "needs no payment"))
+            await reply(blocks.changed_reply(state, "needs no payment"))
             return
         await client.views_open(trigger_id=body["trigger_id"], view=blocks.mark_paid_modal(state))
 
@@ -93,21 +94,21 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         await ack()
         await ctx.delivery.deliver_for_invoice(state.id)
 
-    async def snooze(body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def snooze(body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+        reply = PrivateReply.to_click(client, respond, body)
         invoice_id = action_invoice_id(body)
         if ctx.foreign_team(team_of(body)):
-            await tell(respond, FOREIGN_TEAM)
+            await reply(FOREIGN_TEAM)
             return
         if invoice_id is None:
-            await tell(respond, "That button does not name an invoice; nothing was changed.")
+            await reply("That button does not name an invoice; nothing was changed.")
             return
         try:
             state = await ctx.billing.snooze(invoice_id, body["user"]["id"], ctx.clock())
         except BillingError as exc:
-            await tell(respond, f":no_entry: {blocks.escape(str(exc))}")
+            await reply(f":no_entry: {blocks.escape(str(exc))}")
             return
-        await tell(
-            respond,
+        await reply(
             f"Snoozed {blocks.escape(state.label)}: no reminders until after "
             f"{state.snoozed_until.isoformat() if state.snoozed_until else 'later'}.",
         )

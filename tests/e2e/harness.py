@@ -90,6 +90,8 @@ class Bot:
     clock: FakeClock
     runner: web.AppRunner
     _responses: int = field(default=0)
+    # name -> (user, channel, how many ephemerals existed when the request was sent)
+    _sent: dict[str, tuple[str, str, int]] = field(default_factory=dict)
 
     @property
     def billing(self):  # type: ignore[no-untyped-def]
@@ -107,6 +109,7 @@ class Bot:
     ) -> tuple[SignedResponse, str]:
         """Send `/invoice TEXT`; returns the HTTP answer and the response_url name."""
         name = self._response_name()
+        self._sent[name] = (user, channel, len(self.slack.ephemerals))
         body = slash_command_body(
             text=text,
             user_id=user,
@@ -116,18 +119,29 @@ class Bot:
         )
         return await post_signed(self.url, body, SECRET), name
 
+    def reply_posts(self, name: str) -> list[dict[str, Any]]:
+        """What only the sender of request `name` was shown, as sent: chat.postEphemeral to
+        them in that channel after the request, or posts to the request's response_url."""
+        user, channel, start = self._sent[name]
+        ephemeral = [
+            {"text": e.text or "", "blocks": e.blocks}
+            for e in self.slack.ephemerals[start:]
+            if e.user == user and e.channel == channel
+        ]
+        return ephemeral + [r.body for r in self.slack.responses if r.name == name]
+
     async def replies(self, name: str, count: int = 1, timeout: float = 10) -> list[str]:
-        """Texts the bot sent to one response_url (ephemeral replies)."""
-        await self.slack.wait_until(
-            lambda: len([r for r in self.slack.responses if r.name == name]) >= count, timeout
-        )
-        return [r.body.get("text", "") for r in self.slack.responses if r.name == name]
+        """Texts of the ephemeral replies to request `name` (waits for `count`)."""
+        await self.slack.wait_until(lambda: len(self.reply_posts(name)) >= count, timeout)
+        return [post.get("text", "") for post in self.reply_posts(name)]
 
     async def click(
         self, action_id: str, message: Any, user: str = APPROVER, *, value: str | None = None,
         team_id: str = "T0TEAM",
     ) -> tuple[SignedResponse, str]:  # fmt: skip
         name = self._response_name()
+        channel = getattr(message, "channel", None) or CHANNEL
+        self._sent[name] = (user, channel, len(self.slack.ephemerals))
         body = block_action_body(
             action_id,
             value=value,

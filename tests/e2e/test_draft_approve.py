@@ -55,12 +55,9 @@ async def test_ten_concurrent_approve_clicks_issue_one_number(bot: Bot) -> None:
         *(bot.click("invoice_approve", buttons, APPROVER) for _ in range(10))
     )
     assert all(r.status == 200 for r, _ in clicks)
-    names = [name for _, name in clicks]
     await bot.slack.wait_until(lambda: len(bot.slack.uploaded_files) == 2, 20)
-    await bot.slack.wait_until(
-        lambda: len([r for r in bot.slack.responses if r.name in names]) >= 9, 10
-    )
-    late = [r.body["text"] for r in bot.slack.responses if r.name in names]
+    await bot.slack.wait_until(lambda: len(bot.slack.ephemerals) >= 9, 10)
+    late = [e.text for e in bot.slack.ephemerals if e.user == APPROVER]
     assert len(late) == 9 and all("already approved" in t for t in late)
     overview = await bot.billing.record_overview("P-123")
     assert [s.number for s in overview.invoices] == ["INV-2026-0001"]

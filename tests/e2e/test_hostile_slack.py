@@ -10,7 +10,7 @@ import pytest
 
 from billing_core.policy import ApprovalPolicy
 from tests.e2e.harness import APPROVER, CHANNEL, POLICY, Bot, record_json, start_bot, stop_bot
-from tests.slackstandin.server import RESPONSE_URL, UPLOAD, SlackStandIn
+from tests.slackstandin.server import UPLOAD, SlackStandIn
 
 # U0BOSS is no approver here, so no legitimate message of the bot mentions them.
 ONE_APPROVER = replace(POLICY, approval=ApprovalPolicy(approvers=(APPROVER,)))
@@ -71,7 +71,7 @@ async def test_mentions_and_links_from_record_data_are_escaped_in_every_message(
     assert len(carrying_name) >= 3  # the summary, the status reply, the final PDF's comment
     assert any("&lt;https://evil.example|click&gt;" in t for t in posted)
     assert any("&lt;!channel&gt; &lt;@U0BOSS&gt; wrong" in t for t in posted)  # reject reason
-    assert any(call.method == RESPONSE_URL for call in slack.calls)
+    assert any(call.method == "chat.postEphemeral" for call in slack.calls)
 
 
 async def test_draft_with_cjk_client_name_is_refused_naming_the_characters(bot: Bot) -> None:

@@ -180,7 +180,7 @@ async def test_slack_outage_keeps_the_draft_and_tells_the_person(bot: Bot) -> No
 
     _, name = await bot.command("status P-123")
     (reply,) = await bot.replies(name)
-    status_post = next(r for r in bot.slack.responses if r.name == name).body
+    status_post = bot.reply_posts(name)[0]
     assert "Re-post now" in str(status_post.get("blocks"))
 
     bot.slack.recover()
@@ -218,3 +218,12 @@ async def test_a_draft_slack_will_not_post_is_withdrawn_and_can_be_drafted_again
     buttons = await bot.draft()  # invited now: a new draft, in a new thread
     assert buttons.button_action_ids() == ["invoice_approve", "invoice_reject"]
     assert (await bot.billing.find("P-123")).id != withdrawn.id
+
+
+async def test_replies_go_to_the_response_url_where_the_bot_may_not_post(bot: Bot) -> None:
+    """A command typed in a DM between two people: chat.postEphemeral fails there."""
+    bot.slack.fail_next("chat.postEphemeral", error="channel_not_found")
+    _, name = await bot.command("status P-404", channel="D0TWOPEOPLE")
+    (reply,) = await bot.replies(name)
+    assert "no invoice 'P-404'" in reply
+    assert [r.name for r in bot.slack.responses] == [name]
