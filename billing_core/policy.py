@@ -2,8 +2,8 @@
 
 `parse_policy(data)` turns the parsed TOML dict into a `Policy`, refusing unknown keys and bad
 values with the key named (`ConfigError("approval.four_eyes_threshold: ...")`). Reading the file
-and the environment happens in `bot.settings`; this module does no I/O beyond checking that
-a configured logo file exists.
+and the environment happens in `bot.settings`, which also checks that a logo file exists;
+this module does no I/O.
 """
 
 from __future__ import annotations
@@ -134,8 +134,6 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
         logo = Path(_string("company.logo", c["logo"]))
         if not logo.is_absolute() and base_dir is not None:
             logo = base_dir / logo
-        if not logo.is_file():
-            raise ConfigError(f"company.logo: file not found: {logo}")
         if logo.suffix.lower() not in {".png", ".jpg", ".jpeg"}:
             raise ConfigError(f"company.logo: must be a PNG or JPEG file, got {logo.name}")
         company_kwargs["logo"] = logo

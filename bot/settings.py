@@ -5,15 +5,18 @@ Everything is checked at start: a bad value fails with the variable or key named
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from billing_core.errors import ConfigError
 from billing_core.policy import Policy, parse_policy
 from billing_core.store.engine import DEFAULT_DATABASE_URL
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_CONFIG_FILE = "invoicebot.toml"
@@ -86,6 +89,13 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
             policy = parse_policy(data, base_dir=config_path.parent)
         except ConfigError as exc:
             raise ConfigError(f"{config_path.name}: {exc}") from None
+        logo = policy.company.logo
+        if logo is not None and not logo.is_file():
+            # A missing logo must not stop invoicing: say so, and render without it.
+            log.warning(
+                "%s: company.logo: file not found: %s; PDFs have no logo", config_path.name, logo
+            )
+            policy = replace(policy, company=replace(policy.company, logo=None))
 
     port_text = env.get("PORT", "3000")
     if not (port_text.isascii() and port_text.isdigit()) or not 0 <= int(port_text) <= 65535:

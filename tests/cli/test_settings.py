@@ -73,9 +73,15 @@ def test_logo_is_found_relative_to_the_policy_file(tmp_path: Path) -> None:
     config = write(tmp_path / "conf" / "p.toml", '[company]\nlogo = "logo.png"\n')
     settings = load_settings({"INVOICEBOT_CONFIG": str(config)}, cwd=tmp_path)
     assert settings.policy.company.logo == tmp_path / "conf" / "logo.png"
-    write(config, '[company]\nlogo = "missing.png"\n')
-    with pytest.raises(ConfigError, match=r"company.logo: file not found"):
-        load_settings({"INVOICEBOT_CONFIG": str(config)}, cwd=tmp_path)
+
+
+def test_a_missing_logo_is_a_warning_not_a_stop(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = write(tmp_path / "p.toml", '[company]\nname = "N"\nlogo = "missing.png"\n')
+    settings = load_settings({"INVOICEBOT_CONFIG": str(config)}, cwd=tmp_path)
+    assert settings.policy.company.logo is None
+    assert "company.logo: file not found" in caplog.text
 
 
 @pytest.mark.parametrize("port", ["http", "70000", "-1", "30 00", "²"])
