@@ -206,16 +206,15 @@ class SlackDelivery:
             return {"skipped": "no thread"}
         text, decided = blocks.rejected(state)
         if thread.buttons_ts:
-            # The decision message lives in the thread: updating it posts the reason there
-            # and removes the buttons, in one idempotent call.
+            # Buttons gone first (idempotent, so a retry repeats it harmlessly) ...
             await self.client.chat_update(
                 channel=thread.channel_id, ts=thread.buttons_ts, text=text, blocks=decided
             )
-        else:
-            await self.client.chat_postMessage(
-                channel=thread.channel_id, thread_ts=thread.thread_ts, text=text, blocks=decided
-            )
-        return {}
+        # ... then the reason as a reply of its own, where the thread's readers see it.
+        response = await self.client.chat_postMessage(
+            channel=thread.channel_id, thread_ts=thread.thread_ts, text=text, blocks=decided
+        )
+        return {"ts": response.get("ts")}
 
     async def _publish_event(self, state: InvoiceState, payload: dict[str, Any]) -> dict[str, Any]:
         thread = state.slack

@@ -227,3 +227,17 @@ async def test_replies_go_to_the_response_url_where_the_bot_may_not_post(bot: Bo
     (reply,) = await bot.replies(name)
     assert "no invoice 'P-404'" in reply
     assert [r.name for r in bot.slack.responses] == [name]
+
+
+async def test_the_rejection_reason_is_a_reply_in_the_thread(bot: Bot) -> None:
+    buttons = await bot.draft()
+    state = await bot.billing.find("P-123")
+    await bot.submit_reject(state.id, "wrong_due_date", "Due 2027-01-15 per contract")
+    await bot.slack.wait_until(
+        lambda: any(
+            "Due 2027-01-15 per contract" in (m.text or "") + str(m.blocks)
+            for m in bot.slack.messages(thread_ts=buttons.thread_ts)
+            if m.ts != buttons.ts
+        ),
+        10,
+    )
