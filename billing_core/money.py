@@ -42,6 +42,8 @@ def quantum(currency: str) -> Decimal:
 
 def check_currency(code: object) -> str:
     """Return an upper-case ISO 4217 code or raise InvalidCurrency."""
+    if isinstance(code, str) and code in _known_currencies():
+        return code  # the common case, on every Money created: already a valid code
     text = code.strip() if isinstance(code, str) else ""
     if not _CURRENCY_RE.fullmatch(text.upper()) or not text.isascii():
         raise InvalidCurrency(f"not a three-letter ISO 4217 currency code: {str(code)[:20]!r}")
