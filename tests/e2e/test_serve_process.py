@@ -29,13 +29,10 @@ from tests.slackstandin.signing import block_action_body, post_signed, slash_com
 
 SECRET = "process-signing-secret"
 INVOICEBOT = str(Path(sys.executable).with_name("invoicebot"))
-TOML = f"""
-[company]
-name = "Northwind Studio GmbH"
-
-[approval]
-approvers = ["{APPROVER}", "{BOSS}"]
-"""
+# The DESIGN.md example, verbatim (its approvers are U0APPROVER and U0BOSS; its logo.png does
+# not exist, which must only be a warning).
+TOML = (Path(__file__).with_name("design_example.toml")).read_text(encoding="utf-8")
+assert f'approvers = ["{APPROVER}", "{BOSS}"]' in TOML
 _OWN_VARS = (
     "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET",
