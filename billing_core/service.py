@@ -438,9 +438,13 @@ class Billing:
     async def claim_reminders(
         self, reminders: Sequence[DueReminder], run_date: date, now: datetime
     ) -> list[DueReminder]:
-        """Claim the pairs in one transaction; returns those nobody else claimed first."""
-        pairs = [(r.state.id, r.stage, r.recipient) for r in reminders]
+        """Claim the pairs in one transaction; returns those nobody else claimed first and
+        that are still worth a ping (not paid, voided or snoozed since they were selected)."""
         async with self.store.unit_of_work() as uow:
+            chasable = await uow.still_chasable([r.state.id for r in reminders], run_date)
+            pairs = [
+                (r.state.id, r.stage, r.recipient) for r in reminders if r.state.id in chasable
+            ]
             claimed = await uow.claim_reminders(pairs, run_date, now, now - CLAIM_TIMEOUT)
         return [r for r in reminders if (r.state.id, r.stage) in claimed]
 

@@ -477,6 +477,19 @@ class UnitOfWork:
             claimed.update((i, s) for i, s in await self.session.execute(stmt))
         return claimed
 
+    async def still_chasable(self, invoice_ids: Sequence[int], today: date) -> set[int]:
+        """Of these invoices, those still open with a balance and not snoozed on `today`."""
+        found: set[int] = set()
+        for start in range(0, len(invoice_ids), 500):
+            query = select(InvoiceRow.id).where(
+                InvoiceRow.id.in_(invoice_ids[start : start + 500]),
+                InvoiceRow.status.in_([s.value for s in OPEN_STATUSES]),
+                InvoiceRow.paid < InvoiceRow.total,
+                or_(InvoiceRow.snoozed_until.is_(None), InvoiceRow.snoozed_until < today),
+            )
+            found.update(await self.session.scalars(query))
+        return found
+
     @staticmethod
     def _ledger_by_stage(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, list[int]]]:
         """(stage, up to 500 invoice ids) groups, for one statement each."""

@@ -633,3 +633,13 @@ async def test_ledger_claims_are_exclusive_taken_over_when_stale_and_final_when_
     else:
         async with fresh_postgres_database() as url:
             await check(url)
+
+
+async def test_an_invoice_paid_between_selection_and_claim_is_not_pinged(bot: Bot) -> None:
+    state = await overdue_invoice(bot, "P-1")
+    bot.clock.now = at(after_due(3))
+    today = bot.billing.today(bot.clock())
+    due = await bot.billing.due_reminders(today, bot.clock())
+    assert [r.state.id for r in due] == [state.id]
+    await bot.billing.record_payment(state.number, OWNER, bot.clock())  # paid meanwhile
+    assert await bot.billing.claim_reminders(due, today, bot.clock()) == []
