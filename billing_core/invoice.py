@@ -65,7 +65,7 @@ class InvoiceLine:
     unit_price: Money
     tax_rate: Decimal  # percent
 
-    @property
+    @cached_property
     def net(self) -> Money:
         """Quantity x unit price, rounded half-up to the minor unit."""
         currency = self.unit_price.currency

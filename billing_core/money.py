@@ -35,6 +35,7 @@ def minor_unit(currency: str) -> int:
     return _MINOR_UNITS.get(currency, 2)
 
 
+@functools.cache
 def quantum(currency: str) -> Decimal:
     """The smallest amount of the currency, as a Decimal exponent (EUR: 0.01)."""
     return Decimal(1).scaleb(-minor_unit(currency))
