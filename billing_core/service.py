@@ -115,14 +115,14 @@ class Billing:
             return await uow.upsert_record(record, now)
 
     async def record(self, record_id: str) -> Record:
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(read_only=True) as uow:
             record = await uow.get_record(record_id)
         if record is None:
             raise RecordNotFound(record_id)
         return record
 
     async def record_overview(self, record_id: str) -> RecordOverview:
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(read_only=True) as uow:
             record = await uow.get_record(record_id)
             if record is None:
                 raise RecordNotFound(record_id)
@@ -378,7 +378,7 @@ class Billing:
     # -- reading -------------------------------------------------------------------------
 
     async def invoice(self, invoice_id: int) -> InvoiceState:
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(read_only=True) as uow:
             state = await uow.get_invoice(invoice_id)
         if state is None:
             raise InvoiceNotFound(str(invoice_id))
@@ -386,11 +386,11 @@ class Billing:
 
     async def find(self, reference: str) -> InvoiceState:
         """An invoice by number, or a record's latest invoice by record ID."""
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(read_only=True) as uow:
             return await self._find(uow, reference)
 
     async def events(self, invoice_id: int) -> list[StoredEvent]:
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(read_only=True) as uow:
             return await uow.events(invoice_id)
 
     async def list_invoices(
@@ -398,7 +398,7 @@ class Billing:
     ) -> list[InvoiceState]:
         """`drafts`, `overdue`, `mine` (the user's open invoices) or `open` (default)."""
         today = self.today(now)
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(read_only=True) as uow:
             if kind == "drafts":
                 return await uow.list_invoices(statuses=[Status.DRAFT], limit=limit)
             if kind == "overdue":
@@ -417,19 +417,19 @@ class Billing:
             )
 
     async def document(self, invoice_id: int, kind: str) -> StoredDocument | None:
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(read_only=True) as uow:
             return await uow.get_document(invoice_id, kind)
 
     async def pending_deliveries(self, invoice_id: int) -> list[str]:
         """Outbox messages for this invoice not yet delivered (kinds)."""
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(read_only=True) as uow:
             return [row.kind for row in await uow.outbox_pending(invoice_id)]
 
     # -- reminders and nudges -------------------------------------------------------------
 
     async def due_reminders(self, today: date, now: datetime) -> list[DueReminder]:
         """Overdue (invoice, stage) pairs not yet pinged, as of business date `today`."""
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(read_only=True) as uow:
             stages = self.policy.reminders.stages_days
             candidates = await uow.reminder_candidates(today, stages, now - CLAIM_TIMEOUT)
             sent = await uow.ledger_stages([s.id for s in candidates], now - CLAIM_TIMEOUT)
@@ -522,7 +522,7 @@ class Billing:
         start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
         stop = datetime.combine(end, datetime.min.time(), tzinfo=zone)
         today = self.today(now)
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(read_only=True) as uow:
             issued = await uow.event_totals("approve", start, stop, amounts_from_event=False)
             paid = await uow.event_totals("payment", start, stop, amounts_from_event=True)
             rejections = await uow.rejections_between(start, stop)

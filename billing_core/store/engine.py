@@ -1,8 +1,9 @@
 """The one place that makes database engines and sessions, and runs migrations.
 
 SQLite (the embedded default) is set up for safe concurrent writers: WAL, a busy timeout,
-foreign keys on, and every transaction opened with BEGIN IMMEDIATE so two approvals never
-deadlock upgrading a read lock. PostgreSQL needs nothing special here: the store takes
+foreign keys on, and every writing transaction opened with BEGIN IMMEDIATE so two approvals
+never deadlock upgrading a read lock (read-only units of work use a plain BEGIN and never
+wait for a writer). PostgreSQL needs nothing special here: the store takes
 row locks where it must.
 """
 
@@ -15,6 +16,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+READ_ONLY = "invoicebot_read_only"  # execution option: a unit of work that only reads
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///invoicebot.db"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -43,7 +45,9 @@ def new_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (WAL) need no lock; writers take it at once, so two never deadlock.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

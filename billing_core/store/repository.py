@@ -27,6 +27,7 @@ from billing_core.money import Money
 from billing_core.records import Record, parse_record, record_to_json
 from billing_core.state import InvoiceState, SlackThread
 from billing_core.status import OPEN_STATUSES, Status
+from billing_core.store.engine import READ_ONLY
 from billing_core.store.models import (
     DocumentRow,
     InvoiceEventRow,
@@ -87,11 +88,14 @@ class UnitOfWork:
     """One database transaction. Use `async with store.unit_of_work() as uow:`; it commits
     when the block ends normally and rolls back on an exception."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, read_only: bool = False) -> None:
         self.session = session
+        self.read_only = read_only
 
     async def __aenter__(self) -> UnitOfWork:
         await self.session.begin()
+        if self.read_only:
+            await self.session.connection(execution_options={READ_ONLY: True})
         return self
 
     async def __aexit__(
@@ -689,5 +693,6 @@ class Store:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self._sessionmaker())
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A transaction; `read_only=True` for one that only reads (no write lock on SQLite)."""
+        return UnitOfWork(self._sessionmaker(), read_only=read_only)

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from billing_core.errors import InvoiceNotFound
 from billing_core.policy import ApprovalPolicy, CompanyPolicy, Policy, ReminderPolicy
 from billing_core.records import parse_record
 from bot.server import Service, build_service
@@ -176,9 +177,21 @@ class Bot:
         await self.slack.wait_until(lambda: len(self.slack.uploaded_files) > before, 20)
         return await self.buttons_message(record_id)
 
+    async def wait_for_invoice(self, record_id: str, timeout: float = 10) -> Any:
+        """The record's open draft, once the command that makes it has committed."""
+        async with asyncio.timeout(timeout):
+            while True:
+                try:
+                    state = await self.billing.find(record_id)
+                    if state.status.value == "draft":
+                        return state
+                except InvoiceNotFound:
+                    pass
+                await asyncio.sleep(0.02)
+
     async def buttons_message(self, record_id: str) -> Any:
         """The thread message holding the record's open draft's Approve/Reject buttons."""
-        state = await self.billing.find(record_id)
+        state = await self.wait_for_invoice(record_id)
         block_id = f"decision:{state.id}"
 
         def find() -> Any:
