@@ -172,13 +172,7 @@ class Billing:
                 await uow.set_slack_thread(
                     invoice_id, SlackThread(team_id=team_id, channel_id=channel_id), now
                 )
-                await uow.outbox_add(
-                    OutboxKind.PUBLISH_DRAFT,
-                    {"invoice_id": invoice_id, "user": user},
-                    f"draft:{invoice_id}",
-                    now,
-                    invoice_id,
-                )
+                await _queue(uow, OutboxKind.PUBLISH_DRAFT, invoice_id, now, user=user)
             state = await uow.get_invoice(invoice_id)
         assert state is not None
         return DraftResult(state, created=True, supersedes=supersedes)
@@ -210,13 +204,7 @@ class Billing:
                 raise AlreadyDecided("decided")
             await uow.finalise(invoice_id, final, now)
             await uow.add_event(invoice_id, now, user, "approve", Status.DRAFT, Status.APPROVED)
-            await uow.outbox_add(
-                OutboxKind.PUBLISH_APPROVAL,
-                {"invoice_id": invoice_id, "user": user},
-                f"approved:{invoice_id}",
-                now,
-                invoice_id,
-            )
+            await _queue(uow, OutboxKind.PUBLISH_APPROVAL, invoice_id, now, user=user)
             result = await uow.get_invoice(invoice_id)
         assert result is not None
         return result
@@ -257,13 +245,7 @@ class Billing:
             )
             note = f"{REJECTION_CATEGORIES[category]}: {reason}"
             await uow.add_event(invoice_id, now, user, "reject", Status.DRAFT, new, note=note)
-            await uow.outbox_add(
-                OutboxKind.PUBLISH_REJECTION,
-                {"invoice_id": invoice_id, "user": user},
-                f"rejected:{invoice_id}",
-                now,
-                invoice_id,
-            )
+            await _queue(uow, OutboxKind.PUBLISH_REJECTION, invoice_id, now, user=user)
             result = await uow.get_invoice(invoice_id)
         assert result is not None
         return result
@@ -481,13 +463,7 @@ class Billing:
         async with self.store.unit_of_work() as uow:
             for state in await uow.drafts_waiting_since(now - timedelta(hours=hours)):
                 if await uow.claim_nudge(state.id, now):
-                    await uow.outbox_add(
-                        OutboxKind.NUDGE,
-                        {"invoice_id": state.id},
-                        f"nudge:{state.id}",
-                        now,
-                        state.id,
-                    )
+                    await _queue(uow, OutboxKind.NUDGE, state.id, now)
                     queued += 1
         return queued
 
@@ -623,6 +599,15 @@ class Billing:
                 number, f"that is a record: use its invoice number, see /invoice status {number}"
             )
         raise InvoiceNotFound(number)
+
+
+async def _queue(
+    uow: UnitOfWork, kind: OutboxKind, invoice_id: int, now: datetime, **payload: Any
+) -> None:
+    """Queue the one `kind` message an invoice ever gets (deduplicated by kind and id)."""
+    await uow.outbox_add(
+        kind, {"invoice_id": invoice_id, **payload}, f"{kind}:{invoice_id}", now, invoice_id
+    )
 
 
 def document_filename(state: InvoiceState, kind: str) -> str:
