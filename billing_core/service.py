@@ -203,7 +203,9 @@ class Billing:
             ):  # pragma: no cover - the row lock above makes this unreachable
                 raise AlreadyDecided("decided")
             await uow.finalise(invoice_id, final, now)
-            await uow.add_event(invoice_id, now, user, "approve", Status.DRAFT, Status.APPROVED)
+            await uow.add_event(
+                invoice_id, now, user, "approve", Status.DRAFT, Status.APPROVED, effective_on=today
+            )
             await _queue(uow, OutboxKind.PUBLISH_APPROVAL, invoice_id, now, user=user)
             result = await uow.get_invoice(invoice_id)
         assert result is not None
@@ -244,7 +246,16 @@ class Billing:
                 rejection_reason=reason,
             )
             note = f"{REJECTION_CATEGORIES[category]}: {reason}"
-            await uow.add_event(invoice_id, now, user, "reject", Status.DRAFT, new, note=note)
+            await uow.add_event(
+                invoice_id,
+                now,
+                user,
+                "reject",
+                Status.DRAFT,
+                new,
+                note=note,
+                effective_on=self.today(now),
+            )
             await _queue(uow, OutboxKind.PUBLISH_REJECTION, invoice_id, now, user=user)
             result = await uow.get_invoice(invoice_id)
         assert result is not None
@@ -269,7 +280,14 @@ class Billing:
                 rejection_reason=reason[:MAX_REASON_LENGTH],
             )
             await uow.add_event(
-                invoice_id, now, SYSTEM_ACTOR, "withdraw", Status.DRAFT, new, note=reason
+                invoice_id,
+                now,
+                SYSTEM_ACTOR,
+                "withdraw",
+                Status.DRAFT,
+                new,
+                note=reason,
+                effective_on=self.today(now),
             )
 
     # -- after approval ------------------------------------------------------------------
@@ -280,7 +298,9 @@ class Billing:
             check_may_settle(user, state.owner, self.policy.approval)
             new = next_status(state.status, Action.MARK_SENT)
             await uow.change_status(state.id, state.status, new, now)
-            await uow.add_event(state.id, now, user, "send", state.status, new)
+            await uow.add_event(
+                state.id, now, user, "send", state.status, new, effective_on=self.today(now)
+            )
             result = await self._note_in_thread(uow, state.id, now, action="sent", user=user)
         assert result is not None
         return result
@@ -330,7 +350,15 @@ class Billing:
             await uow.change_status(state.id, state.status, new, now, paid=paid_total.amount)
             note = f"paid on {paid_on.isoformat()}" if paid_on else None
             await uow.add_event(
-                state.id, now, user, "payment", state.status, new, amount=payment.amount, note=note
+                state.id,
+                now,
+                user,
+                "payment",
+                state.status,
+                new,
+                amount=payment.amount,
+                note=note,
+                effective_on=paid_on or self.today(now),
             )
             result = await self._note_in_thread(
                 uow, state.id, now, action="paid", user=user, amount=str(payment.amount)
@@ -350,7 +378,16 @@ class Billing:
             check_may_void(user, self.policy.approval)
             new = next_status(state.status, Action.VOID)
             await uow.change_status(state.id, state.status, new, now, void_reason=reason)
-            await uow.add_event(state.id, now, user, "void", state.status, new, note=reason)
+            await uow.add_event(
+                state.id,
+                now,
+                user,
+                "void",
+                state.status,
+                new,
+                note=reason,
+                effective_on=self.today(now),
+            )
             result = await self._note_in_thread(
                 uow, state.id, now, action="void", user=user, reason=reason
             )
@@ -449,7 +486,14 @@ class Billing:
             until = snooze_until(self.today(now))
             await uow.set_invoice_fields(invoice_id, now, snoozed_until=until)
             await uow.add_event(
-                invoice_id, now, user, "snooze", state.status, state.status, note=f"until {until}"
+                invoice_id,
+                now,
+                user,
+                "snooze",
+                state.status,
+                state.status,
+                note=f"until {until}",
+                effective_on=self.today(now),
             )
             result = await uow.get_invoice(invoice_id)
         assert result is not None
@@ -499,8 +543,8 @@ class Billing:
         stop = datetime.combine(end, datetime.min.time(), tzinfo=zone)
         today = self.today(now)
         async with self.store.unit_of_work(read_only=True) as uow:
-            issued = await uow.event_totals("approve", start, stop, amounts_from_event=False)
-            paid = await uow.event_totals("payment", start, stop, amounts_from_event=True)
+            issued = await uow.event_totals("approve", first, end, amounts_from_event=False)
+            paid = await uow.event_totals("payment", first, end, amounts_from_event=True)
             rejections = await uow.rejections_between(start, stop)
             drafts = await uow.list_invoices(statuses=[Status.DRAFT])
             open_ = await uow.list_invoices(statuses=list(OPEN_STATUSES), due_before=today)

@@ -176,6 +176,8 @@ class InvoiceEventRow(Base):
     to_status: Mapped[str] = mapped_column(String(16))
     amount: Mapped[Decimal | None] = mapped_column(Amount())
     note: Mapped[str | None] = mapped_column(Text)
+    # The business date it counts on in reports: a payment's own date, else the day it happened.
+    effective_on: Mapped[date | None] = mapped_column(Date, index=True)
 
 
 class NumberCounterRow(Base):

@@ -188,7 +188,9 @@ class UnitOfWork:
             )
             for n, line in enumerate(invoice.lines, start=1)
         )
-        await self.add_event(row.id, now, drafted_by, "draft", None, Status.DRAFT)
+        await self.add_event(
+            row.id, now, drafted_by, "draft", None, Status.DRAFT, effective_on=invoice.issue_date
+        )
         return row.id
 
     def _invoice_query(self, lock: bool) -> Select[tuple[InvoiceRow]]:
@@ -293,6 +295,7 @@ class UnitOfWork:
         from_status: Status | None,
         to_status: Status,
         *,
+        effective_on: date,
         amount: Decimal | None = None,
         note: str | None = None,
     ) -> None:
@@ -306,6 +309,7 @@ class UnitOfWork:
                 to_status=to_status.value,
                 amount=amount,
                 note=note,
+                effective_on=effective_on,
             )
         )
         await self.session.flush()
@@ -564,10 +568,10 @@ class UnitOfWork:
         return [(r, c or "other", t or "") for r, c, t in await self.session.execute(query)]
 
     async def event_totals(
-        self, action: str, start: datetime, end: datetime, *, amounts_from_event: bool
+        self, action: str, first: date, end: date, *, amounts_from_event: bool
     ) -> dict[str, tuple[int, Decimal]]:
-        """Per currency: how many `action` events in [start, end) and their sum (the event's
-        amount, or the invoice total)."""
+        """Per currency: how many `action` events count on a day in [first, end) and their sum
+        (the event's amount, or the invoice total)."""
         amount = InvoiceEventRow.amount if amounts_from_event else InvoiceRow.total
         query = (
             select(InvoiceRow.currency, func.count(), func.coalesce(func.sum(amount), 0))
@@ -575,8 +579,8 @@ class UnitOfWork:
             .join(InvoiceRow, InvoiceRow.id == InvoiceEventRow.invoice_id)
             .where(
                 InvoiceEventRow.action == action,
-                InvoiceEventRow.at >= start,
-                InvoiceEventRow.at < end,
+                InvoiceEventRow.effective_on >= first,
+                InvoiceEventRow.effective_on < end,
             )
             .group_by(InvoiceRow.currency)
         )
