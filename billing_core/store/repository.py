@@ -140,10 +140,20 @@ class UnitOfWork:
             "data": data,
             "updated_at": now,
         }
-        existed = await self.session.get(RecordRow, record.id) is not None
-        stmt = self._insert(RecordRow).values(id=record.id, created_at=now, **values)
-        await self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
-        return not existed
+        # Insert-if-absent first, atomically, so two concurrent upserts of a new ID cannot
+        # both report "created".
+        inserted = await self.session.execute(
+            self._insert(RecordRow)
+            .values(id=record.id, created_at=now, **values)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(RecordRow.id)
+        )
+        if inserted.first() is not None:
+            return True
+        await self.session.execute(
+            update(RecordRow).where(RecordRow.id == record.id).values(**values)
+        )
+        return False
 
     # -- invoices ------------------------------------------------------------------------
 

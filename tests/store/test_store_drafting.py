@@ -188,3 +188,11 @@ async def test_a_total_too_large_to_store_is_refused_before_anything_is_stored(
     with pytest.raises(RecordNotReady, match="line_items: total with tax is too large"):
         await billing.start_draft("P-123", "U0OWNER", NOW)
     assert await count_rows(billing, InvoiceRow) == 0
+
+
+async def test_concurrent_upserts_of_a_new_record_report_one_creation(
+    billing: Billing, record_data: Callable[..., dict[str, Any]]
+) -> None:
+    record = parse_record(record_data(id="P-NEW"))
+    created = await asyncio.gather(*(billing.put_record(record, NOW) for _ in range(8)))
+    assert sorted(created) == [False] * 7 + [True]
