@@ -28,7 +28,7 @@ from billing_core.errors import ConfigError
 from bot.api import add_api_routes
 from bot.bootstrap import Container, build, utc_now
 from bot.settings import Settings
-from handlers import actions, commands, reminders
+from handlers import actions, commands, home, reminders
 from handlers.context import HandlerContext
 from handlers.delivery import SlackDelivery
 from handlers.reminders import SlackReminderSender
@@ -115,6 +115,7 @@ async def build_service(
     commands.register(app, context)
     actions.register(app, context)
     reminders.register(app, context)
+    home.register(app, context)
     scheduler = build_scheduler(
         container.billing,
         SlackReminderSender(client, settings.policy),

@@ -401,3 +401,24 @@ def digest_message(digest: dict[str, Any]) -> tuple[str, Blocks]:
         lines.append(f"• {title}: " + "; ".join(parts))
     text = "\n".join(lines)
     return f"Weekly billing digest, week of {digest['week_start']}", [_section(text)]
+
+
+# -- App Home -------------------------------------------------------------------------------
+
+
+def home_view(
+    is_approver: bool,
+    waiting: list[InvoiceState],
+    mine: list[InvoiceState],
+    today: date,
+) -> dict[str, Any]:
+    """The App Home tab: drafts waiting for a decision (for approvers) and the user's own
+    open invoices, overdue ones marked."""
+    out: Blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "invoicebot"}},
+        _context("Type `/invoice help` in any channel for everything it can do."),
+    ]
+    if is_approver:
+        out.append(_section(list_reply(waiting[:20], "drafts", today)))
+    out.append(_section(list_reply(mine[:20], "mine", today)))
+    return {"type": "home", "blocks": out[:MAX_BLOCKS]}
