@@ -103,7 +103,8 @@ async def build_service(
         raise ConfigError(f"cannot reach Slack at {settings.slack_api_url}: {exc}") from None
 
     container = await build(settings, with_renderer=True, workers=render_workers)
-    delivery = SlackDelivery(container.billing, client, container.renderer, clock)  # type: ignore[arg-type]
+    assert container.renderer is not None  # built with_renderer=True
+    delivery = SlackDelivery(container.billing, client, container.renderer, clock)
     context = HandlerContext(container.billing, delivery, clock, team_id=identity.get("team_id"))
 
     app = AsyncApp(

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
 from billing_core.reminders import DueReminder, by_recipient, is_business_day
 from billing_core.service import Billing
 
@@ -119,11 +121,10 @@ def build_scheduler(
     on_queued: Callable[[], None],
     *,
     nudge_every: timedelta = timedelta(minutes=10),
-):  # type: ignore[no-untyped-def]
+) -> AsyncIOScheduler:
     """An AsyncIOScheduler with the daily reminders (business days at `[reminders].time`),
     nudges, and the Monday digest. A run missed while the process was down runs once at
     start-up (the ledger makes a repeated run harmless)."""
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
