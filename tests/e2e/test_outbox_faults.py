@@ -105,3 +105,24 @@ async def test_a_worker_whose_lease_ran_out_does_not_mark_anothers_delivery(bot:
     assert not await bot.billing.delivery_done(slow, bot.clock())
     assert not await bot.billing.delivery_failed(slow, bot.clock(), "late")
     assert await bot.billing.claim_deliveries(bot.clock() + timedelta(hours=1)) == []
+
+
+async def test_slack_timeouts_delay_the_post_and_it_arrives_once(bot: Bot) -> None:
+    """A call that times out before Slack acted (here: the upload URL request) is retried
+    from the outbox; nothing is lost and nothing doubled."""
+    slack = bot.slack
+    bot.service.delivery.client.timeout = 0.5
+    slack.fail_next("files.getUploadURLExternal", delay=2, times=2)
+    _, name = await bot.command("draft P-123")
+    (reply,) = await bot.replies(name, timeout=20)
+    assert "will be retried" in reply
+    for _ in range(3):  # the backoff passes; the worker tries again
+        bot.clock.advance(minutes=15)
+        bot.service.delivery.wake()
+        await asyncio.sleep(1)
+    await bot.buttons_message("P-123")
+    assert [f.filename for f in slack.uploaded_files] == [
+        f"DRAFT-P-123-{(await bot.billing.find('P-123')).id}.pdf"
+    ]
+    summaries = [m for m in slack.messages(channel=CHANNEL) if m.thread_ts is None]
+    assert len(summaries) == 1
