@@ -30,18 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from billing_core.invoice import Invoice, draft_invoice
 from billing_core.pdf import PdfRenderer, borb_compat, render_invoice_pdf
 from billing_core.pdf.render import _render  # render_invoice_pdf minus the cache clearing
-from billing_core.policy import CompanyPolicy, InvoicePolicy, Policy
+from billing_core.policy import InvoicePolicy, Policy
 from billing_core.records import parse_record
-
-SELLER = CompanyPolicy(
-    name="Northwind Studio GmbH",
-    address="Torstraße 1\n10119 Berlin\nGermany",
-    country="DE",
-    tax_id="DE999999999",
-    email="billing@northwind.example",
-    iban="DE89 3704 0044 0532 0130 00",
-    bic="COBADEFFXXX",
-)
+from tests.examples import SELLER
 
 
 def invoice(lines: int) -> Invoice:

@@ -39,6 +39,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.examples import EXAMPLE_RECORD, example_record  # noqa: E402
 from tests.slackstandin.server import Call, SlackStandIn  # noqa: E402
 from tests.slackstandin.signing import FORM, sign, slash_command_payload  # noqa: E402
 
@@ -60,30 +61,10 @@ T = TypeVar("T")
 
 
 def record(record_id: str) -> dict[str, Any]:
-    return {
-        "id": record_id,
-        "kind": "project",
-        "title": "Website relaunch",
-        "owner": "U0OWNER",
-        "client": {
-            "name": "Müller & Søn GmbH",
-            "email": "ap@example.com",
-            "address": "Hauptstraße 5\n80331 München\nGermany",
-            "country": "DE",
-        },
-        "scope_ref": "SOW-17 milestone 2",
-        "currency": "EUR",
-        "due_date": "2026-12-01",
-        "line_items": [
-            {
-                "description": f"Design hours, phase {n}",
-                "quantity": "10",
-                "unit_price": "120.00",
-                "tax_rate": "19",
-            }
-            for n in range(1, 11)
-        ],
-    }
+    """The DESIGN.md record with ten lines (a typical invoice to render)."""
+    line = EXAMPLE_RECORD["line_items"][0]
+    lines = [{**line, "description": f"Design hours, phase {n}"} for n in range(1, 11)]
+    return example_record(record_id, line_items=lines)
 
 
 class StandInThread:

@@ -10,31 +10,11 @@ import pytest
 
 from billing_core.policy import Policy, parse_policy
 from billing_core.service import Billing
+from tests.examples import EXAMPLE_RECORD
 
 APPROVER = "U0APPROVER"
 BOSS = "U0BOSS"
 OWNER = "U0OWNER"
-
-EXAMPLE_RECORD: dict[str, Any] = {
-    "id": "P-123",
-    "kind": "project",
-    "title": "Website relaunch",
-    "owner": OWNER,
-    "client": {
-        "name": "Müller & Søn GmbH",
-        "email": "ap@example.com",
-        "address": "Hauptstraße 5\n80331 München\nGermany",
-        "country": "DE",
-        "tax_id": "DE123456789",
-    },
-    "scope_ref": "SOW-17 milestone 2",
-    "currency": "EUR",
-    "due_date": "2026-12-01",
-    "completed_at": "2026-11-20",
-    "line_items": [
-        {"description": "Design hours", "quantity": "10", "unit_price": "120.00", "tax_rate": "19"}
-    ],
-}
 
 
 @pytest.fixture

@@ -15,32 +15,10 @@ from typing import Any
 import pytest
 
 from billing_core.policy import parse_policy
-from bot.cli import main
+from tests.cli.helpers import run
 
 INVOICEBOT = Path(sys.executable).with_name("invoicebot")
 Builder = Callable[..., dict[str, Any]]
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run the CLI in tmp_path against tmp_path/x.db, with no Slack or policy settings."""
-    url = f"sqlite+aiosqlite:///{tmp_path}/x.db"
-    for name in list(os.environ):
-        if name.startswith(("SLACK_", "INVOICEBOT_")) or name in ("PORT", "HOST"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.chdir(tmp_path)
-    return url
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """bot.cli.main in-process: (exit code, stdout, stderr)."""
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write_json(path: Path, records: list[dict[str, Any]]) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,25 +11,20 @@ import pytest
 from billing_core.policy import parse_policy
 from billing_core.records import parse_record
 from bot.bootstrap import build
-from bot.cli import main
 from bot.settings import Settings
-from tests.conftest import EXAMPLE_RECORD
+from tests.cli.helpers import run
+from tests.examples import EXAMPLE_RECORD
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path}/x.db"
-    for name in list(os.environ):
-        if name.startswith(("SLACK_", "INVOICEBOT_")) or name in ("PORT", "HOST"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.chdir(tmp_path)
+def remind_db(db_url: str, tmp_path: Path) -> str:
+    """The CLI's database, with an approver and the Berlin business time zone."""
     (tmp_path / "invoicebot.toml").write_text(
         '[approval]\napprovers = ["U0APPROVER"]\n[reminders]\ntimezone = "Europe/Berlin"\n'
     )
-    return url
+    return db_url
 
 
 def approve_example(url: str) -> None:
@@ -50,19 +44,10 @@ def approve_example(url: str) -> None:
     asyncio.run(go())
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_dry_run_as_of_a_date_lists_who_would_be_pinged(
-    db_url: str, capsys: pytest.CaptureFixture[str]
+    remind_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    approve_example(db_url)
+    approve_example(remind_db)
     code, out, _ = run(capsys, "remind", "--as-of", "2026-12-08", "--dry-run")
     assert code == 0
     assert "reminders as of 2026-12-08 (dry run, nothing sent): 1 due" in out
@@ -72,14 +57,14 @@ def test_dry_run_as_of_a_date_lists_who_would_be_pinged(
 
 
 def test_remind_without_a_token_says_which_variable_is_missing(
-    db_url: str, capsys: pytest.CaptureFixture[str]
+    remind_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(capsys, "remind", "--as-of", "2026-12-08")
     assert code == 1 and "SLACK_BOT_TOKEN" in err
 
 
 def test_a_bad_as_of_date_is_refused_by_the_parser(
-    db_url: str, capsys: pytest.CaptureFixture[str]
+    remind_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(capsys, "remind", "--as-of", "next tuesday")
     assert code == 2 and "not a date like 2026-12-01" in err

@@ -16,6 +16,7 @@ from billing_core.policy import ApprovalPolicy, CompanyPolicy, Policy, ReminderP
 from billing_core.records import parse_record
 from bot.server import Service, build_service
 from bot.settings import Settings
+from tests.examples import example_record
 from tests.slackstandin.server import SlackStandIn
 from tests.slackstandin.signing import (
     SignedResponse,
@@ -43,31 +44,8 @@ POLICY = Policy(
 
 
 def record_json(record_id: str = "P-123", **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": record_id,
-        "kind": "project",
-        "title": "Website relaunch",
-        "owner": OWNER,
-        "client": {
-            "name": "Müller & Søn GmbH",
-            "email": "ap@example.com",
-            "address": "Hauptstraße 5\n80331 München\nGermany",
-            "country": "DE",
-        },
-        "scope_ref": "SOW-17 milestone 2",
-        "currency": "EUR",
-        "due_date": "2026-12-01",
-        "line_items": [
-            {
-                "description": "Design hours",
-                "quantity": "10",
-                "unit_price": "120.00",
-                "tax_rate": "19",
-            }
-        ],
-    }
-    data.update(overrides)
-    return data
+    """The DESIGN.md record (owner OWNER) with another ID and top-level overrides."""
+    return example_record(record_id, **{"owner": OWNER, **overrides})
 
 
 class FakeClock:

@@ -20,20 +20,12 @@ import pytest
 from pypdf import PdfReader
 
 from billing_core.invoice import Invoice, draft_invoice
-from billing_core.policy import CompanyPolicy, InvoicePolicy, Policy
+from billing_core.policy import InvoicePolicy, Policy
 from billing_core.records import parse_record
+from tests.examples import SELLER
 
 ISSUE_DATE = date(2026, 11, 20)
 
-SELLER = CompanyPolicy(
-    name="Northwind Studio GmbH",
-    address="Torstraße 1\n10119 Berlin\nGermany",
-    country="DE",
-    tax_id="DE999999999",
-    email="billing@northwind.example",
-    iban="DE89 3704 0044 0532 0130 00",
-    bic="COBADEFFXXX",
-)
 
 # A realistic month at a Berlin design agency: mixed tax rates, accents, quantities in hours.
 AGENCY_LINES = [
