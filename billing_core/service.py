@@ -396,10 +396,11 @@ class Billing:
 
     # -- reading -------------------------------------------------------------------------
 
-    async def invoice(self, invoice_id: int) -> InvoiceState:
+    async def invoice(self, invoice_id: int, *, team_id: str | None = None) -> InvoiceState:
+        """An invoice by id; InvoiceNotFound also when it belongs to another workspace."""
         async with self.store.unit_of_work(read_only=True) as uow:
             state = await uow.get_invoice(invoice_id)
-        if state is None:
+        if state is None or _foreign(state, team_id):
             raise InvoiceNotFound(str(invoice_id))
         return state
 
@@ -617,8 +618,7 @@ class Billing:
 
     async def _locked(self, uow: UnitOfWork, invoice_id: int, team_id: str | None) -> InvoiceState:
         state = await uow.get_invoice(invoice_id, lock=True)
-        # Another workspace's payload must not reach this workspace's invoices.
-        if state is None or (team_id and state.slack.team_id and team_id != state.slack.team_id):
+        if state is None or _foreign(state, team_id):
             raise InvoiceNotFound(str(invoice_id))
         return state
 
@@ -643,6 +643,11 @@ class Billing:
                 number, f"that is a record: use its invoice number, see /invoice status {number}"
             )
         raise InvoiceNotFound(number)
+
+
+def _foreign(state: InvoiceState, team_id: str | None) -> bool:
+    """Another workspace's payload must not reach this workspace's invoices."""
+    return bool(team_id and state.slack.team_id and team_id != state.slack.team_id)
 
 
 async def _queue(

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from billing_core.errors import AlreadyDecided, BillingError, InvoiceNotFound, NotAllowed
+from billing_core.errors import AlreadyDecided, BillingError, NotAllowed
 from billing_core.permissions import check_may_reject, check_may_settle
 from billing_core.status import Status
 from handlers import blocks
@@ -17,7 +17,6 @@ from handlers.context import (
     HandlerContext,
     PrivateReply,
     ack_only,
-    action_invoice_id,
     team_of,
 )
 
@@ -28,12 +27,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
     async def approve(body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         reply = PrivateReply.to_click(client, respond, body)
         user = body["user"]["id"]
-        invoice_id = action_invoice_id(body)
-        if ctx.foreign_team(team_of(body)):
-            await reply(FOREIGN_TEAM)
-            return
-        if invoice_id is None:
-            await reply("That button does not name an invoice; nothing was changed.")
+        if (invoice_id := await ctx.clicked_invoice(body, reply)) is None:
             return
         try:
             state = await ctx.billing.approve(invoice_id, user, ctx.clock(), team_id=team_of(body))
@@ -57,19 +51,11 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         await ack()
         reply = PrivateReply.to_click(client, respond, body)
         user = body["user"]["id"]
-        invoice_id = action_invoice_id(body)
-        if ctx.foreign_team(team_of(body)):
-            await reply(FOREIGN_TEAM)
+        if (invoice_id := await ctx.clicked_invoice(body, reply)) is None:
             return
         try:
             check_may_reject(user, ctx.billing.policy.approval)
-            if invoice_id is None:
-                raise InvoiceNotFound("?")
-            state = await ctx.billing.invoice(invoice_id)
-            if ctx.foreign_team(state.slack.team_id) or (
-                team_of(body) and state.slack.team_id and team_of(body) != state.slack.team_id
-            ):
-                raise InvoiceNotFound(str(invoice_id))
+            state = await ctx.billing.invoice(invoice_id, team_id=team_of(body))
         except NotAllowed as exc:
             await reply(f":no_entry: {exc}")
             return
@@ -114,16 +100,10 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
     ) -> None:
         reply = PrivateReply.to_click(client, respond, body)
         user = body["user"]["id"]
-        invoice_id = action_invoice_id(body)
-        if ctx.foreign_team(team_of(body)):
-            await reply(FOREIGN_TEAM)
+        if (invoice_id := await ctx.clicked_invoice(body, reply)) is None:
             return
         try:
-            if invoice_id is None:
-                raise InvoiceNotFound("?")
-            state = await ctx.billing.invoice(invoice_id)
-            if team_of(body) and state.slack.team_id and team_of(body) != state.slack.team_id:
-                raise InvoiceNotFound(str(invoice_id))
+            state = await ctx.billing.invoice(invoice_id, team_id=team_of(body))
             if user != state.drafted_by:
                 check_may_settle(user, state.owner, ctx.billing.policy.approval)
         except BillingError as exc:

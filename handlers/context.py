@@ -31,6 +31,17 @@ class HandlerContext:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
+    async def clicked_invoice(self, body: dict[str, Any], reply: PrivateReply) -> int | None:
+        """The invoice a click names, from this workspace; None (and the clicker told why)
+        for another workspace's payload or a button that names no invoice."""
+        if self.foreign_team(team_of(body)):
+            await reply(FOREIGN_TEAM)
+            return None
+        invoice_id = action_invoice_id(body)
+        if invoice_id is None:
+            await reply("That button does not name an invoice; nothing was changed.")
+        return invoice_id
+
     async def finish_background(self) -> None:
         """On shutdown: let work already acked finish (bounded), so nobody is left unanswered."""
         if self.background:

@@ -17,7 +17,6 @@ from handlers.context import (
     HandlerContext,
     PrivateReply,
     ack_only,
-    action_invoice_id,
     team_of,
 )
 
@@ -54,14 +53,10 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
     ) -> None:
         await ack()
         reply = PrivateReply.to_click(client, respond, body)
-        if ctx.foreign_team(team_of(body)):
-            await reply(FOREIGN_TEAM)
+        if (invoice_id := await ctx.clicked_invoice(body, reply)) is None:
             return
-        invoice_id = action_invoice_id(body)
         try:
-            if invoice_id is None:
-                raise BillingError("That button does not name an invoice.")
-            state = await ctx.billing.invoice(invoice_id)
+            state = await ctx.billing.invoice(invoice_id, team_id=team_of(body))
             check_may_settle(body["user"]["id"], state.owner, ctx.billing.policy.approval)
         except (BillingError, NotAllowed) as exc:
             await reply(f":no_entry: {blocks.escape(str(exc))}")
@@ -96,12 +91,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
 
     async def snooze(body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         reply = PrivateReply.to_click(client, respond, body)
-        invoice_id = action_invoice_id(body)
-        if ctx.foreign_team(team_of(body)):
-            await reply(FOREIGN_TEAM)
-            return
-        if invoice_id is None:
-            await reply("That button does not name an invoice; nothing was changed.")
+        if (invoice_id := await ctx.clicked_invoice(body, reply)) is None:
             return
         try:
             state = await ctx.billing.snooze(invoice_id, body["user"]["id"], ctx.clock())

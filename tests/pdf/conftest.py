@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from billing_core.invoice import Invoice, draft_invoice
 from billing_core.policy import InvoicePolicy, Policy
 from billing_core.records import parse_record
-from tests.examples import SELLER
+from tests.examples import SELLER, example_record
 
 ISSUE_DATE = date(2026, 11, 20)
 
@@ -46,28 +46,13 @@ def _record_data(
     lines: list[tuple[str, str, str, str]] | None = None, **overrides: Any
 ) -> dict[str, Any]:
     """A record in the DESIGN.md JSON shape; `overrides` replace top-level keys."""
-    data: dict[str, Any] = {
-        "id": "P-123",
-        "kind": "project",
-        "title": "Website relaunch",
-        "owner": "U0OWNER",
-        "client": {
-            "name": "Müller & Søn GmbH",
-            "email": "ap@example.com",
-            "address": "Hauptstraße 5\n80331 München\nGermany",
-            "country": "DE",
-            "tax_id": "DE123456789",
-        },
-        "scope_ref": "SOW-17 milestone 2",
-        "currency": "EUR",
-        "payment_terms_days": 14,
-        "line_items": [
-            {"description": d, "quantity": q, "unit_price": p, "tax_rate": t}
-            for d, q, p, t in (lines if lines is not None else AGENCY_LINES)
-        ],
-    }
-    data.update(overrides)
-    return data
+    line_items = [
+        {"description": d, "quantity": q, "unit_price": p, "tax_rate": t}
+        for d, q, p, t in (lines if lines is not None else AGENCY_LINES)
+    ]
+    # Due from payment terms (a draft's due date moves on approval), no service date.
+    changes = {"due_date": None, "completed_at": None, "payment_terms_days": 14}
+    return example_record(line_items=line_items, **{**changes, **overrides})
 
 
 def _make_invoice(
