@@ -11,7 +11,7 @@ a few paid or void), then times:
       (claims, conversations.open + chat.postMessage per message, mark sent);
   (d) a second run the same day (everything already sent: selection only, no Slack calls);
   (e) selection on the next day, when only invoices reaching a new stage are due.
-Run from the repository root (it imports tests.slackstandin).
+Run from the repository root (it imports slackstandin).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from billing_core.store.repository import Store
 from handlers import blocks
 from handlers.reminders import SlackReminderSender
 from scheduler.jobs import run_reminders
-from tests.slackstandin.server import SlackStandIn
+from slackstandin import SlackStandIn
 
 TODAY = date(2026, 12, 15)
 NOW = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)

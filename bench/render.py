@@ -32,7 +32,7 @@ from billing_core.pdf import PdfRenderer, borb_compat, render_invoice_pdf
 from billing_core.pdf.render import _render  # render_invoice_pdf minus the cache clearing
 from billing_core.policy import InvoicePolicy, Policy
 from billing_core.records import parse_record
-from tests.examples import SELLER
+from bot.demo import SELLER
 
 
 def invoice(lines: int) -> Invoice:

@@ -39,9 +39,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.examples import EXAMPLE_RECORD, example_record  # noqa: E402
-from tests.slackstandin.server import Call, SlackStandIn  # noqa: E402
-from tests.slackstandin.signing import FORM, sign, slash_command_payload  # noqa: E402
+from bot.demo import EXAMPLE_RECORD, example_record  # noqa: E402
+from slackstandin import FORM, Call, SlackStandIn, sign, slash_command_payload  # noqa: E402  # noqa: E402
 
 INVOICEBOT = str(Path(sys.executable).with_name("invoicebot"))
 SECRET = "bench-signing-secret"

@@ -10,7 +10,7 @@ import pytest
 
 from billing_core.policy import Policy, parse_policy
 from billing_core.service import Billing
-from tests.examples import EXAMPLE_RECORD
+from bot.demo import EXAMPLE_RECORD
 
 APPROVER = "U0APPROVER"
 BOSS = "U0BOSS"

@@ -11,9 +11,9 @@ import pytest
 from billing_core.policy import parse_policy
 from billing_core.records import parse_record
 from bot.bootstrap import build
+from bot.demo import EXAMPLE_RECORD
 from bot.settings import Settings
 from tests.cli.helpers import run
-from tests.examples import EXAMPLE_RECORD
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

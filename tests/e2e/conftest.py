@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from slackstandin import SlackStandIn
 from tests.e2e.harness import Bot, record_json, start_bot, stop_bot
-from tests.slackstandin.server import SlackStandIn
 
 
 @pytest.fixture

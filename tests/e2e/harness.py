@@ -14,12 +14,12 @@ from aiohttp import web
 from billing_core.errors import InvoiceNotFound
 from billing_core.policy import ApprovalPolicy, CompanyPolicy, Policy, ReminderPolicy
 from billing_core.records import parse_record
+from bot.demo import example_record
 from bot.server import Service, build_service
 from bot.settings import Settings
-from tests.examples import example_record
-from tests.slackstandin.server import SlackStandIn
-from tests.slackstandin.signing import (
+from slackstandin import (
     SignedResponse,
+    SlackStandIn,
     block_action_body,
     plain_text_value,
     post_signed,

@@ -9,8 +9,8 @@ import pytest
 
 from billing_core.errors import RecordNotFound
 from bot.api import MAX_BODY_BYTES
+from slackstandin import SlackStandIn
 from tests.e2e.harness import APPROVER, DRAFTER, Bot, record_json, start_bot, stop_bot
-from tests.slackstandin.server import SlackStandIn
 
 TOKEN = "s3cret-api-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -1,7 +1,7 @@
 """The App Home tab shows an approver the drafts waiting, and everyone their invoices."""
 
+from slackstandin import app_home_opened_event, event_callback_body, post_signed
 from tests.e2e.harness import APPROVER, OWNER, SECRET, Bot
-from tests.slackstandin.signing import app_home_opened_event, event_callback_body, post_signed
 
 
 async def open_home(bot: Bot, user: str) -> str:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from billing_core.policy import ApprovalPolicy
+from slackstandin import UPLOAD, SlackStandIn
 from tests.e2e.harness import APPROVER, CHANNEL, POLICY, Bot, record_json, start_bot, stop_bot
-from tests.slackstandin.server import UPLOAD, SlackStandIn
 
 # U0BOSS is no approver here, so no legitimate message of the bot mentions them.
 ONE_APPROVER = replace(POLICY, approval=ApprovalPolicy(approvers=(APPROVER,)))

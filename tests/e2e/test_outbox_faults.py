@@ -4,8 +4,8 @@ import asyncio
 from collections import Counter
 from pathlib import Path
 
+from slackstandin import SlackStandIn
 from tests.e2e.harness import APPROVER, CHANNEL, DRAFTER, Bot, record_json, start_bot, stop_bot
-from tests.slackstandin.server import SlackStandIn
 
 
 async def test_every_message_arrives_exactly_once_after_an_outage(bot: Bot) -> None:

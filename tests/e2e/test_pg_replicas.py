@@ -13,6 +13,7 @@ from billing_core.store.engine import new_async_engine, upgrade_database
 from bot.server import slack_client
 from handlers.reminders import SlackReminderSender
 from scheduler.jobs import run_reminders
+from slackstandin import SlackStandIn
 from tests.e2e.harness import (
     APPROVER,
     BOSS,
@@ -24,7 +25,6 @@ from tests.e2e.harness import (
     stop_bot,
 )
 from tests.pg import fresh_postgres_database
-from tests.slackstandin.server import SlackStandIn
 
 RECORDS = 50
 OWNERS = [f"U0OWNER{n}" for n in range(5)]

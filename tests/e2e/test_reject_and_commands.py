@@ -2,8 +2,8 @@
 
 import time
 
+from slackstandin import post_signed, slash_command_body
 from tests.e2e.harness import APPROVER, BOSS, DRAFTER, OWNER, SECRET, STRANGER, Bot
-from tests.slackstandin.signing import post_signed, slash_command_body
 
 
 async def approve(bot: Bot, record_id: str = "P-123") -> str:

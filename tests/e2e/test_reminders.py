@@ -30,6 +30,7 @@ from bot.settings import Settings
 from handlers import blocks
 from handlers.reminders import SlackReminderSender
 from scheduler.jobs import RunSummary, run_reminders
+from slackstandin import SlackStandIn, plain_text_value, post_signed, view_submission_body
 from tests.e2e.harness import (
     APPROVER,
     BOSS,
@@ -44,8 +45,6 @@ from tests.e2e.harness import (
     start_bot,
     stop_bot,
 )
-from tests.slackstandin.server import SlackStandIn
-from tests.slackstandin.signing import plain_text_value, post_signed, view_submission_body
 
 ESCALATION = "C0FINANCE"
 BILLING_CHANNEL = "C0BILLING"

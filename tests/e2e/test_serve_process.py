@@ -22,10 +22,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from slackstandin import SlackStandIn, block_action_body, post_signed, slash_command_body
 from tests.e2e.harness import APPROVER, BOSS, CHANNEL, DRAFTER, record_json
 from tests.e2e.test_draft_approve import pdf_text
-from tests.slackstandin.server import SlackStandIn
-from tests.slackstandin.signing import block_action_body, post_signed, slash_command_body
 
 SECRET = "process-signing-secret"
 INVOICEBOT = str(Path(sys.executable).with_name("invoicebot"))

@@ -19,10 +19,9 @@ from billing_core.records import parse_record
 from bot.bootstrap import build
 from bot.server import serve
 from bot.settings import Settings
+from slackstandin import SlackStandIn, block_action_payload, slash_command_payload
 from tests.e2e.harness import APPROVER, CHANNEL, DRAFTER, POLICY, record_json
 from tests.e2e.test_draft_approve import pdf_text
-from tests.slackstandin.server import SlackStandIn
-from tests.slackstandin.signing import block_action_payload, slash_command_payload
 
 
 @pytest.fixture
@@ -110,8 +109,7 @@ async def test_socket_mode_without_a_signing_secret_serves_no_unsigned_http_endp
 
     from bot.server import build_service
     from bot.settings import Settings
-    from tests.slackstandin.server import SlackStandIn
-    from tests.slackstandin.signing import slash_command_body
+    from slackstandin import SlackStandIn, slash_command_body
 
     async with SlackStandIn() as slack:
         settings = Settings(

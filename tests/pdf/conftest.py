@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from billing_core.invoice import Invoice, draft_invoice
 from billing_core.policy import InvoicePolicy, Policy
 from billing_core.records import parse_record
-from tests.examples import SELLER, example_record
+from bot.demo import SELLER, example_record
 
 ISSUE_DATE = date(2026, 11, 20)
 

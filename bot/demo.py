@@ -1,4 +1,4 @@
-"""Example data shared by tests and benchmarks: the DESIGN.md record and a seller."""
+"""Example data shared by tests, benchmarks and the sandbox: the DESIGN.md record and a seller."""
 
 from __future__ import annotations
 

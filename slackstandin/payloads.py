@@ -1,41 +1,37 @@
-"""Build and sign requests to the bot's ``POST /slack/events`` exactly as Slack does.
+"""Build the payloads Slack sends to an app, field for field: slash commands (form-encoded),
+interactions (a form with one ``payload=<json>`` field) and Events API callbacks (JSON).
 
-Payload builders return dicts (the Socket Mode envelope payload); ``*_body`` variants return the
-HTTP body string Slack would send: slash commands form-encoded, interactions as a form with one
-``payload=<json>`` field, events as JSON. Sign with `sign` or post with `post_signed`.
+Payload builders return dicts (also the Socket Mode envelope payload); ``*_body`` variants
+return the HTTP body string Slack would POST. Sign them with `signing.sign` or send them with
+`signing.post_signed`.
 """
 
-import hashlib
 import itertools
 import json
 import time
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp
-from slack_sdk.signature import SignatureVerifier
+from .signing import (
+    DEFAULT_APP_ID,
+    DEFAULT_BOT_ID,
+    DEFAULT_BOT_USER_ID,
+    DEFAULT_TEAM_DOMAIN,
+    DEFAULT_TEAM_ID,
+    NO_RESPONSE_URL,
+    VERIFICATION_TOKEN,
+    dm_channel_id,
+)
 
 __all__ = [
-    "DEFAULT_APP_ID",
-    "DEFAULT_BOT_ID",
-    "DEFAULT_BOT_USER_ID",
-    "DEFAULT_TEAM_DOMAIN",
-    "DEFAULT_TEAM_ID",
-    "FORM",
-    "JSON",
-    "NO_RESPONSE_URL",
-    "SignedResponse",
     "app_home_opened_event",
     "block_action_body",
     "block_action_payload",
-    "dm_channel_id",
     "event_callback_body",
     "event_callback_payload",
     "interaction_body",
     "plain_text_value",
-    "post_signed",
-    "sign",
     "slash_command_body",
     "slash_command_payload",
     "static_select_value",
@@ -43,28 +39,7 @@ __all__ = [
     "view_submission_payload",
 ]
 
-FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"
-SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
-
-DEFAULT_TEAM_ID = "T0TEAM"
-DEFAULT_TEAM_DOMAIN = "standin"
-DEFAULT_APP_ID = "A0STANDIN"
-DEFAULT_BOT_USER_ID = "U0BOT"
-DEFAULT_BOT_ID = "B0BOT"
-VERIFICATION_TOKEN = "standin-verification-token"  # legacy field Slack still sends; unchecked
-# Local and closed: respond() against it fails fast instead of reaching the internet.
-# Pass `response_url=slack.response_url("name")` to record what the bot sends.
-NO_RESPONSE_URL = "http://127.0.0.1:9/no-response-url"
-
 _seq = itertools.count(1)
-
-
-def dm_channel_id(*user_ids: str) -> str:
-    """The stable DM (one user) or group DM channel id the stand-in gives `user_ids`."""
-    key = ",".join(sorted(set(user_ids)))
-    digest = hashlib.sha1(key.encode()).hexdigest()[:10].upper()
-    return ("D" if len(set(user_ids)) == 1 else "G") + digest
 
 
 def _trigger_id() -> str:
@@ -74,68 +49,6 @@ def _trigger_id() -> str:
 
 def _action_ts() -> str:
     return f"{time.time():.6f}"
-
-
-# -- signing -----------------------------------------------------------------------------------
-
-
-def sign(body: str | bytes, secret: str, timestamp: int | None = None) -> dict[str, str]:
-    """Slack v0 signature headers for `body` (timestamp defaults to now)."""
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-    assert signature is not None
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
-
-
-class SignedResponse(NamedTuple):
-    """What the bot answered: ``status, text = await post_signed(...)``."""
-
-    status: int
-    text: str
-
-    def json(self) -> Any:
-        """The body parsed as JSON."""
-        return json.loads(self.text)
-
-
-async def post_signed(
-    session_or_url: "str | aiohttp.ClientSession | Any",
-    body: str | bytes | Mapping[str, str],
-    secret: str,
-    *,
-    url: str | None = None,
-    content_type: str | None = None,
-    timestamp: int | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> SignedResponse:
-    """POST a signed body like Slack; return (status, text).
-
-    `session_or_url` is a full URL (a throwaway session is used), or an aiohttp ClientSession
-    / pytest-aiohttp TestClient together with `url=`. A mapping body is form-encoded.
-    `content_type` defaults to JSON for bodies starting with "{", else form-encoded.
-    """
-    if isinstance(body, Mapping):
-        body = urlencode(dict(body))
-    raw = body.encode() if isinstance(body, str) else body
-    if content_type is None:
-        content_type = JSON if raw.lstrip().startswith(b"{") else FORM
-    all_headers = {
-        "Content-Type": content_type,
-        "User-Agent": SLACK_USER_AGENT,
-        **sign(raw, secret, timestamp),
-        **(headers or {}),
-    }
-    if isinstance(session_or_url, str):
-        async with aiohttp.ClientSession() as session:
-            return await _post(session, session_or_url, raw, all_headers)
-    if url is None:
-        raise TypeError("post_signed(session, ...) needs url=")
-    return await _post(session_or_url, url, raw, all_headers)
-
-
-async def _post(session: Any, url: str, raw: bytes, headers: dict[str, str]) -> SignedResponse:
-    async with session.post(url, data=raw, headers=headers) as resp:
-        return SignedResponse(resp.status, await resp.text())
 
 
 # -- slash commands ----------------------------------------------------------------------------

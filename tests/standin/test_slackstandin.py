@@ -23,34 +23,19 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-try:  # `tests` importable as a package (repo root on sys.path) ...
-    from tests.slackstandin import (
-        SlackStandIn,
-        app_home_opened_event,
-        block_action_body,
-        event_callback_body,
-        plain_text_value,
-        post_signed,
-        sign,
-        slash_command_body,
-        slash_command_payload,
-        static_select_value,
-        view_submission_body,
-    )
-except ModuleNotFoundError:  # ... or pytest's rootdir-less "prepend" import mode
-    from slackstandin import (  # type: ignore[no-redef]
-        SlackStandIn,
-        app_home_opened_event,
-        block_action_body,
-        event_callback_body,
-        plain_text_value,
-        post_signed,
-        sign,
-        slash_command_body,
-        slash_command_payload,
-        static_select_value,
-        view_submission_body,
-    )
+from slackstandin import (
+    SlackStandIn,
+    app_home_opened_event,
+    block_action_body,
+    event_callback_body,
+    plain_text_value,
+    post_signed,
+    sign,
+    slash_command_body,
+    slash_command_payload,
+    static_select_value,
+    view_submission_body,
+)
 
 SECRET = "standin-signing-secret"
 
@@ -108,7 +93,12 @@ async def test_post_update_ephemeral_and_threads(slack: SlackStandIn) -> None:
             "type": "actions",
             "block_id": "decide",
             "elements": [
-                {"type": "button", "action_id": "approve", "value": "INV-1", "text": {}},
+                {
+                    "type": "button",
+                    "action_id": "approve",
+                    "value": "INV-1",
+                    "text": {"type": "plain_text", "text": "Approve"},
+                },
             ],
         }
     ]
@@ -143,13 +133,19 @@ async def test_post_update_ephemeral_and_threads(slack: SlackStandIn) -> None:
 
 async def test_views_and_form_encoded_calls(slack: SlackStandIn) -> None:
     client = web_client(slack)
-    view = {"type": "modal", "callback_id": "reject", "title": {"type": "plain_text", "text": "R"}}
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "Why?"}}
+    view = {
+        "type": "modal",
+        "callback_id": "reject",
+        "title": {"type": "plain_text", "text": "R"},
+        "blocks": [section],
+    }
     opened = await client.views_open(trigger_id="123.456.abc", view=view)
     view_id = opened["view"]["id"]
     assert slack.views[view_id]["callback_id"] == "reject"
     await client.views_update(view_id=view_id, view={**view, "private_metadata": "INV-1"})
     assert slack.views[view_id]["private_metadata"] == "INV-1"
-    await client.views_publish(user_id="U0OWNER", view={"type": "home", "blocks": []})
+    await client.views_publish(user_id="U0OWNER", view={"type": "home", "blocks": [section]})
     assert slack.home_views["U0OWNER"]["type"] == "home"
 
     # form-encoded with a JSON-string field, token in the body (as older clients do)
@@ -378,7 +374,9 @@ async def test_bolt_http_event_callback(slack: SlackStandIn) -> None:
 
     @app.event("app_home_opened")
     async def home(event, client) -> None:  # type: ignore[no-untyped-def]
-        await client.views_publish(user_id=event["user"], view={"type": "home", "blocks": []})
+        await client.views_publish(
+            user_id=event["user"], view={"type": "home", "blocks": [{"type": "divider"}]}
+        )
 
     async with serve_bolt(app) as url:
         status, _ = await post_signed(url, event_callback_body(app_home_opened_event("U1")), SECRET)
