@@ -58,6 +58,18 @@ class RecordNotReady(BillingError):
         )
 
 
+class InvoiceInvalid(BillingError):
+    """A draft that can no longer be approved as it stands (e.g. its due date has passed)."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            "this draft cannot be approved: "
+            + "; ".join(str(p) for p in self.problems)
+            + ". Reject it, fix the record and draft it again."
+        )
+
+
 class ImportFailed(BillingError):
     """A file of records with bad rows; nothing from it was imported."""
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from billing_core.errors import FieldProblem, RecordNotReady
+from billing_core.errors import FieldProblem, InvoiceInvalid, RecordNotReady
 from billing_core.money import MAX_ABS_AMOUNT, Money, round_half_up, sum_money
 from billing_core.policy import CompanyPolicy, Policy
 from billing_core.records import Client, Record
@@ -132,10 +132,16 @@ class Invoice:
         return self.number is None
 
     def finalised(self, number: str, issue_date: date) -> Invoice:
-        """The approved version: a number, issued today, due date moved if it came from terms."""
+        """The approved version: a number, issued today, due date moved if it came from terms.
+
+        Raises InvoiceInvalid when its dates no longer hold on `issue_date` (a fixed due date
+        that has passed since the draft; EN 16931 has no invoice due before it is issued)."""
         due = self.due_date
         if self.payment_terms_days is not None:
             due = issue_date + timedelta(days=self.payment_terms_days)
+        problems = date_problems(issue_date, due, self.service_date)
+        if problems:
+            raise InvoiceInvalid(problems)
         return dataclasses.replace(self, number=number, issue_date=issue_date, due_date=due)
 
 
@@ -146,53 +152,103 @@ def _plain(rate: Decimal) -> Decimal:
     return rate.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else rate
 
 
-def readiness_problems(record: Record, policy: Policy) -> list[FieldProblem]:
-    """Everything the record lacks before it can be invoiced, by field name."""
+def amount_problems(lines: tuple[InvoiceLine, ...], currency: str) -> list[FieldProblem]:
+    """What is wrong with an invoice's money: its net and total must be greater than zero and
+    its VAT zero or more (negative lines are discounts; credits belong to credit notes)."""
+    probe = Invoice("", "", "", "", Party(""), Party(""), currency, lines, date.min, date.min)
+    problems = []
+    if probe.subtotal.amount <= 0:
+        problems.append(
+            FieldProblem(
+                "line_items", f"total must be greater than zero (the net is {probe.subtotal})"
+            )
+        )
+    elif probe.tax_total.amount < 0:
+        problems.append(
+            FieldProblem(
+                "line_items",
+                f"the VAT would be {probe.tax_total}: discounts may not take more tax off than "
+                "the lines at that rate add (credits belong to credit notes)",
+            )
+        )
+    elif probe.total.amount <= 0:
+        problems.append(
+            FieldProblem("line_items", f"total must be greater than zero (it is {probe.total})")
+        )
+    else:
+        gross = sum(abs(ln.net.amount) * (100 + ln.tax_rate) / 100 for ln in lines)
+        if gross > MAX_ABS_AMOUNT:
+            too_large = f"total with tax is too large (at most {MAX_ABS_AMOUNT})"
+            problems.append(FieldProblem("line_items", too_large))
+    return problems
+
+
+def date_problems(
+    issue_date: date, due_date: date, service_date: date | None
+) -> list[FieldProblem]:
+    """An invoice is not due before it is issued, nor issued before the work was done."""
+    problems = []
+    if due_date < issue_date:
+        problems.append(
+            FieldProblem("due_date", f"{due_date} is before the invoice date {issue_date}")
+        )
+    if service_date is not None and service_date > issue_date:
+        problems.append(
+            FieldProblem(
+                "completed_at",
+                f"{service_date} is after the invoice date {issue_date} (work not done yet)",
+            )
+        )
+    return problems
+
+
+def readiness_problems(record: Record, policy: Policy, today: date) -> list[FieldProblem]:
+    """Everything the record lacks before it can be invoiced on `today`, by field name."""
     problems: list[FieldProblem] = []
     if not record.client.name:
         problems.append(FieldProblem("client.name", "missing"))
     if not record.client.email and not record.client.address:
         problems.append(FieldProblem("client.email", "missing (or give client.address)"))
+    currency = record.currency or policy.invoice.currency
     if not record.line_items:
         problems.append(FieldProblem("line_items", "missing (or give amount)"))
-    else:
-        currency = record.currency or policy.invoice.currency
-        probe = [
-            InvoiceLine(li.description, li.quantity, Money(li.unit_price, currency), li.tax_rate)
-            for li in record.line_items
-        ]
-        if sum(line.net.amount for line in probe) <= 0:
-            problems.append(FieldProblem("line_items", "total must be greater than zero"))
-        elif sum(abs(ln.net.amount) * (100 + ln.tax_rate) / 100 for ln in probe) > MAX_ABS_AMOUNT:
-            too_large = f"total with tax is too large (at most {MAX_ABS_AMOUNT})"
-            problems.append(FieldProblem("line_items", too_large))
-    if not (record.currency or policy.invoice.currency):
+    elif currency:
+        problems += amount_problems(_lines(record, currency), currency)
+    if not currency:
         problems.append(FieldProblem("currency", "missing"))
     if not record.owner:
         problems.append(FieldProblem("owner", "missing (a Slack user ID like U0123ABCD)"))
+    due, _ = _due_date(record, policy, today)
+    problems += date_problems(today, due, record.completed_at)
     return problems
+
+
+def _lines(record: Record, currency: str) -> tuple[InvoiceLine, ...]:
+    return tuple(
+        InvoiceLine(li.description, li.quantity, Money(li.unit_price, currency), li.tax_rate)
+        for li in record.line_items
+    )
+
+
+def _due_date(record: Record, policy: Policy, today: date) -> tuple[date, int | None]:
+    """The record's due date, or `today` plus its (or the policy's) payment terms."""
+    if record.due_date is not None:
+        return record.due_date, None
+    terms = (
+        record.payment_terms_days
+        if record.payment_terms_days is not None
+        else policy.invoice.payment_terms_days
+    )
+    return today + timedelta(days=terms), terms
 
 
 def draft_invoice(record: Record, policy: Policy, today: date) -> Invoice:
     """Build the draft invoice for a ready record, or raise RecordNotReady listing every gap."""
-    problems = readiness_problems(record, policy)
+    problems = readiness_problems(record, policy, today)
     if problems:
         raise RecordNotReady(record.id, problems)
     currency = record.currency or policy.invoice.currency
-    terms: int | None = None
-    if record.due_date is not None:
-        due = record.due_date
-    else:
-        terms = (
-            record.payment_terms_days
-            if record.payment_terms_days is not None
-            else policy.invoice.payment_terms_days
-        )
-        due = today + timedelta(days=terms)
-    lines = tuple(
-        InvoiceLine(li.description, li.quantity, Money(li.unit_price, currency), li.tax_rate)
-        for li in record.line_items
-    )
+    due, terms = _due_date(record, policy, today)
     return Invoice(
         record_id=record.id,
         title=record.title,
@@ -201,7 +257,7 @@ def draft_invoice(record: Record, policy: Policy, today: date) -> Invoice:
         seller=Party.from_company(policy.company),
         buyer=Party.from_client(record.client),
         currency=currency,
-        lines=lines,
+        lines=_lines(record, currency),
         issue_date=today,
         due_date=due,
         payment_terms_days=terms,

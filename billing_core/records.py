@@ -1,7 +1,7 @@
 """Lead and project records: parsing the public JSON shape and checking readiness.
 
 `parse_record(data)` accepts the DESIGN.md JSON object and returns a frozen `Record`, or raises
-`RecordInvalid` listing every malformed field by name. `readiness_problems(record, policy)` lists
+`RecordInvalid` listing every malformed field by name. `readiness_problems(record, policy, today)` lists
 what an invoice still needs (client contact, a positive line, an owner, ...). Both are pure.
 """
 

@@ -19,6 +19,7 @@ from typing import Any
 from billing_core.errors import (
     AlreadyDecided,
     BillingError,
+    IllegalTransition,
     ImportFailed,
     InvoiceNotFound,
     PaymentRefused,
@@ -377,6 +378,12 @@ class Billing:
             state = await self._numbered_locked(uow, number)
             check_may_void(user, self.policy.approval)
             new = next_status(state.status, Action.VOID)
+            if state.paid.amount > 0:
+                # Voiding would take a received payment out of every figure.
+                raise IllegalTransition(
+                    f"{state.label} cannot be voided: {state.paid} has been paid on it. "
+                    "An invoice with payments is corrected by a credit note."
+                )
             await uow.change_status(state.id, state.status, new, now, void_reason=reason)
             await uow.add_event(
                 state.id,

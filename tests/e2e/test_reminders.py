@@ -109,15 +109,23 @@ async def overdue_invoice(
     client: str = "Müller & Søn GmbH",
     currency: str = "EUR",
 ) -> InvoiceState:
-    """An approved invoice of 1428.00 due on `due`, with a (fake) thread in #sales."""
-    data = record_json(record_id, owner=owner, due_date=due.isoformat(), currency=currency)
+    """An approved invoice of 1428.00 due on `due`, with a (fake) thread in #sales. Issued
+    now, or two weeks before `due` when that has passed (no invoice is due before its date)."""
+    now = bot.clock()
+    issued = now if due >= now.date() else at(due - timedelta(days=14))
+    data = record_json(
+        record_id,
+        owner=owner,
+        due_date=due.isoformat(),
+        currency=currency,
+        completed_at=(issued.date() - timedelta(days=1)).isoformat(),
+    )
     data["client"]["name"] = client
     await bot.add_records(data)
-    now = bot.clock()
-    draft = (await bot.billing.start_draft(record_id, DRAFTER, now)).state
+    draft = (await bot.billing.start_draft(record_id, DRAFTER, issued)).state
     ts = f"1700001234.{draft.id:06d}"
-    await bot.billing.set_slack_thread(draft.id, SlackThread("T0TEAM", CHANNEL, ts, None), now)
-    state = await bot.billing.approve(draft.id, APPROVER, now)
+    await bot.billing.set_slack_thread(draft.id, SlackThread("T0TEAM", CHANNEL, ts, None), issued)
+    state = await bot.billing.approve(draft.id, APPROVER, issued)
     await drain_outbox(bot.billing, now)
     return state
 
@@ -551,7 +559,7 @@ async def test_a_draft_waiting_too_long_gets_one_nudge_mentioning_the_approvers(
 async def test_weekly_digest_is_posted_once_with_totals_per_currency(bot: Bot) -> None:
     monday = date(2026, 11, 30)
     bot.clock.now = at(monday + timedelta(days=1))  # issued during the week of 30 November
-    await overdue_invoice(bot, "P-1", due=after_due(-10))
+    await overdue_invoice(bot, "P-1", due=after_due(2))  # overdue by the Monday after
     paid = await overdue_invoice(bot, "P-2", due=after_due(10))
     await overdue_invoice(bot, "P-3", currency="USD", due=after_due(10))
     await bot.billing.record_payment(paid.number, OWNER, bot.clock(), "428.00")
@@ -606,7 +614,8 @@ async def test_ledger_claims_are_exclusive_taken_over_when_stale_and_final_when_
             now = at(after_due(-20))
             ids = []
             for n in range(3):
-                await billing.put_record(parse_record(record_json(f"P-{n}")), now)
+                record = record_json(f"P-{n}", completed_at="2026-11-01")
+                await billing.put_record(parse_record(record), now)
                 draft = (await billing.start_draft(f"P-{n}", DRAFTER, now)).state
                 ids.append((await billing.approve(draft.id, APPROVER, now)).id)
             day, now = after_due(1), at(after_due(1))

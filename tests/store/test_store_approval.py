@@ -57,9 +57,10 @@ async def test_second_approval_issues_no_second_number(billing: Billing, draft: 
 async def test_sequence_restarts_in_a_new_year_when_the_format_shows_the_year(
     billing: Billing, draft: Draft
 ) -> None:
-    a = await draft("P-1")
-    b = await draft("P-2")
-    c = await draft("P-3")
+    # Due 14 days after approval (payment terms), so approving in January stays valid.
+    a = await draft("P-1", due_date=None)
+    b = await draft("P-2", due_date=None)
+    c = await draft("P-3", due_date=None)
     late = datetime(2026, 12, 31, 22, 0, tzinfo=UTC)
     new_year = datetime(2027, 1, 1, 0, 30, tzinfo=UTC)
     assert (await billing.approve(a.id, "U0APPROVER", late)).number == "INV-2026-0001"
@@ -71,7 +72,7 @@ async def test_the_year_of_a_number_is_the_business_time_zone_year(
     billing: Billing, draft: Draft
 ) -> None:
     berlin = with_format(billing, "INV-{year}-{seq:04d}", timezone="Europe/Berlin")
-    drafted = await draft("P-1")
+    drafted = await draft("P-1", due_date=None)
     approved = await berlin.approve(
         drafted.id, "U0APPROVER", datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
     )
@@ -83,8 +84,8 @@ async def test_sequence_continues_across_years_without_the_year_in_the_format(
     billing: Billing, draft: Draft
 ) -> None:
     plain = with_format(billing, "N{seq:05d}")
-    a = await draft("P-1")
-    b = await draft("P-2")
+    a = await draft("P-1", due_date=None)
+    b = await draft("P-2", due_date=None)
     assert (await plain.approve(a.id, "U0APPROVER", datetime(2026, 12, 31, tzinfo=UTC))).number == (
         "N00001"
     )
@@ -180,3 +181,19 @@ async def test_an_invoice_from_another_workspace_is_not_found(
     with pytest.raises(InvoiceNotFound):
         await billing.approve(drafted.id, "U0APPROVER", NOW, team_id="T2")
     assert (await billing.invoice(drafted.id)).status is Status.DRAFT
+
+
+async def test_a_draft_whose_fixed_due_date_passed_cannot_be_approved_and_burns_no_number(
+    billing: Billing, draft: Draft
+) -> None:
+    from datetime import timedelta
+
+    from billing_core.errors import InvoiceInvalid
+
+    stale = await draft("P-1", due_date="2026-11-26")
+    with pytest.raises(InvoiceInvalid, match="due_date: 2026-11-26 is before the invoice date"):
+        await billing.approve(stale.id, "U0APPROVER", NOW + timedelta(days=2))
+    assert (await billing.invoice(stale.id)).status is Status.DRAFT
+    fresh = await draft("P-2")
+    approved = await billing.approve(fresh.id, "U0APPROVER", NOW + timedelta(days=2))
+    assert approved.number == "INV-2026-0001"

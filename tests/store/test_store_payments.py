@@ -197,3 +197,14 @@ async def test_an_unpaid_invoice_past_due_is_listed_as_overdue(
     ]
     await billing.record_payment("INV-2026-0001", "U0OWNER", NOW)
     assert await billing.list_invoices("overdue", "U0OWNER", later) == []
+
+
+async def test_a_partly_paid_invoice_cannot_be_voided_and_keeps_its_payment(
+    billing: Billing, approved: InvoiceState
+) -> None:
+    await billing.record_payment("INV-2026-0001", "U0OWNER", NOW, "100.00")
+    with pytest.raises(IllegalTransition, match=r"has been paid on it.*credit note"):
+        await billing.void("INV-2026-0001", "U0APPROVER", "client disputes it", NOW)
+    after = await billing.find("INV-2026-0001")
+    assert after.status is Status.APPROVED and after.paid == eur("100.00")
+    assert [e.action for e in await billing.events(after.id)] == ["draft", "approve", "payment"]

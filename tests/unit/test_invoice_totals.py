@@ -166,7 +166,7 @@ def test_a_given_due_date_is_kept_on_approval(invoice_of: Callable[..., Invoice]
 
 
 def test_snapshot_survives_a_json_round_trip(invoice_of: Callable[..., Invoice]) -> None:
-    invoice = invoice_of([line("10", "1.05", "7"), line("2.5", "-3.10", "19")])
+    invoice = invoice_of([line("10", "1.05", "7"), line("2.5", "-1.10", "7"), line("3", "9.99")])
     again = invoice_from_json(invoice_to_json(invoice))
     assert again == invoice
     assert again.total == invoice.total
@@ -180,3 +180,79 @@ def test_a_total_too_large_to_store_is_not_ready(
         draft_invoice(parse_record(record_data(line_items=huge)), policy, TODAY)
     just_fits = [line("1", "840335293276.46", "19")]  # 999999999999.99 with tax
     assert draft_invoice(parse_record(record_data(line_items=just_fits)), policy, TODAY)
+
+
+# -- faults: totals and dates a finance user would never accept --------------------------------
+
+
+def test_a_discount_at_a_taxed_rate_cannot_make_the_vat_negative(
+    record_data: Callable[..., dict[str, Any]], policy: Policy
+) -> None:
+    """100.00 at 0 % and -90.00 at 19 %: net 10.00, VAT -17.10, total -7.10. Refused."""
+    lines = [line("1", "100.00", "0"), line("1", "-90.00", "19", "Discount")]
+    record = parse_record(record_data(line_items=lines))
+    with pytest.raises(RecordNotReady, match=r"line_items: the VAT would be .*-17\.10"):
+        draft_invoice(record, policy, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ([line("1", "10"), line("1", "-10")], "total must be greater than zero"),
+        ([line("1", "-5", "0")], "total must be greater than zero"),
+        ([line("1", "100.00", "0"), line("1", "-90.00", "19")], "the VAT would be"),
+    ],
+)
+def test_net_and_total_must_be_positive_and_vat_not_negative(
+    record_data: Callable[..., dict[str, Any]],
+    policy: Policy,
+    lines: list[dict[str, str]],
+    message: str,
+) -> None:
+    record = parse_record(record_data(line_items=lines))
+    with pytest.raises(RecordNotReady, match=message):
+        draft_invoice(record, policy, TODAY)
+
+
+def test_zero_rate_invoices_and_discounts_within_a_rate_stay_valid(
+    invoice_of: Callable[..., Invoice],
+) -> None:
+    exempt = invoice_of([line("1", "500.00", "0")])
+    assert exempt.tax_total == money("0.00") and exempt.total == money("500.00")
+    discounted = invoice_of([line("1", "100.00", "19"), line("1", "-90.00", "19")])
+    assert discounted.total == money("11.90")
+
+
+def test_a_due_date_before_the_invoice_date_is_refused_at_draft(
+    record_data: Callable[..., dict[str, Any]], policy: Policy
+) -> None:
+    record = parse_record(record_data(due_date="2025-01-01"))
+    with pytest.raises(RecordNotReady, match="due_date: 2025-01-01 is before the invoice date"):
+        draft_invoice(record, policy, TODAY)
+
+
+def test_a_service_date_in_the_future_is_refused_at_draft(
+    record_data: Callable[..., dict[str, Any]], policy: Policy
+) -> None:
+    record = parse_record(record_data(completed_at="2026-12-24"))
+    with pytest.raises(RecordNotReady, match="completed_at: 2026-12-24 is after the invoice"):
+        draft_invoice(record, policy, TODAY)
+
+
+def test_a_fixed_due_date_that_passed_while_the_draft_waited_blocks_approval(
+    invoice_of: Callable[..., Invoice],
+) -> None:
+    from billing_core.errors import InvoiceInvalid
+
+    draft = invoice_of([line("1", "100.00")], due_date="2026-11-26")
+    assert draft.finalised("INV-1", date(2026, 11, 26)).due_date == date(2026, 11, 26)
+    with pytest.raises(InvoiceInvalid, match="due_date: 2026-11-26 is before the invoice date"):
+        draft.finalised("INV-1", date(2026, 11, 27))
+
+
+def test_a_due_date_from_terms_moves_with_a_late_approval_and_stays_valid(
+    invoice_of: Callable[..., Invoice],
+) -> None:
+    draft = invoice_of([line("1", "100.00")], due_date=None, payment_terms_days=0)
+    final = draft.finalised("INV-1", date(2027, 1, 4))
+    assert final.issue_date == final.due_date == date(2027, 1, 4)

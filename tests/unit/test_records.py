@@ -129,7 +129,7 @@ def test_record_missing_client_contact_lines_and_owner_lists_each_field(
 
 def test_address_alone_is_enough_contact(record_data: Builder, policy: Policy) -> None:
     record = parse_record(record_data(client={"name": "ACME", "address": "1 Road\nTown"}))
-    assert readiness_problems(record, policy) == []
+    assert readiness_problems(record, policy, date(2026, 11, 25)) == []
 
 
 def test_record_with_only_a_due_date_missing_is_ready_with_policy_terms(
