@@ -1,8 +1,8 @@
 """Lead and project records: parsing the public JSON shape and checking readiness.
 
 `parse_record(data)` accepts the DESIGN.md JSON object and returns a frozen `Record`, or raises
-`RecordInvalid` listing every malformed field by name. `readiness_problems(record, policy, today)` lists
-what an invoice still needs (client contact, a positive line, an owner, ...). Both are pure.
+`RecordInvalid` listing every malformed field by name. `invoice.readiness_problems` lists what
+an invoice still needs (client contact, a positive total, an owner, ...). Both are pure.
 """
 
 from __future__ import annotations
