@@ -92,6 +92,10 @@ class InvoiceNotFound(BillingError, LookupError):
         super().__init__(f"no invoice {reference!r}" + (f" ({hint})" if hint else ""))
 
 
+class InvalidReason(BillingError, ValueError):
+    """A reason that is empty, too long or not plain text."""
+
+
 class IllegalTransition(BillingError):
     """A status change the transition table does not allow."""
 

@@ -7,12 +7,16 @@ the store; this module only says which counter a number comes from and how it is
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import date
 
 from billing_core.errors import BillingError
 
 _FIELDS = {"year", "month", "seq"}
+# What a formatted number may look like when someone types or sends one (no spaces or
+# control characters, so lookups never reach the database with e.g. NUL).
+INVOICE_NUMBER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
 
 
 class BadNumberFormat(BillingError, ValueError):
@@ -36,9 +40,14 @@ def check_number_format(fmt: str) -> None:
     if "month" in names and "year" not in names:
         raise BadNumberFormat("{month} without {year} would repeat numbers every year")
     try:
-        format_number(fmt, date(2026, 1, 1), 1)
+        sample = format_number(fmt, date(2026, 1, 1), 1)
     except (ValueError, TypeError) as exc:
         raise BadNumberFormat(f"cannot format a number with it: {exc}") from None
+    if not INVOICE_NUMBER_RE.fullmatch(sample):
+        raise BadNumberFormat(
+            f"numbers like {sample!r} could not be typed back (use letters, digits, '-', "
+            "'_', '.' or '/', no spaces, at most 64 characters)"
+        )
 
 
 def counter_key(fmt: str, issue_date: date) -> str:

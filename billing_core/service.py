@@ -35,6 +35,7 @@ from billing_core.permissions import (
     check_may_void,
 )
 from billing_core.policy import Policy
+from billing_core.reasons import MAX_REASON_LENGTH, check_reason
 from billing_core.records import Record
 from billing_core.reminders import DueReminder, business_date, reminders_due, snooze_until
 from billing_core.reports import PeriodSummary
@@ -42,7 +43,6 @@ from billing_core.state import InvoiceState, SlackThread
 from billing_core.status import OPEN_STATUSES, REJECTION_CATEGORIES, Action, Status, next_status
 from billing_core.store.repository import Store, StoredDocument, StoredEvent, UnitOfWork
 
-MAX_REASON_LENGTH = 2000
 SYSTEM_ACTOR = "invoicebot"  # the actor of changes nobody clicked (a withdrawn draft)
 # A reminder claimed but never marked sent for this long: its sender died; take it over.
 CLAIM_TIMEOUT = timedelta(minutes=10)
@@ -223,13 +223,9 @@ class Billing:
         team_id: str | None = None,
     ) -> InvoiceState:
         """Reject a draft with a reason (kept for the correction report)."""
-        reason = reason.strip()
         if category not in REJECTION_CATEGORIES:
             raise BillingError(f"unknown rejection category {category!r}")
-        if not reason:
-            raise BillingError("a rejection needs a reason")
-        if len(reason) > MAX_REASON_LENGTH:
-            raise BillingError(f"the reason is too long (at most {MAX_REASON_LENGTH} characters)")
+        reason = check_reason(reason, "a rejection")
         async with self.store.unit_of_work() as uow:
             state = await self._locked(uow, invoice_id, team_id)
             if state.status is not Status.DRAFT:
@@ -369,11 +365,7 @@ class Billing:
 
     async def void(self, number: str, user: str, reason: str, now: datetime) -> InvoiceState:
         """Void an approved or sent invoice; it keeps its number."""
-        reason = reason.strip()
-        if not reason:
-            raise BillingError("voiding needs a reason")
-        if len(reason) > MAX_REASON_LENGTH:
-            raise BillingError(f"the reason is too long (at most {MAX_REASON_LENGTH} characters)")
+        reason = check_reason(reason, "voiding")
         async with self.store.unit_of_work() as uow:
             state = await self._numbered_locked(uow, number)
             check_may_void(user, self.policy.approval)

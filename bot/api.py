@@ -28,7 +28,8 @@ from urllib.parse import quote
 from aiohttp import web
 
 from billing_core.errors import FieldProblem, InvoiceNotFound, RecordInvalid, RecordNotFound
-from billing_core.records import Record, parse_record, record_to_json
+from billing_core.numbering import INVOICE_NUMBER_RE
+from billing_core.records import RECORD_ID_RE, Record, parse_record, record_to_json
 from billing_core.service import Billing
 from billing_core.state import InvoiceState
 
@@ -72,6 +73,11 @@ def add_api_routes(
 
     async def put_record(request: web.Request) -> web.Response:
         record_id = request.match_info["record_id"]
+        if not RECORD_ID_RE.fullmatch(record_id):
+            # One spelling per record: "P-300 " must not quietly replace P-300.
+            hint = f" (did you mean {record_id.strip()!r}?)" if record_id.strip() else ""
+            problem = FieldProblem("id", f"{record_id[:80]!r} is not a record ID{hint}")
+            return _error(422, "the URL names no valid record ID; nothing was stored", [problem])
         if request.content_type != "application/json":
             return _error(415, "the body must be application/json")
         charset = request.charset
@@ -112,6 +118,8 @@ def add_api_routes(
 
     async def get_record(request: web.Request) -> web.Response:
         record_id = request.match_info["record_id"]
+        if not RECORD_ID_RE.fullmatch(record_id):
+            return _error(404, f"no record with ID {record_id[:80]!r}")
         try:
             overview = await billing.record_overview(record_id)
         except RecordNotFound as exc:
@@ -120,6 +128,8 @@ def add_api_routes(
 
     async def get_pdf(request: web.Request) -> web.Response:
         number = request.match_info["number"]
+        if not INVOICE_NUMBER_RE.fullmatch(number):
+            return _error(404, f"no invoice numbered {number[:80]!r}")
         try:
             state = await billing.find(number)
         except InvoiceNotFound:

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -28,6 +27,7 @@ from billing_core.errors import ConfigError
 from bot.api import add_api_routes
 from bot.bootstrap import Container, build, utc_now
 from bot.settings import Settings
+from bot.slack_http import slack_events_handler
 from handlers import actions, commands, home, reminders
 from handlers.context import HandlerContext
 from handlers.delivery import SlackDelivery
@@ -109,9 +109,11 @@ async def build_service(
 
     app = AsyncApp(
         client=client,
-        # Socket Mode envelopes are not signed (they arrive over our own websocket), but the
-        # HTTP endpoint always checks signatures; without a secret it is not served at all.
+        # Socket Mode envelopes are not signed (they arrive over our own websocket); the HTTP
+        # endpoint checks every signature itself (bot.slack_http), before Bolt sees the body,
+        # and without a secret it is not served at all.
         signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=False,
     )
     commands.register(app, context)
     actions.register(app, context)
@@ -130,15 +132,12 @@ async def build_service(
 
     web_app = web.Application(client_max_size=1024 * 1024)
 
-    async def slack_events(request: web.Request) -> web.Response:
-        bolt_response = await app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
-
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
     if settings.slack_signing_secret:
-        web_app.router.add_post("/slack/events", slack_events)
+        handler = slack_events_handler(app, settings.slack_signing_secret)
+        web_app.router.add_post("/slack/events", handler)
     web_app.router.add_get("/healthz", healthz)
     add_api_routes(web_app, container.billing, settings.api_token, clock)
     return Service(container, app, web_app, context, delivery, scheduler)

@@ -17,6 +17,7 @@ from handlers.context import (
     HandlerContext,
     PrivateReply,
     ack_only,
+    parse_invoice_id,
     team_of,
 )
 
@@ -81,13 +82,14 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         if not reason:
             await ack(response_action="errors", errors={"reason": "Please say what is wrong."})
             return
-        if not metadata.isdigit():
+        invoice_id = parse_invoice_id(metadata)
+        if invoice_id is None:
             await ack(response_action="errors", errors={"reason": "This form names no invoice."})
             return
         try:
             # Fast (one short transaction), so its refusal can be shown inside the modal.
             state = await ctx.billing.reject(
-                int(metadata), user, category, reason, ctx.clock(), team_id=team_of(body)
+                invoice_id, user, category, reason, ctx.clock(), team_id=team_of(body)
             )
         except BillingError as exc:
             await ack(response_action="errors", errors={"reason": str(exc)[:150]})

@@ -58,13 +58,28 @@ SHUTDOWN_GRACE_SECONDS = 20
 FOREIGN_TEAM = "This invoicebot is installed in another workspace; nothing was changed."
 
 
+# Invoice ids are INTEGER columns: PostgreSQL's int4 (SQLite would take up to 2**63 - 1).
+MAX_INVOICE_ID = 2**31 - 1
+
+
+def parse_invoice_id(text: Any) -> int | None:
+    """An invoice id from a button value or a modal's private_metadata, or None.
+
+    Only ASCII digits: `str.isdigit` also accepts "²" and "٣", which `int` then refuses or
+    reads; and within the column's range, so a forged 10**26 never reaches the database."""
+    if not isinstance(text, str) or not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_INVOICE_ID else None
+
+
 def action_invoice_id(body: dict[str, Any]) -> int | None:
     """The invoice a button names (its value), or None for a malformed payload."""
     try:
-        value = str(body["actions"][0]["value"])
+        value = body["actions"][0]["value"]
     except (KeyError, IndexError, TypeError):
         return None
-    return int(value) if value.isdigit() else None
+    return parse_invoice_id(value)
 
 
 def team_of(body: dict[str, Any]) -> str | None:

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from billing_core.numbering import INVOICE_NUMBER_RE
+
 MAX_COMMAND_LENGTH = 3000
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -72,7 +74,7 @@ Command = Draft | Status | ListInvoices | MarkSent | MarkPaid | Void | Report | 
 
 
 def _reference(word: str, what: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}", word):
+    if not INVOICE_NUMBER_RE.fullmatch(word):
         raise UsageError(f"{word[:40]!r} is not {what}")
     return word
 

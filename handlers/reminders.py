@@ -17,6 +17,7 @@ from handlers.context import (
     HandlerContext,
     PrivateReply,
     ack_only,
+    parse_invoice_id,
     team_of,
 )
 
@@ -73,11 +74,12 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         if ctx.foreign_team(team_of(body)):
             await ack(response_action="errors", errors={"amount": FOREIGN_TEAM})
             return
-        if not metadata.isdigit():
+        invoice_id = parse_invoice_id(metadata)
+        if invoice_id is None:
             await ack(response_action="errors", errors={"amount": "This form names no invoice."})
             return
         try:
-            state = await ctx.billing.invoice(int(metadata))
+            state = await ctx.billing.invoice(invoice_id)
             if state.number is None:
                 raise BillingError("only approved invoices take payments")
             state = await ctx.billing.record_payment(

@@ -5,6 +5,17 @@ import pytest
 
 from slackstandin import SlackStandIn
 from tests.e2e.harness import Bot, record_json, start_bot, stop_bot
+from tests.pg import fresh_postgres_database
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database of each backend (PostgreSQL skipped when no server is configured)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}"
+        return
+    async with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
