@@ -131,6 +131,16 @@ class PaymentRefused(BillingError):
     """A payment that would overpay the balance, or on an invoice that takes none."""
 
 
+class StoreBusy(BillingError):
+    """The database is held by someone else for longer than we wait; nothing was changed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The invoice store is busy right now (another process is holding it); nothing "
+            "was changed. Please try again in a moment."
+        )
+
+
 class ConfigError(BillingError):
     """A bad key or value in the environment or the policy file."""
 

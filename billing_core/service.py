@@ -8,8 +8,9 @@ same transaction as the state change (`OutboxKind`), so a crash or an outage los
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -25,7 +26,7 @@ from billing_core.errors import (
     PaymentRefused,
     RecordNotFound,
 )
-from billing_core.invoice import draft_invoice
+from billing_core.invoice import Invoice, draft_invoice
 from billing_core.money import Money, parse_decimal
 from billing_core.numbering import counter_key, format_number
 from billing_core.permissions import (
@@ -78,6 +79,21 @@ class DraftResult:
     state: InvoiceState
     created: bool  # False: an open draft already existed and is returned instead
     supersedes: InvoiceState | None = None
+
+
+@dataclass(frozen=True)
+class InvoicePage:
+    """A slice of a longer list: `items` start at position `offset` of `total`."""
+
+    items: list[InvoiceState]
+    total: int
+    offset: int = 0
+
+    @property
+    def next_offset(self) -> int | None:
+        """Where the next page starts, or None on the last page."""
+        end = self.offset + len(self.items)
+        return end if end < self.total else None
 
 
 @dataclass(frozen=True)
@@ -145,6 +161,9 @@ class Billing:
         Raises RecordNotFound, RecordNotReady or UnsupportedCharacters (nothing stored).
         When `channel_id` is given a PUBLISH_DRAFT message is queued for the Slack thread.
         """
+        # The renderability check below needs borb and its fonts (about a second to import
+        # and load, once per process): off the event loop, before the write lock is taken.
+        check_renderable = await asyncio.to_thread(_renderability_check)
         async with self.store.unit_of_work() as uow:
             # Locked: two people drafting the same record at once get the same draft.
             record = await uow.get_record(record_id, lock=True)
@@ -155,8 +174,6 @@ class Billing:
                 return DraftResult(existing, created=False)
             invoice = draft_invoice(record, self.policy, self.today(now))
             # Refuse now, with the characters named, a draft whose PDF could never render.
-            from billing_core.pdf import check_renderable  # loads borb on first use only
-
             check_renderable(invoice)
             # A re-draft right after a rejection links the rejected draft's thread.
             previous = await uow.invoices_for_record(record.id)
@@ -413,20 +430,22 @@ class Billing:
             return await uow.events(invoice_id)
 
     async def list_invoices(
-        self, kind: str, user: str, now: datetime, limit: int = 50
-    ) -> list[InvoiceState]:
-        """`drafts`, `overdue`, `mine` (the user's open invoices) or `open` (default)."""
+        self, kind: str, user: str, now: datetime, limit: int = 50, offset: int = 0
+    ) -> InvoicePage:
+        """One page of `drafts`, `overdue`, `mine` (the user's drafts and open invoices) or
+        `open` (the default), oldest due first, with how many there are in all."""
         today = self.today(now)
+        filters: dict[str, Any] = {"statuses": list(OPEN_STATUSES)}
+        if kind == "drafts":
+            filters = {"statuses": [Status.DRAFT]}
+        elif kind == "overdue":
+            filters["overdue_on"] = today
+        elif kind == "mine":
+            filters = {"statuses": [Status.DRAFT, *OPEN_STATUSES], "owner": user}
         async with self.store.unit_of_work(read_only=True) as uow:
-            if kind == "drafts":
-                return await uow.list_invoices(statuses=[Status.DRAFT], limit=limit)
-            if kind == "overdue":
-                found = await uow.list_invoices(statuses=list(OPEN_STATUSES), due_before=today)
-                return [s for s in found if s.is_overdue(today)][:limit]
-            if kind == "mine":
-                statuses = [Status.DRAFT, *OPEN_STATUSES]
-                return await uow.list_invoices(statuses=statuses, owner=user, limit=limit)
-            return await uow.list_invoices(statuses=list(OPEN_STATUSES), limit=limit)
+            total = await uow.count_invoices(**filters)
+            items = await uow.list_invoices(**filters, limit=limit, offset=offset)
+        return InvoicePage(items, total, offset)
 
     async def save_document(self, state: InvoiceState, kind: str, pdf: bytes, now: datetime) -> str:
         """Keep a rendered PDF with its invoice and record; returns its sha256."""
@@ -642,6 +661,14 @@ class Billing:
                 number, f"that is a record: use its invoice number, see /invoice status {number}"
             )
         raise InvoiceNotFound(number)
+
+
+def _renderability_check() -> Callable[[Invoice], None]:
+    """billing_core.pdf.check_renderable, imported and with its fonts loaded (blocking)."""
+    from billing_core.pdf import borb_compat, check_renderable
+
+    borb_compat.preload()
+    return check_renderable
 
 
 def _foreign(state: InvoiceState, team_id: str | None) -> bool:

@@ -6,6 +6,7 @@ This is the composition root of the running service: settings in, everything wir
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from bot.bootstrap import Container, build, utc_now
 from bot.settings import Settings
 from bot.slack_http import slack_events_handler
 from handlers import actions, commands, home, reminders
-from handlers.context import HandlerContext
+from handlers.context import HandlerContext, PrivateReply, slack_error
 from handlers.delivery import SlackDelivery
 from handlers.reminders import SlackReminderSender
 from scheduler.jobs import build_scheduler
@@ -127,8 +128,24 @@ async def build_service(
     )
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any]) -> None:
-        log.exception("unhandled error in a Slack listener", exc_info=error)
+    async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The last resort for a listener that raised: log it, and tell the person who typed
+        or clicked, so nobody is left without an answer."""
+        if isinstance(error, SlackApiError):
+            log.warning("a Slack call in a listener failed: %s", slack_error(error))
+        else:
+            log.error("unhandled error in a Slack listener", exc_info=error)
+        if body.get("type") in ("block_actions", "view_submission") or "command" in body:
+            reply = (
+                PrivateReply.to_command(client, None, body)
+                if "command" in body
+                else PrivateReply.to_click(client, None, body)
+            )
+            with contextlib.suppress(Exception):  # answering must not fail the error handler
+                await reply(
+                    ":warning: Something went wrong on our side and it is logged. "
+                    "`/invoice status` shows where things stand; try again from there."
+                )
 
     web_app = web.Application(client_max_size=1024 * 1024)
 

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from billing_core.errors import AlreadyDecided, BillingError, NotAllowed
+from billing_core.errors import AlreadyDecided, BillingError
 from billing_core.permissions import check_may_reject, check_may_settle
 from billing_core.status import Status
 from handlers import blocks
@@ -17,6 +17,7 @@ from handlers.context import (
     HandlerContext,
     PrivateReply,
     ack_only,
+    open_modal,
     parse_invoice_id,
     team_of,
 )
@@ -32,11 +33,8 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             return
         try:
             state = await ctx.billing.approve(invoice_id, user, ctx.clock(), team_id=team_of(body))
-        except AlreadyDecided as exc:
-            await reply(str(exc))
-            return
         except BillingError as exc:
-            await reply(f":no_entry: {blocks.escape(str(exc))} Nothing was changed.")
+            await reply(blocks.refusal(exc))
             return
         errors = await ctx.delivery.deliver_for_invoice(state.id)
         if errors:
@@ -57,17 +55,14 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         try:
             check_may_reject(user, ctx.billing.policy.approval)
             state = await ctx.billing.invoice(invoice_id, team_id=team_of(body))
-        except NotAllowed as exc:
-            await reply(f":no_entry: {exc}")
-            return
         except BillingError as exc:
-            await reply(blocks.escape(str(exc)))
+            await reply(blocks.refusal(exc))
             return
         if state.status is not Status.DRAFT:
             await reply(str(AlreadyDecided(state.status.value, state.number)))
             return
         # trigger_id expires 3 s after the click: open the modal straight away.
-        await client.views_open(trigger_id=body["trigger_id"], view=blocks.reject_modal(state))
+        await open_modal(client, body, blocks.reject_modal(state), reply)
 
     async def submit_reject(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
@@ -109,7 +104,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             if user != state.drafted_by:
                 check_may_settle(user, state.owner, ctx.billing.policy.approval)
         except BillingError as exc:
-            await reply(f":no_entry: {blocks.escape(str(exc))}")
+            await reply(blocks.refusal(exc))
             return
         await ctx.billing.retry_deliveries_now(invoice_id, ctx.clock())
         errors = await ctx.delivery.deliver_for_invoice(invoice_id)

@@ -10,9 +10,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from billing_core.errors import AlreadyDecided, BillingError, NotAllowed, RecordNotReady
 from billing_core.formatting import format_money
 from billing_core.money import Money
 from billing_core.reminders import DueReminder
+from billing_core.service import InvoicePage
 from billing_core.state import InvoiceState
 from billing_core.status import REJECTION_CATEGORIES, Status
 
@@ -22,6 +24,8 @@ RETRY_ACTION = "invoice_retry_post"
 REJECT_MODAL = "invoice_reject_modal"
 
 Blocks = list[dict[str, Any]]
+MAX_BLOCKS = 50  # Slack: blocks per message
+MAX_TEXT = 3000  # Slack: characters per section text
 
 
 def escape(text: str) -> str:
@@ -42,11 +46,13 @@ def thread_link(channel_id: str | None, ts: str | None) -> str | None:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    """A mrkdwn section. Callers keep `text` within Slack's 3,000 characters (`row_sections`
+    packs lists); the stand-in refuses longer ones, as Slack does, so nothing is cut silently."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 def _headline(state: InvoiceState) -> str:
@@ -230,28 +236,87 @@ def status_reply(state: InvoiceState, today: date, pending: list[str]) -> tuple[
     return f"{label}: {state.status.value}", blocks
 
 
-def list_reply(states: list[InvoiceState], kind: str, today: date) -> str:
-    titles = {
-        "open": "Open invoices",
-        "drafts": "Drafts waiting for a decision",
-        "overdue": "Overdue invoices",
-        "mine": "Your invoices",
-    }
-    if not states:
-        return f"{titles[kind]}: none."
-    rows = []
-    for s in states:
-        inv = s.invoice
-        label = escape(s.number or f"draft of {s.record_id}")
-        extra = f", {s.days_overdue(today)} days overdue" if s.is_overdue(today) else ""
-        link = thread_link(s.slack.channel_id, s.slack.thread_ts)
-        label = f"<{link}|{label}>" if link else label
-        amount = s.balance if s.status in (Status.APPROVED, Status.SENT) else s.total
-        rows.append(
-            f"• {label} — {escape(inv.buyer.name)} — {money(amount, inv.locale)} — "
-            f"{s.status.value}, due {inv.due_date.isoformat()}{extra}"
-        )
-    return f"*{titles[kind]}* ({len(states)})\n" + "\n".join(rows)
+LIST_TITLES = {
+    "open": "Open invoices",
+    "drafts": "Drafts waiting for a decision",
+    "overdue": "Overdue invoices",
+    "mine": "Your invoices",
+}
+LIST_MORE_ACTION = "invoice_list_more"
+LIST_PAGE_SIZE = 20
+
+
+def invoice_row(s: InvoiceState, today: date) -> str:
+    """One invoice in a list: number (linked to its thread), client, amount, status, due."""
+    inv = s.invoice
+    label = escape(s.number or f"draft of {s.record_id}")
+    extra = f", {s.days_overdue(today)} days overdue" if s.is_overdue(today) else ""
+    link = thread_link(s.slack.channel_id, s.slack.thread_ts)
+    label = f"<{link}|{label}>" if link else label
+    amount = s.balance if s.status in (Status.APPROVED, Status.SENT) else s.total
+    return (
+        f"• {label} — {escape(inv.buyer.name)} — {money(amount, inv.locale)} — "
+        f"{s.status.value}, due {inv.due_date.isoformat()}{extra}"
+    )
+
+
+def row_sections(rows: list[str]) -> Blocks:
+    """Rows packed into as few sections as fit Slack's 3,000 characters each, never
+    splitting a row (a row is at most ~1,300 characters: names are capped at 200)."""
+    sections: Blocks = []
+    current: list[str] = []
+    for row in rows:
+        if current and len("\n".join([*current, row])) > MAX_TEXT:
+            sections.append(_section("\n".join(current)))
+            current = []
+        current.append(row)
+    if current:
+        sections.append(_section("\n".join(current)))
+    return sections
+
+
+def paged_list(
+    title: str, rows: list[str], total: int, offset: int, more: tuple[str, str] | None
+) -> Blocks:
+    """A titled list that says how many there are in all and which ones it shows, with a
+    button for the next page (`more`: its action_id and value) when there are more."""
+    if total == 0:
+        return [_section(f"*{title}*: none.")]
+    header = f"*{title}* ({total})"
+    if len(rows) < total:
+        header += f" — showing {offset + 1}–{offset + len(rows)}"
+    out = [_section(header), *row_sections(rows)]
+    if more is not None:
+        action_id, value = more
+        button = {
+            "type": "button",
+            "action_id": action_id,
+            "text": {"type": "plain_text", "text": "Show more"},
+            "value": value,
+        }
+        out.append({"type": "actions", "elements": [button]})
+    return out
+
+
+def list_reply(page: InvoicePage, kind: str, today: date) -> tuple[str, Blocks]:
+    """`/invoice list …`: one page, the true count, a "Show more" button for the rest."""
+    title = LIST_TITLES[kind]
+    rows = [invoice_row(s, today) for s in page.items]
+    more = None
+    if page.next_offset is not None:
+        more = (LIST_MORE_ACTION, f"{kind}:{page.next_offset}")
+    return f"{title} ({page.total})", paged_list(title, rows, page.total, page.offset, more)
+
+
+def refusal(exc: BillingError) -> str:
+    """Why something was refused, for the person who asked (nothing was changed)."""
+    if isinstance(exc, RecordNotReady):
+        problems = "\n".join(f"• `{p.field}`: {escape(p.message)}" for p in exc.problems)
+        return f"Record {escape(exc.record_id)} is not ready to invoice:\n{problems}"
+    if isinstance(exc, AlreadyDecided):
+        return str(exc)  # our own words and a user ID: its mention must stay a mention
+    icon = ":no_entry:" if isinstance(exc, NotAllowed) else ":warning:"
+    return f"{icon} {escape(str(exc))}"
 
 
 def changed_reply(state: InvoiceState, what: str) -> str:
@@ -268,8 +333,6 @@ def changed_reply(state: InvoiceState, what: str) -> str:
 MARK_PAID_ACTION = "reminder_mark_paid"
 SNOOZE_ACTION = "reminder_snooze"
 MARK_PAID_MODAL = "reminder_mark_paid_modal"
-MAX_BLOCKS = 50
-MAX_TEXT = 3000
 _BLOCKS_PER_INVOICE = 2  # a section and its buttons
 
 
@@ -284,7 +347,7 @@ def reminder_line(reminder: DueReminder) -> str:
         f"*{number}* — {escape(inv.buyer.name)}\n"
         f"{money(state.balance, inv.locale)} due {inv.due_date.isoformat()}, "
         f"*{reminder.days_overdue} days overdue*"
-    )[:MAX_TEXT]
+    )
 
 
 def reminder_chunks(reminders: list[DueReminder]) -> list[list[DueReminder]]:
@@ -326,7 +389,7 @@ def reminder_message(
             }
         )
     numbers = ", ".join(r.state.number or r.state.record_id for r in reminders)
-    return f"Overdue invoices{suffix}: {numbers}"[:MAX_TEXT], out
+    return f"Overdue invoices{suffix}: {numbers}", out
 
 
 def escalation_message(reminders: list[DueReminder], final_stage: bool) -> tuple[str, Blocks]:
@@ -337,7 +400,8 @@ def escalation_message(reminders: list[DueReminder], final_stage: bool) -> tuple
         owner = f" · owner <@{r.state.owner}>" if r.state.owner else ""
         lines.append(reminder_line(r) + owner)
     blocks_out: Blocks = [_section(f":rotating_light: These overdue invoices {why}:")]
-    blocks_out += [_section(line) for line in lines[: MAX_BLOCKS - 1]]
+    # Callers send `reminder_chunks` of at most 24 invoices: always within 50 blocks.
+    blocks_out += [_section(line) for line in lines]
     return f"{len(reminders)} overdue invoice(s) {why}", blocks_out
 
 
@@ -406,19 +470,36 @@ def digest_message(digest: dict[str, Any]) -> tuple[str, Blocks]:
 # -- App Home -------------------------------------------------------------------------------
 
 
-def home_view(
-    is_approver: bool,
-    waiting: list[InvoiceState],
-    mine: list[InvoiceState],
-    today: date,
-) -> dict[str, Any]:
-    """The App Home tab: drafts waiting for a decision (for approvers) and the user's own
-    open invoices, overdue ones marked."""
+HOME_PAGE_ACTION = "home_page"
+HOME_PAGE_SIZE = 10
+
+
+def home_view(waiting: InvoicePage | None, mine: InvoicePage, today: date) -> dict[str, Any]:
+    """The App Home tab: drafts waiting for a decision (approvers only: `waiting` is None for
+    others) and the user's own drafts and open invoices, overdue ones marked. Each list shows
+    its true count and pages on with "Show more" (the value names the list and the offset)."""
     out: Blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "invoicebot"}},
         _context("Type `/invoice help` in any channel for everything it can do."),
     ]
-    if is_approver:
-        out.append(_section(list_reply(waiting[:20], "drafts", today)))
-    out.append(_section(list_reply(mine[:20], "mine", today)))
-    return {"type": "home", "blocks": out[:MAX_BLOCKS]}
+    for kind, page in (("drafts", waiting), ("mine", mine)):
+        if page is None:
+            continue
+        rows = [invoice_row(s, today) for s in page.items]
+        more = None
+        if page.next_offset is not None:
+            more = (f"{HOME_PAGE_ACTION}_{kind}", f"{kind}:{page.next_offset}")
+        out += paged_list(LIST_TITLES[kind], rows, page.total, page.offset, more)
+        out.append({"type": "divider"})
+    return {"type": "home", "blocks": out}
+
+
+def parse_page_value(body: dict[str, Any]) -> tuple[str, int] | None:
+    """("drafts", 20) from a "Show more" button's value "drafts:20"; None if forged."""
+    try:
+        kind, _, offset = str(body["actions"][0]["value"]).partition(":")
+    except (KeyError, IndexError, TypeError):
+        return None
+    if kind not in LIST_TITLES or not (offset.isascii() and offset.isdigit()) or len(offset) > 9:
+        return None
+    return kind, int(offset)

@@ -10,11 +10,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from billing_core.errors import BillingError, RecordNotReady
+from billing_core.errors import BillingError
 from billing_core.reports import month_bounds, report_lines
 from billing_core.status import Status as InvoiceStatus
 from handlers import blocks
-from handlers.context import FOREIGN_TEAM, HandlerContext, PrivateReply
+from handlers.context import FOREIGN_TEAM, HandlerContext, PrivateReply, ack_only, team_of
 from handlers.parsing import (
     USAGE,
     Command,
@@ -76,7 +76,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             async with drafting if isinstance(command, Draft) else contextlib.nullcontext():
                 await _dispatch(ctx, command, body, reply)
         except BillingError as exc:
-            await reply(_refusal(exc))
+            await reply(blocks.refusal(exc))
         except Exception:
             log.exception("/invoice %s failed", body.get("text", "")[:100])
             await reply(
@@ -84,14 +84,23 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
                 "Try again, or `/invoice status` to see where things stand."
             )
 
+    async def list_more(
+        body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        """The "Show more" button under a list: the next page, to the clicker only."""
+        reply = PrivateReply.to_click(client, respond, body)
+        page_value = blocks.parse_page_value(body)
+        if ctx.foreign_team(team_of(body)) or page_value is None:
+            await reply("That button names no list; nothing was shown.")
+            return
+        kind, offset = page_value
+        now = ctx.clock()
+        user = body["user"]["id"]
+        page = await ctx.billing.list_invoices(kind, user, now, blocks.LIST_PAGE_SIZE, offset)
+        await reply(*blocks.list_reply(page, kind, ctx.billing.today(now)))
+
     app.command("/invoice")(ack_command)
-
-
-def _refusal(exc: BillingError) -> str:
-    if isinstance(exc, RecordNotReady):
-        problems = "\n".join(f"• `{p.field}`: {blocks.escape(p.message)}" for p in exc.problems)
-        return f"Record {blocks.escape(exc.record_id)} is not ready to invoice:\n{problems}"
-    return f":warning: {blocks.escape(str(exc))}"
+    app.action(blocks.LIST_MORE_ACTION)(ack=ack_only, lazy=[list_more])
 
 
 async def _dispatch(
@@ -142,8 +151,8 @@ async def _dispatch(
         return
 
     if isinstance(command, ListInvoices):
-        states = await billing.list_invoices(command.kind, user, now)
-        await reply(blocks.list_reply(states, command.kind, today))
+        page = await billing.list_invoices(command.kind, user, now, blocks.LIST_PAGE_SIZE)
+        await reply(*blocks.list_reply(page, command.kind, today))
         return
 
     if isinstance(command, MarkSent):

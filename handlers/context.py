@@ -103,7 +103,7 @@ class PrivateReply:
 
     @classmethod
     def to_command(
-        cls, client: AsyncWebClient, respond: AsyncRespond, body: dict[str, Any]
+        cls, client: AsyncWebClient, respond: AsyncRespond | None, body: dict[str, Any]
     ) -> PrivateReply:
         return cls(client, respond, body.get("channel_id"), body.get("user_id", ""))
 
@@ -133,6 +133,31 @@ class PrivateReply:
             await self.respond(
                 text=text, blocks=blocks, response_type="ephemeral", replace_original=False
             )
+
+
+async def open_modal(
+    client: AsyncWebClient, body: dict[str, Any], view: dict[str, Any], reply: PrivateReply
+) -> None:
+    """views.open for the click in `body`; when Slack refuses (the trigger_id expires 3 s
+    after the click: `expired_trigger_id`) or cannot be reached, the clicker is told what to
+    do instead of hearing nothing."""
+    try:
+        await client.views_open(trigger_id=body.get("trigger_id", ""), view=view)
+    except (SlackApiError, OSError, TimeoutError) as exc:
+        error = slack_error(exc) or type(exc).__name__
+        log.warning("views.open failed for %s: %s", (body.get("user") or {}).get("id"), error)
+        await reply(
+            f"Slack did not open the form ({error}). Nothing was changed: click the button "
+            "again (Slack gives a form only 3 seconds to open)."
+        )
+
+
+def slack_error(exc: BaseException) -> str | None:
+    """Slack's error code (`not_in_channel`, ...) of a failed Web API call, if it has one."""
+    if isinstance(exc, SlackApiError) and isinstance(exc.response.data, dict):
+        error = exc.response.data.get("error")
+        return str(error) if error else None
+    return None
 
 
 async def ack_only(ack: AsyncAck) -> None:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from billing_core.errors import BillingError
+from billing_core.errors import BillingError, StoreBusy
 from billing_core.invoice import Invoice
 from billing_core.money import Money
 from billing_core.service import Billing, Delivery, OutboxKind, document_filename
@@ -85,6 +85,8 @@ class SlackDelivery:
             try:
                 while await self.deliver_due():
                     pass
+            except StoreBusy:
+                log.warning("outbox: the store is busy; trying again in %ss", self.poll_seconds)
             except Exception:  # a database hiccup must not kill the worker
                 log.exception("outbox delivery loop failed; retrying")
             waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]

@@ -17,6 +17,7 @@ from handlers.context import (
     HandlerContext,
     PrivateReply,
     ack_only,
+    open_modal,
     parse_invoice_id,
     team_of,
 )
@@ -60,12 +61,12 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             state = await ctx.billing.invoice(invoice_id, team_id=team_of(body))
             check_may_settle(body["user"]["id"], state.owner, ctx.billing.policy.approval)
         except (BillingError, NotAllowed) as exc:
-            await reply(f":no_entry: {blocks.escape(str(exc))}")
+            await reply(blocks.refusal(exc))
             return
         if state.balance.is_zero():
             await reply(blocks.changed_reply(state, "needs no payment"))
             return
-        await client.views_open(trigger_id=body["trigger_id"], view=blocks.mark_paid_modal(state))
+        await open_modal(client, body, blocks.mark_paid_modal(state), reply)
 
     async def submit_mark_paid(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = view.get("state", {}).get("values", {})
@@ -98,7 +99,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         try:
             state = await ctx.billing.snooze(invoice_id, body["user"]["id"], ctx.clock())
         except BillingError as exc:
-            await reply(f":no_entry: {blocks.escape(str(exc))}")
+            await reply(blocks.refusal(exc))
             return
         await reply(
             f"Snoozed {blocks.escape(state.label)}: no reminders until after "

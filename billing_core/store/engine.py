@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 READ_ONLY = "invoicebot_read_only"  # execution option: a unit of work that only reads
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///invoicebot.db"
+DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the lock
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -31,16 +32,21 @@ def new_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(url, **kwargs)
 
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    # How long a writer waits for another process's lock before giving up with StoreBusy
+    # (seconds; `?timeout=5` in DATABASE_URL overrides the default).
+    parsed = make_url(url)
+    busy_timeout = float(parsed.query.get("timeout", DEFAULT_BUSY_TIMEOUT))  # type: ignore[arg-type]
+    url = parsed.difference_update_query(["timeout"]).render_as_string(hide_password=False)
+    engine = create_async_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
-        if make_url(url).database not in (None, "", ":memory:"):
+        if parsed.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -19,9 +19,11 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
+from billing_core.errors import StoreBusy
 from billing_core.invoice import Invoice, invoice_from_json, invoice_to_json
 from billing_core.money import Money
 from billing_core.records import Record, parse_record, record_to_json
@@ -84,6 +86,20 @@ def _to_state(row: InvoiceRow | Any) -> InvoiceState:
     )
 
 
+# What the database says when another transaction holds what we need for longer than we wait:
+# SQLite's busy timeout ran out ("database is locked"), PostgreSQL's lock_timeout or
+# statement_timeout (SQLSTATE 55P03, 57014), or a deadlock or serialization failure it broke
+# by aborting us (40P01, 40001). A retry later succeeds; nothing was written.
+_BUSY_SQLSTATES = {"55P03", "57014", "40P01", "40001"}
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    """True when the database is busy right now (a retry later will succeed)."""
+    cause = exc.orig
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    return sqlstate in _BUSY_SQLSTATES or "database is locked" in str(cause)
+
+
 class UnitOfWork:
     """One database transaction. Use `async with store.unit_of_work() as uow:`; it commits
     when the block ends normally and rolls back on an exception."""
@@ -93,9 +109,15 @@ class UnitOfWork:
         self.read_only = read_only
 
     async def __aenter__(self) -> UnitOfWork:
-        await self.session.begin()
-        if self.read_only:
-            await self.session.connection(execution_options={READ_ONLY: True})
+        try:
+            await self.session.begin()
+            if self.read_only:
+                await self.session.connection(execution_options={READ_ONLY: True})
+        except DBAPIError as exc:
+            await self.session.close()
+            if _is_busy(exc):
+                raise StoreBusy() from exc
+            raise
         return self
 
     async def __aexit__(
@@ -109,8 +131,14 @@ class UnitOfWork:
                 await self.session.commit()
             else:
                 await self.session.rollback()
+        except DBAPIError as failure:
+            if _is_busy(failure):
+                raise StoreBusy() from failure
+            raise
         finally:
             await self.session.close()
+        if isinstance(exc, DBAPIError) and _is_busy(exc):
+            raise StoreBusy() from exc
 
     @property
     def _dialect(self) -> str:
@@ -230,25 +258,55 @@ class UnitOfWork:
         row = (await self.session.execute(query)).scalar_one_or_none()
         return _to_state(row) if row else None
 
-    async def list_invoices(
-        self,
-        *,
+    @staticmethod
+    def _filtered(
+        query: Any,
         statuses: Sequence[Status] | None = None,
         owner: str | None = None,
         due_before: date | None = None,
-        limit: int | None = None,
-    ) -> list[InvoiceState]:
-        query = select(InvoiceRow)
+        overdue_on: date | None = None,
+    ) -> Any:
         if statuses is not None:
             query = query.where(InvoiceRow.status.in_([s.value for s in statuses]))
         if owner is not None:
             query = query.where(InvoiceRow.owner == owner)
         if due_before is not None:
             query = query.where(InvoiceRow.due_date < due_before)
-        query = query.order_by(InvoiceRow.due_date, InvoiceRow.id)
+        if overdue_on is not None:
+            # Overdue (billing_core.state): due before today and a balance still owed.
+            query = query.where(
+                InvoiceRow.due_date < overdue_on, InvoiceRow.paid < InvoiceRow.total
+            )
+        return query
+
+    async def list_invoices(
+        self,
+        *,
+        statuses: Sequence[Status] | None = None,
+        owner: str | None = None,
+        due_before: date | None = None,
+        overdue_on: date | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[InvoiceState]:
+        query = self._filtered(select(InvoiceRow), statuses, owner, due_before, overdue_on)
+        query = query.order_by(InvoiceRow.due_date, InvoiceRow.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         return [_to_state(row) for row in (await self.session.execute(query)).scalars()]
+
+    async def count_invoices(
+        self,
+        *,
+        statuses: Sequence[Status] | None = None,
+        owner: str | None = None,
+        due_before: date | None = None,
+        overdue_on: date | None = None,
+    ) -> int:
+        query = self._filtered(
+            select(func.count()).select_from(InvoiceRow), statuses, owner, due_before, overdue_on
+        )
+        return int((await self.session.execute(query)).scalar_one())
 
     async def set_slack_thread(self, invoice_id: int, thread: SlackThread, now: datetime) -> None:
         await self.session.execute(

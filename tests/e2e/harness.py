@@ -110,9 +110,10 @@ class Bot:
         return ephemeral + [r.body for r in self.slack.responses if r.name == name]
 
     async def replies(self, name: str, count: int = 1, timeout: float = 10) -> list[str]:
-        """Texts of the ephemeral replies to request `name` (waits for `count`)."""
+        """What the sender of request `name` was shown (waits for `count` replies): the
+        blocks' text where a reply has blocks (Slack shows those), else its text."""
         await self.slack.wait_until(lambda: len(self.reply_posts(name)) >= count, timeout)
-        return [post.get("text", "") for post in self.reply_posts(name)]
+        return [visible_text(post) for post in self.reply_posts(name)]
 
     async def click(
         self, action_id: str, message: Any, user: str = APPROVER, *, value: str | None = None,
@@ -154,6 +155,13 @@ class Bot:
         assert response.status == 200, response.text
         await self.slack.wait_until(lambda: len(self.slack.uploaded_files) > before, 20)
         return await self.buttons_message(record_id)
+
+    async def settled(self, record_id: str, timeout: float = 10) -> None:
+        """Wait until nothing of the record's latest invoice is left in the outbox."""
+        state = await self.billing.find(record_id)
+        async with asyncio.timeout(timeout):
+            while await self.billing.pending_deliveries(state.id):
+                await asyncio.sleep(0.02)
 
     async def wait_for_invoice(self, record_id: str, timeout: float = 10) -> Any:
         """The record's open draft, once the command that makes it has committed."""
@@ -220,3 +228,22 @@ async def stop_bot(bot: Bot) -> None:
 
 def blocks_text(blocks: list[dict[str, Any]] | None) -> str:
     return json.dumps(blocks or [], ensure_ascii=False)
+
+
+def visible_text(message: dict[str, Any]) -> str:
+    """The text a person sees in a message: every text of its blocks, or its `text`."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                if isinstance(value, dict | list):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.get("blocks") or [])
+    return "\n".join(found) if found else str(message.get("text") or "")
