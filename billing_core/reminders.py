@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from billing_core.state import InvoiceState
 
 SNOOZE_DAYS = 3
+BUSINESS_DAYS = frozenset(range(5))  # Monday to Friday
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,38 @@ def by_recipient(reminders: Iterable[DueReminder]) -> dict[str, list[DueReminder
 
 
 def is_business_day(day: date) -> bool:
-    return day.weekday() < 5
+    return day.weekday() in BUSINESS_DAYS
 
 
 def snooze_until(today: date) -> date:
     """Snoozing silences pings through this date."""
     return today + timedelta(days=SNOOZE_DAYS)
+
+
+def next_run(
+    after: datetime, at: time, zone: ZoneInfo, weekdays: frozenset[int] = BUSINESS_DAYS
+) -> datetime:
+    """The first scheduled run strictly after `after`: time `at` on the next day whose local
+    weekday is in `weekdays` (0 = Monday), in `zone`. Exactly one run per such day, whatever
+    daylight saving does:
+
+    - `at` inside a gap (clocks jump from 00:00 to 01:00, `at` = 00:30) runs as much later as
+      the gap is long (01:30 local), on that same day;
+    - `at` inside an overlap (clocks fall back, 23:30 happens twice) runs at the first one.
+
+    That is Python's `fold=0` reading of a local time (PEP 495); APScheduler 3's CronTrigger
+    instead skips a day in the gap and runs twice in the overlap."""
+    # Compared and returned in UTC: two datetimes of the same zone compare by wall time,
+    # which cannot tell the two 23:30s of an overlap apart.
+    after_utc = after.astimezone(UTC)
+    day = after.astimezone(zone).date()
+    for _ in range(15):  # at most a week ahead, twice over for safety
+        if day.weekday() in weekdays:
+            candidate = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)  # fold=0
+            if candidate > after_utc:
+                return candidate
+        day += timedelta(days=1)
+    raise ValueError(f"no weekday in {sorted(weekdays)}")  # pragma: no cover - empty set
 
 
 def business_date(now: datetime, zone: ZoneInfo) -> date:

@@ -12,12 +12,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 
-from billing_core.reminders import DueReminder, by_recipient, is_business_day
+from billing_core.reminders import (
+    BUSINESS_DAYS,
+    DueReminder,
+    by_recipient,
+    is_business_day,
+    next_run,
+)
 from billing_core.service import Billing
 
 log = logging.getLogger(__name__)
@@ -125,7 +133,6 @@ def build_scheduler(
     """An AsyncIOScheduler with the daily reminders (business days at `[reminders].time`),
     nudges, and the Monday digest. A run missed while the process was down runs once at
     start-up (the ledger makes a repeated run harmless)."""
-    from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
     policy = billing.policy.reminders
@@ -150,24 +157,44 @@ def build_scheduler(
         if channel and await billing.queue_digest(last_week, channel, now):
             on_queued()
 
-    hour, minute = policy.time.hour, policy.time.minute
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
-    scheduler.add_job(
-        daily, CronTrigger(day_of_week="mon-fri", hour=hour, minute=minute, timezone=zone),
-        id="reminders", **common,
-    )  # fmt: skip
+    every_business_day = DailyTrigger(policy.time, zone)
+    mondays = DailyTrigger(policy.time, zone, frozenset({0}))
+    scheduler.add_job(daily, every_business_day, id="reminders", **common)
     scheduler.add_job(
         nudges, IntervalTrigger(seconds=nudge_every.total_seconds()), id="nudges", **common
     )
-    scheduler.add_job(
-        digest, CronTrigger(day_of_week="mon", hour=hour, minute=minute, timezone=zone),
-        id="digest", **common,
-    )  # fmt: skip
+    scheduler.add_job(digest, mondays, id="digest", **common)
 
     now = clock().astimezone(zone)
     if is_business_day(now.date()) and now.time() >= policy.time:
-        # Today's run may have been missed while we were down: run it once now.
-        scheduler.add_job(daily, id="reminders-catch-up")
+        # Today's run may have been missed while we were down: run it once now. However slow
+        # the start (fonts, migrations, a slow disk), it must not count as "missed" and be
+        # dropped (APScheduler's default grace is one second): no grace limit, coalesced.
+        catch_up = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        scheduler.add_job(daily, id="reminders-catch-up", **catch_up)
         if now.weekday() == 0:
-            scheduler.add_job(digest, id="digest-catch-up")
+            scheduler.add_job(digest, id="digest-catch-up", **catch_up)
     return scheduler
+
+
+class DailyTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ships no types
+    """Fires once on each of `weekdays` (default Monday to Friday) at `at` in `zone`, with
+    daylight saving handled by `billing_core.reminders.next_run` (a time in a gap runs later
+    that day, a time in an overlap runs once)."""
+
+    def __init__(self, at: time, zone: ZoneInfo, weekdays: frozenset[int] = BUSINESS_DAYS):
+        self.at = at
+        self.zone = zone
+        self.weekdays = weekdays
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        # The run after the previous one (APScheduler coalesces runs missed in between),
+        # or the first one from now.
+        after = previous_fire_time or now - timedelta(microseconds=1)
+        return next_run(after, self.at, self.zone, self.weekdays)
+
+    def __str__(self) -> str:
+        return f"daily at {self.at:%H:%M} {self.zone.key} on weekdays {sorted(self.weekdays)}"
