@@ -435,7 +435,7 @@ async def test_the_catch_up_run_is_not_dropped_when_starting_takes_longer_than_a
     await overdue_invoice(bot)
     bot.clock.now = at(after_due(1), 9)
     assert bot.service.scheduler.get_job("reminders-catch-up") is not None
-    wall.sleep(1.5)  # the slow start itself, between building the scheduler and starting it
+    wall.sleep(1.5)  # noqa: ASYNC251 - the slow start itself: it blocks, as a slow start does
     await bot.service.start_workers()
     await bot.slack.wait_until(lambda: len(dms(bot.slack)) == 1, 10)
     await bot.service.close()
