@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from billing_core.policy import ApprovalPolicy, Policy
 from billing_core.records import parse_record
-from billing_core.service import Billing
 from billing_core.store.engine import new_async_engine, new_sessionmaker, upgrade_database
-from billing_core.store.repository import Store
+from billing_core.store.unit_of_work import Store
+from billing_core.usecases import Billing
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 POLICY = Policy(approval=ApprovalPolicy(approvers=("U0APPROVER",), four_eyes_threshold=None))
@@ -53,10 +53,10 @@ async def _prepare(url: str, n: int) -> list[int]:
     engine = new_async_engine(url)
     await upgrade_database(engine)
     billing = Billing(Store(new_sessionmaker(engine)), POLICY)
-    await billing.import_records([parse_record(_record(i)) for i in range(n)], NOW)
+    await billing.records.import_records([parse_record(_record(i)) for i in range(n)], NOW)
     ids = []
     for i in range(n):
-        ids.append((await billing.start_draft(f"P-{i}", "U0DRAFTER", NOW)).state.id)
+        ids.append((await billing.drafting.start_draft(f"P-{i}", "U0DRAFTER", NOW)).state.id)
     await engine.dispose()
     return ids
 
@@ -72,7 +72,7 @@ async def _approve_all(url: str, ids: list[int], concurrency: int) -> float:
 
     async def one(invoice_id: int) -> None:
         async with gate:
-            await billing.approve(invoice_id, "U0APPROVER", NOW)
+            await billing.drafting.approve(invoice_id, "U0APPROVER", NOW)
 
     started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in ids))
@@ -89,7 +89,7 @@ def _replica(url: str, ids: list[int], concurrency: int, start: multiprocessing.
 async def _check_numbers(url: str, ids: list[int]) -> str:
     engine = new_async_engine(url)
     billing = Billing(Store(new_sessionmaker(engine)), POLICY)
-    numbers = sorted([(await billing.invoice(i)).number or "" for i in ids])
+    numbers = sorted([(await billing.queries.invoice(i)).number or "" for i in ids])
     await engine.dispose()
     expected = sorted(f"INV-2026-{k:04d}" for k in range(1, len(ids) + 1))
     return "ok: 1..N, no gap, no duplicate" if numbers == expected else "WRONG NUMBERS"

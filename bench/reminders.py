@@ -6,7 +6,7 @@ Builds a fresh SQLite database with that many approved or sent, overdue invoices
 inserts through the store's tables; a third already pinged at stage 1, a tenth partly paid,
 a few paid or void), then times:
   (a) selection: Billing.due_reminders (load open invoices, ledger, pure selection);
-  (b) composing every owner's DMs: blocks.reminder_chunks + reminder_message, no Slack;
+  (b) composing every owner's DMs: chasing_blocks.reminder_chunks + reminder_message, no Slack;
   (c) a full run_reminders with SlackReminderSender against the Slack stand-in, in process
       (claims, conversations.open + chat.postMessage per message, mark sent);
   (d) a second run the same day (everything already sent: selection only, no Slack calls);
@@ -36,7 +36,6 @@ from billing_core.invoice import Invoice, InvoiceLine, Party, invoice_to_json
 from billing_core.money import Money
 from billing_core.policy import Policy, ReminderPolicy
 from billing_core.reminders import by_recipient
-from billing_core.service import Billing
 from billing_core.status import Status
 from billing_core.store.engine import (
     new_async_engine,
@@ -44,8 +43,9 @@ from billing_core.store.engine import (
     upgrade_database,
 )
 from billing_core.store.models import InvoiceRow, RecordRow, ReminderLedgerRow
-from billing_core.store.repository import Store
-from handlers import blocks
+from billing_core.store.unit_of_work import Store
+from billing_core.usecases import Billing
+from handlers import chasing_blocks
 from handlers.reminders import SlackReminderSender
 from scheduler.jobs import run_reminders
 from slackstandin import SlackStandIn
@@ -119,8 +119,7 @@ async def build_database(url: str, invoices: int, owners: int) -> dict[str, int]
                     "snapshot": snapshot(n, owner_id(o), f"P-{o}", due),
                     "drafted_by": "U0DRAFTER", "drafted_at": NOW - timedelta(days=60),
                     "decided_by": "U0APPROVER", "decided_at": NOW - timedelta(days=59),
-                    "team_id": "T0TEAM", "channel_id": "C0SALES",
-                    "thread_ts": f"1700000000.{n:06d}", "updated_at": NOW,
+                    "updated_at": NOW,
                 }
             )  # fmt: skip
             if n % 3 == 0:
@@ -151,18 +150,19 @@ async def bench(invoices: int, owners: int, directory: Path) -> None:
     url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
     build_s, counts = await timed(lambda: build_database(url, invoices, owners))
     engine = new_async_engine(url)
-    billing = Billing(Store(new_sessionmaker(engine)), POLICY)
+    store = Store(new_sessionmaker(engine))
+    billing = Billing(store, POLICY)
     rows: list[tuple[str, float, str]] = []
     try:
-        select_s, due = await timed(lambda: billing.due_reminders(TODAY, NOW))
+        select_s, due = await timed(lambda: billing.chasing.due_reminders(TODAY, NOW))
         rows.append(("(a) select what is due", select_s, f"{len(due)} reminders"))
 
         async def compose() -> int:
             messages = 0
             for items in by_recipient(due).values():
-                chunks = blocks.reminder_chunks(items)
+                chunks = chasing_blocks.reminder_chunks(items)
                 for part, chunk in enumerate(chunks, start=1):
-                    blocks.reminder_message(chunk, part, len(chunks))
+                    chasing_blocks.reminder_message(chunk, {}, part, len(chunks))
                     messages += 1
             return messages
 
@@ -171,7 +171,7 @@ async def bench(invoices: int, owners: int, directory: Path) -> None:
 
         async with SlackStandIn() as slack:
             client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url, timeout=60)
-            sender = SlackReminderSender(client, POLICY)
+            sender = SlackReminderSender(client, POLICY, store.conversations)
             run_s, summary = await timed(lambda: run_reminders(billing, sender, NOW, as_of=TODAY))
             posts = len(slack.calls_to("chat.postMessage"))
             rows.append(
@@ -183,7 +183,7 @@ async def bench(invoices: int, owners: int, directory: Path) -> None:
             rows.append(("(d) second run, same day", again_s, f"{len(second.sent)} sent"))
         tomorrow = TODAY + timedelta(days=1)
         next_s, next_due = await timed(
-            lambda: billing.due_reminders(tomorrow, NOW + timedelta(days=1))
+            lambda: billing.chasing.due_reminders(tomorrow, NOW + timedelta(days=1))
         )
         rows.append(("(e) select, the next day", next_s, f"{len(next_due)} reminders"))
         assert posts == messages and len(summary.sent) == len(due), "run and plan disagree"

@@ -1,6 +1,6 @@
 """Named failures of the billing engine.
 
-Every error carries a message written for the person who caused it: the Slack handlers
+Every error carries a message written for the person who caused it: the chat handlers
 and the CLI show `str(error)` as it is.
 """
 
@@ -101,7 +101,8 @@ class IllegalTransition(BillingError):
 
 
 class AlreadyDecided(IllegalTransition):
-    """A draft that was already approved or rejected (double clicks, stale buttons)."""
+    """A draft that was already decided (double clicks, stale buttons). `by` is who decided;
+    the message leaves them out, for an adapter to name them its own way."""
 
     def __init__(self, status: str, number: str | None = None, by: str | None = None) -> None:
         self.status = status
@@ -110,9 +111,17 @@ class AlreadyDecided(IllegalTransition):
         what = f"already {status}"
         if number:
             what += f" as {number}"
-        if by:
-            what += f" by <@{by}>"
         super().__init__(f"This invoice was {what}.")
+
+
+class AlreadyHandled(BillingError):
+    """A request that was already carried out (a repeated delivery of the same request).
+    Nothing was changed this time; `invoice_id` is what the first one changed, if anything."""
+
+    def __init__(self, key: str, invoice_id: int | None = None) -> None:
+        self.key = key
+        self.invoice_id = invoice_id
+        super().__init__("This request was already handled; nothing was changed again.")
 
 
 class NotAllowed(BillingError, PermissionError):

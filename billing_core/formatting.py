@@ -1,4 +1,4 @@
-"""Amounts as people read them, in one place for the PDF, Slack and reports.
+"""Amounts as people read them, in one place for the PDF, chat messages and reports.
 
 Shows at least the currency's ISO 4217 minor unit (RSD 100.50, JPY 1,000, KWD 12.345) and never
 rounds away digits the amount has (a unit price of 0.1234 stays 0.1234). babel's defaults would

@@ -217,7 +217,7 @@ def readiness_problems(record: Record, policy: Policy, today: date) -> list[Fiel
     if not currency:
         problems.append(FieldProblem("currency", "missing"))
     if not record.owner:
-        problems.append(FieldProblem("owner", "missing (a Slack user ID like U0123ABCD)"))
+        problems.append(FieldProblem("owner", "missing (a member ID like U0123ABCD)"))
     due, _ = _due_date(record, policy, today)
     problems += date_problems(today, due, record.completed_at)
     return problems

@@ -63,23 +63,21 @@ class ReminderPolicy:
 
 
 @dataclass(frozen=True)
-class SlackPolicy:
-    billing_channel: str | None = None
-
-
-@dataclass(frozen=True)
 class Policy:
     company: CompanyPolicy = field(default_factory=CompanyPolicy)
     invoice: InvoicePolicy = field(default_factory=InvoicePolicy)
     approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
-    slack: SlackPolicy = field(default_factory=SlackPolicy)
 
 
-_SLACK_ID = re.compile(r"^[UWCGD][A-Z0-9]{2,}$")
+# Member and channel IDs as the chat workspace writes them (U0123ABCD, C0123ABCD).
+_CHAT_ID = re.compile(r"^[UWCGD][A-Z0-9]{2,}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+SECTIONS = ("company", "invoice", "approval", "reminders")  # the engine's; adapters add theirs
 
 
 def _string(key: str, value: Any) -> str:
@@ -94,33 +92,35 @@ def _int(key: str, value: Any, low: int, high: int) -> int:
     return value
 
 
-def _slack_id(key: str, value: Any) -> str:
+def chat_id(key: str, value: Any) -> str:
+    """A member or channel ID, or ConfigError naming `key`."""
     text = _string(key, value)
-    if not _SLACK_ID.fullmatch(text):
-        raise ConfigError(f"{key}: {text!r} is not a Slack ID (like U0123ABCD or C0123ABCD)")
+    if not _CHAT_ID.fullmatch(text):
+        raise ConfigError(f"{key}: {text!r} is not a member or channel ID (like U0123ABCD)")
     return text
 
 
-def _section(data: Mapping[str, Any], name: str, allowed: set[str]) -> dict[str, Any]:
-    section = data.get(name, {})
-    if not isinstance(section, Mapping):
+def section(data: Mapping[str, Any], name: str, allowed: set[str]) -> dict[str, Any]:
+    """The `[name]` table of the policy file, refusing keys not in `allowed`."""
+    table = data.get(name, {})
+    if not isinstance(table, Mapping):
         raise ConfigError(f"{name}: must be a table ([{name}])")
-    unknown = sorted(set(section) - allowed)
+    unknown = sorted(set(table) - allowed)
     if unknown:
         raise ConfigError(
             f"{name}.{unknown[0]}: unknown key (known keys: {', '.join(sorted(allowed))})"
         )
-    return dict(section)
+    return dict(table)
 
 
 def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Policy:
     """Build a Policy from the TOML dict; every key optional, every bad one named."""
-    sections = {"company", "invoice", "approval", "reminders", "slack"}
+    sections = set(SECTIONS)
     unknown = sorted(set(data) - sections)
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown section (known: {', '.join(sorted(sections))})")
 
-    c = _section(data, "company", {f.name for f in CompanyPolicy.__dataclass_fields__.values()})
+    c = section(data, "company", {f.name for f in CompanyPolicy.__dataclass_fields__.values()})
     company_kwargs: dict[str, Any] = {}
     for key in ("name", "address", "tax_id", "email", "iban", "bic"):
         if key in c:
@@ -138,7 +138,7 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
             raise ConfigError(f"company.logo: must be a PNG or JPEG file, got {logo.name}")
         company_kwargs["logo"] = logo
 
-    i = _section(data, "invoice", {f for f in InvoicePolicy.__dataclass_fields__})
+    i = section(data, "invoice", {f for f in InvoicePolicy.__dataclass_fields__})
     invoice_kwargs: dict[str, Any] = {}
     if "number_format" in i:
         fmt = _string("invoice.number_format", i["number_format"])
@@ -167,14 +167,14 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
             raise ConfigError(f'invoice.einvoice: {kind!r} is not supported (use "factur-x")')
         invoice_kwargs["einvoice"] = kind
 
-    a = _section(data, "approval", {f for f in ApprovalPolicy.__dataclass_fields__})
+    a = section(data, "approval", {f for f in ApprovalPolicy.__dataclass_fields__})
     approval_kwargs: dict[str, Any] = {}
     if "approvers" in a:
         approvers = a["approvers"]
         if not isinstance(approvers, list):
-            raise ConfigError("approval.approvers: must be a list of Slack user IDs")
+            raise ConfigError("approval.approvers: must be a list of member IDs")
         approval_kwargs["approvers"] = tuple(
-            _slack_id(f"approval.approvers[{n}]", v) for n, v in enumerate(approvers)
+            chat_id(f"approval.approvers[{n}]", v) for n, v in enumerate(approvers)
         )
     if "four_eyes_threshold" in a:
         raw = a["four_eyes_threshold"]
@@ -190,7 +190,7 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
             "approval.nudge_after_hours", a["nudge_after_hours"], 1, 24 * 30
         )
 
-    r = _section(data, "reminders", {f for f in ReminderPolicy.__dataclass_fields__})
+    r = section(data, "reminders", {f for f in ReminderPolicy.__dataclass_fields__})
     reminder_kwargs: dict[str, Any] = {}
     if "timezone" in r:
         tz = _string("reminders.timezone", r["timezone"])
@@ -214,21 +214,15 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
             raise ConfigError("reminders.stages_days: must be strictly increasing")
         reminder_kwargs["stages_days"] = tuple(days)
     if "escalation_channel" in r:
-        reminder_kwargs["escalation_channel"] = _slack_id(
+        reminder_kwargs["escalation_channel"] = chat_id(
             "reminders.escalation_channel", r["escalation_channel"]
         )
-
-    s = _section(data, "slack", {"billing_channel"})
-    slack_kwargs: dict[str, Any] = {}
-    if "billing_channel" in s:
-        slack_kwargs["billing_channel"] = _slack_id("slack.billing_channel", s["billing_channel"])
 
     return Policy(
         company=CompanyPolicy(**company_kwargs),
         invoice=InvoicePolicy(**invoice_kwargs),
         approval=ApprovalPolicy(**approval_kwargs),
         reminders=ReminderPolicy(**reminder_kwargs),
-        slack=SlackPolicy(**slack_kwargs),
     )
 
 

@@ -19,7 +19,7 @@ from billing_core.errors import BillingError, FieldProblem, RecordInvalid
 from billing_core.money import check_currency, parse_decimal
 
 RECORD_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-SLACK_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,20}$")  # a workspace member ID
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
@@ -172,8 +172,8 @@ def parse_record(data: Any) -> Record:
     title = _text(data, "title", "title", problems)
     scope_ref = _text(data, "scope_ref", "scope_ref", problems)
     owner = data.get("owner") or ""
-    if owner and (not isinstance(owner, str) or not SLACK_USER_RE.fullmatch(owner)):
-        problems.add("owner", "must be a Slack user ID like U0123ABCD")
+    if owner and (not isinstance(owner, str) or not USER_ID_RE.fullmatch(owner)):
+        problems.add("owner", "must be a member ID like U0123ABCD")
         owner = ""
 
     client_data = data.get("client") or {}

@@ -1,4 +1,4 @@
-"""An invoice as it stands: the snapshot plus status, payments and its Slack thread."""
+"""An invoice as it stands: the snapshot plus status, payments and decisions."""
 
 from __future__ import annotations
 
@@ -9,20 +9,6 @@ from decimal import Decimal
 from billing_core.invoice import Invoice
 from billing_core.money import Money
 from billing_core.status import OPEN_STATUSES, Status
-
-
-@dataclass(frozen=True)
-class SlackThread:
-    """Where an invoice lives in Slack: the summary message, its thread, the buttons."""
-
-    team_id: str | None = None
-    channel_id: str | None = None
-    thread_ts: str | None = None
-    buttons_ts: str | None = None
-
-    @property
-    def posted(self) -> bool:
-        return bool(self.channel_id and self.thread_ts)
 
 
 @dataclass(frozen=True)
@@ -39,7 +25,6 @@ class InvoiceState:
     rejection_reason: str | None = None
     void_reason: str | None = None
     supersedes_id: int | None = None
-    slack: SlackThread = SlackThread()
     snoozed_until: date | None = None
 
     @property

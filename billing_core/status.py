@@ -1,11 +1,15 @@
-"""Invoice statuses and the one table of legal moves between them.
+"""Invoice statuses, the actions that move them, and the one table of legal moves.
 
     draft -> approved -> sent -> paid
-    draft -> rejected
+    draft -> rejected    (a person's decision, counted in the correction report)
+    draft -> withdrawn   (the system could not deliver it; not a correction)
     approved/sent -> void
     approved/sent --partial payment--> same status (the balance shrinks)
+    approved/sent --snooze--> same status (reminders wait)
 
-Every move is checked here (`next_status`) and written by the store as an event row.
+Every move goes through `billing_core.usecases.transitions.move`, which checks it here
+(`next_status`), applies it with a compare-and-set and writes a history row whose `action`
+is one of the `Action` values below.
 """
 
 from __future__ import annotations
@@ -21,45 +25,64 @@ class Status(StrEnum):
     SENT = "sent"
     PAID = "paid"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
     VOID = "void"
 
 
 class Action(StrEnum):
+    """What a history row records: the name stored in `invoice_events.action`."""
+
+    DRAFT = "draft"  # the invoice was created (from no status to draft)
     APPROVE = "approve"
     REJECT = "reject"
+    WITHDRAW = "withdraw"
     MARK_SENT = "mark_sent"
     PART_PAY = "part_pay"  # a payment that leaves a balance
     SETTLE = "settle"  # the payment that clears the balance
     VOID = "void"
+    SNOOZE = "snooze"
 
+
+PAYMENT_ACTIONS = frozenset({Action.PART_PAY, Action.SETTLE})
 
 TRANSITIONS: dict[Status, dict[Action, Status]] = {
-    Status.DRAFT: {Action.APPROVE: Status.APPROVED, Action.REJECT: Status.REJECTED},
+    Status.DRAFT: {
+        Action.APPROVE: Status.APPROVED,
+        Action.REJECT: Status.REJECTED,
+        Action.WITHDRAW: Status.WITHDRAWN,
+    },
     Status.APPROVED: {
         Action.MARK_SENT: Status.SENT,
         Action.PART_PAY: Status.APPROVED,
         Action.SETTLE: Status.PAID,
         Action.VOID: Status.VOID,
+        Action.SNOOZE: Status.APPROVED,
     },
     Status.SENT: {
         Action.PART_PAY: Status.SENT,
         Action.SETTLE: Status.PAID,
         Action.VOID: Status.VOID,
+        Action.SNOOZE: Status.SENT,
     },
     Status.PAID: {},
     Status.REJECTED: {},
+    Status.WITHDRAWN: {},
     Status.VOID: {},
 }
 
 OPEN_STATUSES = frozenset({Status.APPROVED, Status.SENT})  # numbered and awaiting payment
+DECIDED_STATUSES = frozenset({Status.APPROVED, Status.REJECTED, Status.WITHDRAWN})
 
 _VERBS = {
+    Action.DRAFT: "drafted",
     Action.APPROVE: "approved",
     Action.REJECT: "rejected",
+    Action.WITHDRAW: "withdrawn",
     Action.MARK_SENT: "marked sent",
     Action.PART_PAY: "paid",
     Action.SETTLE: "paid",
     Action.VOID: "voided",
+    Action.SNOOZE: "snoozed",
 }
 
 
@@ -72,7 +95,7 @@ def next_status(current: Status, action: Action) -> Status:
         raise AlreadyDecided(current.value)
     raise IllegalTransition(
         f"a {current.value} invoice cannot be {_VERBS[action]}"
-        + (f" (it can be: {', '.join(sorted(_VERBS[a] for a in allowed))})" if allowed else "")
+        + (f" (it can be: {', '.join(sorted({_VERBS[a] for a in allowed}))})" if allowed else "")
     )
 
 

@@ -30,8 +30,8 @@ from aiohttp import web
 from billing_core.errors import FieldProblem, InvoiceNotFound, RecordInvalid, RecordNotFound
 from billing_core.numbering import INVOICE_NUMBER_RE
 from billing_core.records import RECORD_ID_RE, Record, parse_record, record_to_json
-from billing_core.service import Billing
 from billing_core.state import InvoiceState
+from billing_core.usecases import Billing
 
 MAX_BODY_BYTES = 256 * 1024
 _READ_CHUNK = 64 * 1024
@@ -110,8 +110,8 @@ def add_api_routes(
         if problems:
             return _error(422, f"record {record_id} is invalid; nothing was stored", problems)
 
-        created = await billing.put_record(record, clock())
-        overview = await billing.record_overview(record.id)
+        created = await billing.records.put(record, clock())
+        overview = await billing.records.overview(record.id)
         body = _overview_json(overview.record, overview.invoices)
         headers = {"Location": f"/api/records/{record.id}"} if created else None
         return web.json_response(body, status=201 if created else 200, headers=headers)
@@ -121,7 +121,7 @@ def add_api_routes(
         if not RECORD_ID_RE.fullmatch(record_id):
             return _error(404, f"no record with ID {record_id[:80]!r}")
         try:
-            overview = await billing.record_overview(record_id)
+            overview = await billing.records.overview(record_id)
         except RecordNotFound as exc:
             return _error(404, str(exc))
         return web.json_response(_overview_json(overview.record, overview.invoices))
@@ -131,13 +131,13 @@ def add_api_routes(
         if not INVOICE_NUMBER_RE.fullmatch(number):
             return _error(404, f"no invoice numbered {number[:80]!r}")
         try:
-            state = await billing.find(number)
+            state = await billing.queries.find(number)
         except InvoiceNotFound:
             state = None
         # `find` also takes a record ID; this URL names invoices by number only.
         if state is None or state.number != number:
             return _error(404, f"no invoice numbered {number!r}")
-        document = await billing.document(state.id, "final")
+        document = await billing.documents.get(state.id, "final")
         if document is None:
             return _error(404, f"invoice {number} has no final PDF yet")
         return web.Response(
@@ -180,7 +180,7 @@ def _invoice_json(state: InvoiceState) -> dict[str, Any]:
         "currency": inv.currency,
         "issue_date": inv.issue_date.isoformat(),
         "due_date": inv.due_date.isoformat(),
-        # Numbered invoices have a final PDF (rendered by the delivery worker right after
+        # Numbered invoices have a final PDF (rendered by the documents worker right after
         # approval; until then the URL answers 404). Drafts have none here.
         "pdf_url": f"/api/invoices/{quote(state.number, safe='')}.pdf" if state.number else None,
     }

@@ -1,4 +1,4 @@
-"""The composition root: builds the engine, store, billing service and PDF renderer."""
+"""The composition root: builds the engine, store, billing use cases and PDF renderer."""
 
 from __future__ import annotations
 
@@ -9,13 +9,23 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from billing_core.service import Billing
 from billing_core.store.engine import new_async_engine, new_sessionmaker, upgrade_database
-from billing_core.store.repository import Store
+from billing_core.store.unit_of_work import Store
+from billing_core.usecases import Billing
+from billing_core.usecases import documents as documents_case
+from billing_core.usecases.engine import Subscribers
 from bot.settings import Settings
+from handlers import slack_delivery
 
 if TYPE_CHECKING:
     from billing_core.pdf import PdfRenderer
+
+# Who hears of what happened: the document renderer of approvals, and the Slack thread of
+# everything. A new adapter (e-mail, say) is one more name here and a worker of its own.
+SUBSCRIBERS: Subscribers = {
+    documents_case.CONSUMER: documents_case.SUBSCRIPTION,
+    slack_delivery.CONSUMER: None,
+}
 
 
 def utc_now() -> datetime:
@@ -27,6 +37,7 @@ def utc_now() -> datetime:
 class Container:
     settings: Settings
     engine: AsyncEngine
+    store: Store
     billing: Billing
     renderer: PdfRenderer | None = None
 
@@ -51,10 +62,11 @@ async def open_database(settings: Settings) -> AsyncEngine:
 
 async def build(settings: Settings, *, with_renderer: bool = False, workers: int = 2) -> Container:
     engine = await open_database(settings)
-    billing = Billing(Store(new_sessionmaker(engine)), settings.policy)
+    store = Store(new_sessionmaker(engine))
     renderer = None
     if with_renderer:
         from billing_core.pdf import PdfRenderer
 
         renderer = PdfRenderer(max_workers=workers)
-    return Container(settings, engine, billing, renderer)
+    billing = Billing(store, settings.policy, subscribers=SUBSCRIBERS, renderer=renderer)
+    return Container(settings, engine, store, billing, renderer)

@@ -123,7 +123,7 @@ async def _run(args: argparse.Namespace) -> int:
         if args.command == "records" and args.records_command == "import":
             return await _import(container, args.file)
         if args.command == "records" and args.records_command == "show":
-            overview = await container.billing.record_overview(args.id)
+            overview = await container.billing.records.overview(args.id)
             out = record_to_json(overview.record)
             out["invoices"] = [
                 {
@@ -164,7 +164,7 @@ async def _import(container: Container, path: Path) -> int:
     except OSError as exc:  # a directory, no permission, ...
         raise BillingError(f"cannot read {path}: {exc.strerror}") from None
     records = parse_records_file(path.name, text)
-    created, updated = await container.billing.import_records(records, utc_now())
+    created, updated = await container.billing.records.import_records(records, utc_now())
     print(f"imported {len(records)} record(s) from {path.name}: {created} new, {updated} updated")
     return 0
 
@@ -174,7 +174,7 @@ async def _draft(container: Container, record_id: str, out: Path) -> int:
     from billing_core.invoice import draft_invoice
     from billing_core.pdf import render_invoice_pdf
 
-    record = await container.billing.record(record_id)
+    record = await container.billing.records.get(record_id)
     invoice = draft_invoice(record, container.settings.policy, container.billing.today(utc_now()))
     pdf = await asyncio.to_thread(render_invoice_pdf, invoice)
     try:

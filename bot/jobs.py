@@ -21,7 +21,9 @@ async def run_reminders_cli(settings: Settings, *, as_of: date | None, dry_run: 
         if not dry_run:
             from bot.server import slack_client
 
-            sender = SlackReminderSender(slack_client(settings), settings.policy)
+            sender = SlackReminderSender(
+                slack_client(settings), settings.policy, container.store.conversations
+            )
         summary = await run_reminders(
             container.billing, sender, utc_now(), as_of=as_of, dry_run=dry_run
         )
@@ -48,7 +50,7 @@ async def run_report_cli(settings: Settings, *, month: str | None) -> int:
     try:
         now = utc_now()
         first, end = month_bounds(month, container.billing.today(now))
-        summary = await container.billing.period_summary(first, end, now)
+        summary = await container.billing.reporting.period_summary(first, end, now)
     finally:
         await container.close()
     print("\n".join(report_lines(summary)))

@@ -25,30 +25,41 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.errors import ConfigError
+from billing_core.usecases import documents as documents_case
+from billing_core.usecases.worker import OutboxWorker
 from bot.api import add_api_routes
 from bot.bootstrap import Container, build, utc_now
 from bot.settings import Settings
 from bot.slack_http import slack_events_handler
 from handlers import actions, commands, home, reminders
-from handlers.context import HandlerContext, PrivateReply, slack_error
-from handlers.delivery import SlackDelivery
+from handlers.context import HandlerContext, PrivateReply
 from handlers.reminders import SlackReminderSender
+from handlers.slack_delivery import SlackDelivery
+from handlers.slack_errors import slack_error
 from scheduler.jobs import build_scheduler
 
 log = logging.getLogger("invoicebot")
 
 
-def slack_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
-    """A Web API client that retries 429 (honouring Retry-After), 5xx and connection errors."""
+def slack_client(
+    settings: Settings, token: str | None = None, *, posting: bool = False
+) -> AsyncWebClient:
+    """A Web API client that retries 429 (honouring Retry-After), 5xx and connection errors.
+
+    `posting=True` is the outbox's client: it retries only 429s (Slack did nothing). After a
+    5xx or a lost connection Slack may have posted; the outbox looks that up before it tries
+    again (handlers.slack_posting), where an automatic retry here would post twice."""
+    retries: list[Any] = [AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
+    if not posting:
+        retries += [
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        ]
     return AsyncWebClient(
         token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=15,
-        retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=retries,
     )
 
 
@@ -61,13 +72,16 @@ class Service:
     web_app: web.Application
     context: HandlerContext
     delivery: SlackDelivery
+    documents: OutboxWorker
     scheduler: Any = None
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     async def start_workers(self) -> None:
-        """The outbox worker and the scheduler (reminders, nudges, digest)."""
-        self.tasks.append(asyncio.create_task(self.delivery.run(self.stop_event)))
+        """The outbox workers (documents, Slack) and the scheduler (reminders, nudges,
+        digest)."""
+        self.tasks.append(asyncio.create_task(self.documents.run(self.stop_event)))
+        self.tasks.append(asyncio.create_task(self.delivery.worker.run(self.stop_event)))
         if self.scheduler is not None:
             self.scheduler.start()
 
@@ -104,9 +118,18 @@ async def build_service(
         raise ConfigError(f"cannot reach Slack at {settings.slack_api_url}: {exc}") from None
 
     container = await build(settings, with_renderer=True, workers=render_workers)
-    assert container.renderer is not None  # built with_renderer=True
-    delivery = SlackDelivery(container.billing, client, container.renderer, clock)
-    context = HandlerContext(container.billing, delivery, clock, team_id=identity.get("team_id"))
+    billing, conversations = container.billing, container.store.conversations
+    delivery = SlackDelivery(
+        billing, conversations, slack_client(settings, posting=True), settings.slack, clock
+    )
+    documents = OutboxWorker(
+        documents_case.CONSUMER,
+        billing.outbox,
+        lambda message: billing.documents.render_on_approval(message, clock()),
+    )
+    context = HandlerContext(
+        billing, delivery, conversations, clock, team_id=identity.get("team_id")
+    )
 
     app = AsyncApp(
         client=client,
@@ -122,7 +145,7 @@ async def build_service(
     home.register(app, context)
     scheduler = build_scheduler(
         container.billing,
-        SlackReminderSender(client, settings.policy),
+        SlackReminderSender(client, settings.policy, conversations),
         clock,
         delivery.wake,
     )
@@ -157,7 +180,7 @@ async def build_service(
         web_app.router.add_post("/slack/events", handler)
     web_app.router.add_get("/healthz", healthz)
     add_api_routes(web_app, container.billing, settings.api_token, clock)
-    return Service(container, app, web_app, context, delivery, scheduler)
+    return Service(container, app, web_app, context, delivery, documents, scheduler)
 
 
 async def serve(

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from billing_core.errors import ConfigError
-from billing_core.policy import Policy, parse_policy
+from billing_core.policy import SECTIONS, Policy, parse_policy
 from billing_core.store.engine import DEFAULT_DATABASE_URL
+from handlers.slack_settings import SECTION as SLACK_SECTION
+from handlers.slack_settings import SlackSettings, parse_slack_settings
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ class Settings:
     api_token: str | None = None
     config_path: Path | None = None
     policy: Policy = field(default_factory=Policy)
+    slack: SlackSettings = field(default_factory=SlackSettings)
 
     def require(self, *names: str) -> None:
         """Fail with the missing variable named and where to get it."""
@@ -70,6 +73,7 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
 
     config_path: Path | None = None
     policy = Policy()
+    slack = SlackSettings()
     if env.get("INVOICEBOT_CONFIG"):
         config_path = Path(env["INVOICEBOT_CONFIG"])
         if not config_path.is_absolute():
@@ -86,7 +90,15 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{config_path}: cannot read ({exc})") from None
         try:
-            policy = parse_policy(data, base_dir=config_path.parent)
+            known = (*SECTIONS, SLACK_SECTION)
+            unknown = sorted(set(data) - set(known))
+            if unknown:
+                raise ConfigError(
+                    f"{unknown[0]}: unknown section (known: {', '.join(sorted(known))})"
+                )
+            core = {key: value for key, value in data.items() if key != SLACK_SECTION}
+            policy = parse_policy(core, base_dir=config_path.parent)
+            slack = parse_slack_settings(data)
         except ConfigError as exc:
             raise ConfigError(f"{config_path.name}: {exc}") from None
         logo = policy.company.logo
@@ -135,6 +147,7 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         api_token=env.get("INVOICEBOT_API_TOKEN") or None,
         config_path=config_path,
         policy=policy,
+        slack=slack,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from billing_core.errors import AlreadyDecided, BillingError
+from billing_core.errors import AlreadyDecided, AlreadyHandled, BillingError
 from billing_core.permissions import check_may_reject, check_may_settle
 from billing_core.status import Status
 from handlers import blocks
@@ -17,10 +17,14 @@ from handlers.context import (
     HandlerContext,
     PrivateReply,
     ack_only,
+    command_key,
+    once,
     open_modal,
     parse_invoice_id,
     team_of,
+    view_key,
 )
+from handlers.slack_delivery import CONSUMER
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +35,27 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         user = body["user"]["id"]
         if (invoice_id := await ctx.clicked_invoice(body, reply)) is None:
             return
-        try:
-            state = await ctx.billing.approve(invoice_id, user, ctx.clock(), team_id=team_of(body))
-        except BillingError as exc:
-            await reply(blocks.refusal(exc))
-            return
-        errors = await ctx.delivery.deliver_for_invoice(state.id)
-        if errors:
-            await reply(
-                f"Approved as *{state.number}*; the final PDF is kept with the record. Posting "
-                f"it to Slack failed ({blocks.escape(errors[0])}): `/invoice status "
-                f"{state.number}` shows what is still pending.",
-            )
+        key = command_key(body)
+
+        async def work() -> None:
+            try:
+                state = await ctx.billing.drafting.approve(
+                    invoice_id, user, ctx.clock(), request_key=key
+                )
+            except AlreadyHandled:
+                raise
+            except BillingError as exc:
+                await reply(blocks.refusal(exc))
+                return
+            errors = await ctx.delivery.deliver_for_invoice(state.id)
+            if errors:
+                await reply(
+                    f"Approved as *{state.number}*; the final PDF is kept with the record. "
+                    f"Posting it to Slack is delayed ({blocks.escape(errors[0])}) and will be "
+                    f"retried: `/invoice status {state.number}` shows what is still pending.",
+                )
+
+        await once(ctx, key, reply, work)
 
     async def open_reject_modal(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
@@ -54,12 +67,12 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             return
         try:
             check_may_reject(user, ctx.billing.policy.approval)
-            state = await ctx.billing.invoice(invoice_id, team_id=team_of(body))
+            state = await ctx.billing.queries.invoice(invoice_id)
         except BillingError as exc:
             await reply(blocks.refusal(exc))
             return
         if state.status is not Status.DRAFT:
-            await reply(str(AlreadyDecided(state.status.value, state.number)))
+            await reply(blocks.already_decided(AlreadyDecided(state.status.value, state.number)))
             return
         # trigger_id expires 3 s after the click: open the modal straight away.
         await open_modal(client, body, blocks.reject_modal(state), reply)
@@ -83,9 +96,12 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             return
         try:
             # Fast (one short transaction), so its refusal can be shown inside the modal.
-            state = await ctx.billing.reject(
-                invoice_id, user, category, reason, ctx.clock(), team_id=team_of(body)
+            state = await ctx.billing.drafting.reject(
+                invoice_id, user, category, reason, ctx.clock(), request_key=view_key(view)
             )
+        except AlreadyHandled:
+            await ack()  # the same submission again: it was rejected the first time
+            return
         except BillingError as exc:
             await ack(response_action="errors", errors={"reason": str(exc)[:150]})
             return
@@ -100,13 +116,13 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         if (invoice_id := await ctx.clicked_invoice(body, reply)) is None:
             return
         try:
-            state = await ctx.billing.invoice(invoice_id, team_id=team_of(body))
+            state = await ctx.billing.queries.invoice(invoice_id)
             if user != state.drafted_by:
                 check_may_settle(user, state.owner, ctx.billing.policy.approval)
         except BillingError as exc:
             await reply(blocks.refusal(exc))
             return
-        await ctx.billing.retry_deliveries_now(invoice_id, ctx.clock())
+        await ctx.billing.outbox.retry_now(CONSUMER, invoice_id, ctx.clock())
         errors = await ctx.delivery.deliver_for_invoice(invoice_id)
         text = (
             f"Still failing ({blocks.escape(errors[0])}); it will be retried automatically."

@@ -12,9 +12,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.errors import BillingError
 from billing_core.reports import month_bounds, report_lines
+from billing_core.state import InvoiceState
 from billing_core.status import Status as InvoiceStatus
-from handlers import blocks
-from handlers.context import FOREIGN_TEAM, HandlerContext, PrivateReply, ack_only, team_of
+from handlers import blocks, lists
+from handlers.context import (
+    FOREIGN_TEAM,
+    HandlerContext,
+    PrivateReply,
+    ack_only,
+    command_key,
+    once,
+    team_of,
+)
 from handlers.parsing import (
     USAGE,
     Command,
@@ -29,6 +38,7 @@ from handlers.parsing import (
     Void,
     parse_command,
 )
+from handlers.slack_delivery import CONSUMER
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +82,14 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             return  # already answered in the ack
         if isinstance(command, Help):
             return
-        try:
+        key = command_key(body)
+
+        async def work() -> None:
             async with drafting if isinstance(command, Draft) else contextlib.nullcontext():
-                await _dispatch(ctx, command, body, reply)
+                await _dispatch(ctx, command, body, reply, key)
+
+        try:
+            await once(ctx, key, reply, work)
         except BillingError as exc:
             await reply(blocks.refusal(exc))
         except Exception:
@@ -89,22 +104,29 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
     ) -> None:
         """The "Show more" button under a list: the next page, to the clicker only."""
         reply = PrivateReply.to_click(client, respond, body)
-        page_value = blocks.parse_page_value(body)
+        page_value = lists.parse_page_value(body)
         if ctx.foreign_team(team_of(body)) or page_value is None:
             await reply("That button names no list; nothing was shown.")
             return
         kind, offset = page_value
         now = ctx.clock()
         user = body["user"]["id"]
-        page = await ctx.billing.list_invoices(kind, user, now, blocks.LIST_PAGE_SIZE, offset)
-        await reply(*blocks.list_reply(page, kind, ctx.billing.today(now)))
+        page = await ctx.billing.queries.list_invoices(
+            kind, user, now, lists.LIST_PAGE_SIZE, offset
+        )
+        links = await ctx.links(s.id for s in page.items)
+        await reply(*lists.list_reply(page, kind, ctx.billing.today(now), links))
 
     app.command("/invoice")(ack_command)
-    app.action(blocks.LIST_MORE_ACTION)(ack=ack_only, lazy=[list_more])
+    app.action(lists.LIST_MORE_ACTION)(ack=ack_only, lazy=[list_more])
 
 
 async def _dispatch(
-    ctx: HandlerContext, command: Command, body: dict[str, Any], reply: PrivateReply
+    ctx: HandlerContext,
+    command: Command,
+    body: dict[str, Any],
+    reply: PrivateReply,
+    key: str | None,
 ) -> None:
     user = body["user_id"]
     now = ctx.clock()
@@ -112,16 +134,16 @@ async def _dispatch(
     billing = ctx.billing
 
     if isinstance(command, Draft):
-        result = await billing.start_draft(
-            command.record_id,
-            user,
-            now,
-            team_id=body.get("team_id"),
-            channel_id=body.get("channel_id"),
+        origin = {
+            "workspace": str(body.get("team_id") or ""),
+            "channel": str(body.get("channel_id") or ""),
+        }
+        result = await billing.drafting.start_draft(
+            command.record_id, user, now, origin=origin, request_key=key
         )
         state = result.state
         if not result.created:
-            link = blocks.thread_link(state.slack.channel_id, state.slack.thread_ts)
+            link = (await ctx.links([state.id])).get(state.id)
             where = f"<{link}|its thread>" if link else "`/invoice status`"
             await reply(
                 f"{blocks.escape(command.record_id)} already has a draft waiting for a "
@@ -129,7 +151,8 @@ async def _dispatch(
             )
             return
         errors = await ctx.delivery.deliver_for_invoice(state.id)
-        if errors and (await billing.invoice(state.id)).status is InvoiceStatus.REJECTED:
+        after = await billing.queries.invoice(state.id)
+        if errors and after.status is InvoiceStatus.WITHDRAWN:
             await reply(
                 f"Slack would not let me post the draft here ({blocks.escape(errors[0])}). "
                 "Invite me with `/invite @invoicebot` (or use a channel I am in) and draft "
@@ -144,37 +167,41 @@ async def _dispatch(
         return
 
     if isinstance(command, Status):
-        state = await billing.find(command.reference)
-        pending = await billing.pending_deliveries(state.id)
-        text, status_blocks = blocks.status_reply(state, today, pending)
+        state = await billing.queries.find(command.reference)
+        pending = [m.event for m in await billing.outbox.pending(CONSUMER, state.id)]
+        link = (await ctx.links([state.id])).get(state.id)
+        text, status_blocks = blocks.status_reply(state, today, pending, link)
         await reply(text, status_blocks)
         return
 
     if isinstance(command, ListInvoices):
-        page = await billing.list_invoices(command.kind, user, now, blocks.LIST_PAGE_SIZE)
-        await reply(*blocks.list_reply(page, command.kind, today))
+        page = await billing.queries.list_invoices(command.kind, user, now, lists.LIST_PAGE_SIZE)
+        links = await ctx.links(s.id for s in page.items)
+        await reply(*lists.list_reply(page, command.kind, today, links))
         return
 
     if isinstance(command, MarkSent):
-        state = await billing.mark_sent(command.number, user, now)
-        await _changed(ctx, state.id, reply, blocks.changed_reply(state, "is marked as sent"))
+        state = await billing.settlement.mark_sent(command.number, user, now, request_key=key)
+        await _changed(ctx, state, reply, "is marked as sent")
         return
 
     if isinstance(command, MarkPaid):
-        state = await billing.record_payment(
-            command.number, user, now, amount=command.amount, paid_on=command.paid_on
+        state = await billing.settlement.record_payment(
+            command.number, user, now, command.amount, command.paid_on, request_key=key
         )
-        await _changed(ctx, state.id, reply, blocks.changed_reply(state, "payment recorded"))
+        await _changed(ctx, state, reply, "payment recorded")
         return
 
     if isinstance(command, Void):
-        state = await billing.void(command.number, user, command.reason, now)
-        await _changed(ctx, state.id, reply, blocks.changed_reply(state, "is voided"))
+        state = await billing.settlement.void(
+            command.number, user, command.reason, now, request_key=key
+        )
+        await _changed(ctx, state, reply, "is voided")
         return
 
     if isinstance(command, Report):
         first, end = month_bounds(command.month, today)
-        summary = await billing.period_summary(first, end, now)
+        summary = await billing.reporting.period_summary(first, end, now)
         report = "\n".join(report_lines(summary))
         await reply(f"```{blocks.escape(report)}```")
         return
@@ -182,6 +209,14 @@ async def _dispatch(
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
 
 
-async def _changed(ctx: HandlerContext, invoice_id: int, reply: PrivateReply, text: str) -> None:
-    await reply(text)
-    await ctx.delivery.deliver_for_invoice(invoice_id)
+async def _changed(
+    ctx: HandlerContext, state: InvoiceState, reply: PrivateReply, what: str
+) -> None:
+    """Confirm a change to the person, then tell the thread (and say so if that is delayed)."""
+    await reply(blocks.changed_reply(state, what))
+    errors = await ctx.delivery.deliver_for_invoice(state.id)
+    if errors:
+        await reply(
+            f"Noting this in the invoice's thread is delayed ({blocks.escape(errors[0])}); "
+            "it will be retried automatically."
+        )

@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from billing_core.service import Billing
-from handlers.delivery import SlackDelivery
+from billing_core.errors import AlreadyHandled
+from billing_core.store.conversations import Conversations
+from billing_core.usecases import Billing
+from handlers.blocks import thread_link
+from handlers.slack_errors import slack_error
+
+if TYPE_CHECKING:
+    from handlers.slack_delivery import SlackDelivery
+
+ADAPTER = "slack"
 
 
 @dataclass
 class HandlerContext:
     billing: Billing
     delivery: SlackDelivery
+    conversations: Conversations
     clock: Callable[[], datetime]
     team_id: str | None = None  # this workspace, from auth.test; other teams are refused
     background: set[asyncio.Task[None]] = field(default_factory=set)  # work after an ack
@@ -41,6 +50,12 @@ class HandlerContext:
         if invoice_id is None:
             await reply("That button does not name an invoice; nothing was changed.")
         return invoice_id
+
+    async def links(self, invoice_ids: Iterable[int]) -> dict[int, str]:
+        """Permalinks of these invoices' threads, where they have one."""
+        found = await self.conversations.many(ADAPTER, list(invoice_ids))
+        links = {i: thread_link(c.channel, c.thread) for i, c in found.items()}
+        return {i: link for i, link in links.items() if link}
 
     async def finish_background(self) -> None:
         """On shutdown: let work already acked finish (bounded), so nobody is left unanswered."""
@@ -100,6 +115,7 @@ class PrivateReply:
     channel: str | None
     user: str
     thread_ts: str | None = None
+    sent: list[dict[str, Any]] = field(default_factory=list)  # what it said, for replays
 
     @classmethod
     def to_command(
@@ -117,6 +133,7 @@ class PrivateReply:
         return cls(client, respond, channel, (body.get("user") or {}).get("id", ""), thread_ts)
 
     async def __call__(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        self.sent.append({"text": text, "blocks": blocks})
         if self.channel and self.user:
             try:
                 await self.client.chat_postEphemeral(
@@ -152,11 +169,39 @@ async def open_modal(
         )
 
 
-def slack_error(exc: BaseException) -> str | None:
-    """Slack's error code (`not_in_channel`, ...) of a failed Web API call, if it has one."""
-    if isinstance(exc, SlackApiError) and isinstance(exc.response.data, dict):
-        error = exc.response.data.get("error")
-        return str(error) if error else None
+async def once(
+    ctx: HandlerContext,
+    key: str | None,
+    reply: PrivateReply,
+    work: Callable[[], Awaitable[None]],
+) -> None:
+    """Run `work` (whose use case claims `key`) and keep what `reply` said under `key`; for a
+    repeated request (AlreadyHandled) say again what the first one said, and nothing else.
+
+    Keys: a slash command's or a click's `trigger_id`, a modal's view id and hash (Slack gives
+    a redelivery, a retry or a double submit the same ones)."""
+    try:
+        await work()
+    except AlreadyHandled:
+        saved = await ctx.billing.requests.reply(key) if key else None
+        for message in (saved or {}).get("replies", []):
+            await reply(str(message.get("text", "")), message.get("blocks"))
+        return
+    if key is not None:
+        await ctx.billing.requests.save_reply(key, {"replies": reply.sent})
+
+
+def command_key(body: dict[str, Any]) -> str | None:
+    """The idempotency key of a slash command or a click: Slack's trigger_id."""
+    trigger = body.get("trigger_id")
+    return f"slack:trigger:{trigger}" if isinstance(trigger, str) and trigger else None
+
+
+def view_key(view: dict[str, Any]) -> str | None:
+    """The idempotency key of a modal submission: the view's id and hash."""
+    view_id, view_hash = view.get("id"), view.get("hash")
+    if isinstance(view_id, str) and isinstance(view_hash, str) and view_id:
+        return f"slack:view:{view_id}:{view_hash}"[:200]
     return None
 
 

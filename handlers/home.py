@@ -8,21 +8,25 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.permissions import is_approver
-from handlers import blocks
-from handlers.context import HandlerContext
+from billing_core.usecases.queries import ListKind
+from handlers import lists
+from handlers.context import HandlerContext, team_of
 
 
 def register(app: AsyncApp, ctx: HandlerContext) -> None:
-    async def publish(client: AsyncWebClient, user: str, offsets: dict[str, int]) -> None:
+    async def publish(client: AsyncWebClient, user: str, offsets: dict[ListKind, int]) -> None:
         now = ctx.clock()
-        size = blocks.HOME_PAGE_SIZE
+        size = lists.HOME_PAGE_SIZE
+        queries = ctx.billing.queries
         waiting = None
         if is_approver(user, ctx.billing.policy.approval):
-            waiting = await ctx.billing.list_invoices(
+            waiting = await queries.list_invoices(
                 "drafts", user, now, size, offsets.get("drafts", 0)
             )
-        mine = await ctx.billing.list_invoices("mine", user, now, size, offsets.get("mine", 0))
-        view = blocks.home_view(waiting, mine, ctx.billing.today(now))
+        mine = await queries.list_invoices("mine", user, now, size, offsets.get("mine", 0))
+        items = [*(waiting.items if waiting else []), *mine.items]
+        links = await ctx.links(s.id for s in items)
+        view = lists.home_view(waiting, mine, ctx.billing.today(now), links)
         await client.views_publish(user_id=user, view=view)
 
     @app.event("app_home_opened")
@@ -38,11 +42,11 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
     async def next_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         user = (body.get("user") or {}).get("id")
-        page = blocks.parse_page_value(body)
-        if ctx.foreign_team((body.get("team") or {}).get("id")) or not user or page is None:
+        page = lists.parse_page_value(body)
+        if ctx.foreign_team(team_of(body)) or not user or page is None:
             return
         kind, offset = page
         await publish(client, user, {kind: offset})
 
     for kind in ("drafts", "mine"):
-        app.action(f"{blocks.HOME_PAGE_ACTION}_{kind}")(next_page)
+        app.action(f"{lists.HOME_PAGE_ACTION}_{kind}")(next_page)

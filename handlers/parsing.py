@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from billing_core.numbering import INVOICE_NUMBER_RE
+from billing_core.usecases.queries import LIST_KINDS, ListKind
 
 MAX_COMMAND_LENGTH = 3000
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -39,7 +40,7 @@ class Status:
 
 @dataclass(frozen=True)
 class ListInvoices:
-    kind: str  # "open", "drafts", "overdue" or "mine"
+    kind: ListKind
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,11 @@ def parse_command(text: str) -> Command:
             raise UsageError("usage: `/invoice status NUMBER|ID`")
         return Status(_reference(args[0], "an invoice number or record ID"))
     if verb == "list":
-        kind = args[0].lower() if args else "open"
-        if len(args) > 1 or kind not in ("open", "drafts", "overdue", "mine"):
+        wanted = args[0].lower() if args else "open"
+        kinds = [kind for kind in LIST_KINDS if kind == wanted]
+        if len(args) > 1 or not kinds:
             raise UsageError("usage: `/invoice list [drafts|overdue|mine]`")
-        return ListInvoices(kind)
+        return ListInvoices(kinds[0])
     if verb == "sent":
         if len(args) != 1:
             raise UsageError("usage: `/invoice sent NUMBER`")

@@ -1,4 +1,4 @@
-"""Reminder DMs and their buttons: Mark paid (modal with the amount) and Snooze 3 days."""
+"""Reminder DMs and their buttons: Mark paid (a form with the amount) and Snooze 3 days."""
 
 from __future__ import annotations
 
@@ -7,45 +7,60 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from billing_core.errors import BillingError, NotAllowed
+from billing_core.errors import AlreadyHandled, BillingError
 from billing_core.permissions import check_may_settle
 from billing_core.policy import Policy
 from billing_core.reminders import DueReminder
-from handlers import blocks
+from billing_core.store.conversations import Conversations
+from handlers import blocks, chasing_blocks
 from handlers.context import (
+    ADAPTER,
     FOREIGN_TEAM,
     HandlerContext,
     PrivateReply,
     ack_only,
+    command_key,
+    once,
     open_modal,
     parse_invoice_id,
     team_of,
+    view_key,
 )
 
 
 class SlackReminderSender:
     """Sends reminder DMs (conversations.open + chat.postMessage) and escalation posts."""
 
-    def __init__(self, client: AsyncWebClient, policy: Policy) -> None:
+    def __init__(
+        self, client: AsyncWebClient, policy: Policy, conversations: Conversations
+    ) -> None:
         self.client = client
         self.policy = policy
+        self.conversations = conversations
 
     def chunks(self, reminders: list[DueReminder]) -> list[list[DueReminder]]:
-        return blocks.reminder_chunks(reminders)
+        return chasing_blocks.reminder_chunks(reminders)
+
+    async def _links(self, reminders: list[DueReminder]) -> dict[int, str]:
+        found = await self.conversations.many(ADAPTER, [r.state.id for r in reminders])
+        links = {i: blocks.thread_link(c.channel, c.thread) for i, c in found.items()}
+        return {i: link for i, link in links.items() if link}
 
     async def send_owner(
         self, owner: str, reminders: list[DueReminder], part: int, parts: int
     ) -> None:
         opened = await self.client.conversations_open(users=owner)
         channel = opened["channel"]["id"]
-        text, message = blocks.reminder_message(reminders, part, parts)
+        links = await self._links(reminders)
+        text, message = chasing_blocks.reminder_message(reminders, links, part, parts)
         await self.client.chat_postMessage(channel=channel, text=text, blocks=message)
 
     async def send_escalation(self, reminders: list[DueReminder], final_stage: bool) -> None:
         channel = self.policy.reminders.escalation_channel
         if not channel:
             return
-        text, message = blocks.escalation_message(reminders, final_stage)
+        links = await self._links(reminders)
+        text, message = chasing_blocks.escalation_message(reminders, final_stage, links)
         await self.client.chat_postMessage(channel=channel, text=text, blocks=message)
 
 
@@ -58,15 +73,15 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         if (invoice_id := await ctx.clicked_invoice(body, reply)) is None:
             return
         try:
-            state = await ctx.billing.invoice(invoice_id, team_id=team_of(body))
+            state = await ctx.billing.queries.invoice(invoice_id)
             check_may_settle(body["user"]["id"], state.owner, ctx.billing.policy.approval)
-        except (BillingError, NotAllowed) as exc:
+        except BillingError as exc:
             await reply(blocks.refusal(exc))
             return
         if state.balance.is_zero():
             await reply(blocks.changed_reply(state, "needs no payment"))
             return
-        await open_modal(client, body, blocks.mark_paid_modal(state), reply)
+        await open_modal(client, body, chasing_blocks.mark_paid_modal(state), reply)
 
     async def submit_mark_paid(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = view.get("state", {}).get("values", {})
@@ -80,12 +95,19 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             await ack(response_action="errors", errors={"amount": "This form names no invoice."})
             return
         try:
-            state = await ctx.billing.invoice(invoice_id)
+            state = await ctx.billing.queries.invoice(invoice_id)
             if state.number is None:
                 raise BillingError("only approved invoices take payments")
-            state = await ctx.billing.record_payment(
-                state.number, body["user"]["id"], ctx.clock(), amount=amount or None
+            state = await ctx.billing.settlement.record_payment(
+                state.number,
+                body["user"]["id"],
+                ctx.clock(),
+                amount=amount or None,
+                request_key=view_key(view),
             )
+        except AlreadyHandled:
+            await ack()  # the same form submitted again: its payment was recorded once
+            return
         except BillingError as exc:
             await ack(response_action="errors", errors={"amount": str(exc)[:150]})
             return
@@ -96,16 +118,23 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         reply = PrivateReply.to_click(client, respond, body)
         if (invoice_id := await ctx.clicked_invoice(body, reply)) is None:
             return
-        try:
-            state = await ctx.billing.snooze(invoice_id, body["user"]["id"], ctx.clock())
-        except BillingError as exc:
-            await reply(blocks.refusal(exc))
-            return
-        await reply(
-            f"Snoozed {blocks.escape(state.label)}: no reminders until after "
-            f"{state.snoozed_until.isoformat() if state.snoozed_until else 'later'}.",
-        )
+        key = command_key(body)
 
-    app.action(blocks.MARK_PAID_ACTION)(open_mark_paid)
-    app.view(blocks.MARK_PAID_MODAL)(submit_mark_paid)
-    app.action(blocks.SNOOZE_ACTION)(ack=ack_only, lazy=[snooze])
+        async def work() -> None:
+            try:
+                state = await ctx.billing.settlement.snooze(
+                    invoice_id, body["user"]["id"], ctx.clock(), request_key=key
+                )
+            except AlreadyHandled:
+                raise
+            except BillingError as exc:
+                await reply(blocks.refusal(exc))
+                return
+            until = state.snoozed_until.isoformat() if state.snoozed_until else "later"
+            await reply(f"Snoozed {blocks.escape(state.label)}: no reminders until after {until}.")
+
+        await once(ctx, key, reply, work)
+
+    app.action(chasing_blocks.MARK_PAID_ACTION)(open_mark_paid)
+    app.view(chasing_blocks.MARK_PAID_MODAL)(submit_mark_paid)
+    app.action(chasing_blocks.SNOOZE_ACTION)(ack=ack_only, lazy=[snooze])

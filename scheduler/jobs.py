@@ -1,5 +1,7 @@
 """The scheduled jobs: overdue reminders (business days), approval nudges, weekly digest.
 
+Nudges also forget idempotency keys older than two days (`Chasing.purge_request_keys`).
+
 `run_reminders` is the one reminder run, used by the scheduler and by `invoicebot remind`.
 Exactly once: each owner's (invoice, stage) pairs are claimed in the ledger in one transaction
 before anything is sent, marked sent after Slack said ok, and released if it did not, so the
@@ -26,7 +28,7 @@ from billing_core.reminders import (
     is_business_day,
     next_run,
 )
-from billing_core.service import Billing
+from billing_core.usecases import Billing
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +78,7 @@ async def run_reminders(
 ) -> RunSummary:
     """One reminder run as of `as_of` (default: today in the business time zone)."""
     today = as_of or billing.today(now)
-    summary = RunSummary(as_of=today, due=await billing.due_reminders(today, now))
+    summary = RunSummary(as_of=today, due=await billing.chasing.due_reminders(today, now))
     if dry_run or sender is None:
         return summary
     escalation = billing.policy.reminders.escalation_channel
@@ -84,7 +86,7 @@ async def run_reminders(
         if not recipient and not escalation:
             log.warning("%d overdue invoice(s) have no owner and no escalation channel", len(items))
             continue
-        claimed = await billing.claim_reminders(items, today, now)
+        claimed = await billing.chasing.claim_reminders(items, today, now)
         if not claimed:
             continue  # another runner has them
         # The escalation channel gets the same Slack limits as a DM: chunked, each once.
@@ -101,10 +103,10 @@ async def run_reminders(
                     "reminders to %s failed, will retry: %s", recipient or "escalation", exc
                 )
                 failed = [r for c in chunks[part - 1 :] for r in c]
-                await billing.release_reminders(failed)
+                await billing.chasing.release_reminders(failed)
                 summary.failed.append(recipient or escalation or "")
                 break
-            await billing.mark_reminders_sent(chunk, now)
+            await billing.chasing.mark_reminders_sent(chunk, now)
             summary.sent.extend(chunk)
             sent_here.extend(chunk)
             summary.messages += 1
@@ -146,15 +148,16 @@ def build_scheduler(
             log.info("reminders: %d sent, %d failed", len(summary.sent), len(summary.failed))
 
     async def nudges() -> None:
-        if await billing.queue_nudges(clock()):
+        now = clock()
+        if await billing.chasing.queue_nudges(now):
             on_queued()
+        await billing.chasing.purge_request_keys(now)
 
     async def digest() -> None:
-        channel = billing.policy.slack.billing_channel
         now = clock()
         # Monday's digest covers the week that just ended, not the one just begun.
         last_week = week_start(billing.today(now)) - timedelta(days=7)
-        if channel and await billing.queue_digest(last_week, channel, now):
+        if await billing.chasing.queue_digest(last_week, now):
             on_queued()
 
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}

@@ -289,7 +289,10 @@ def view_submission_payload(
     private_metadata; explicit non-empty arguments win.
     """
     base = dict(view or {})
-    vid = view_id or base.get("id") or "V0STANDIN"
+    # Like Slack, a new modal has a new id and hash: two submissions are the same request
+    # only when they are of the same view (pass it as `view`).
+    n = next(_seq)
+    vid = view_id or base.get("id") or f"V0STANDIN{n:06d}"
     full_view: dict[str, Any] = {
         "id": vid,
         "team_id": team_id,
@@ -298,7 +301,7 @@ def view_submission_payload(
         "private_metadata": private_metadata or base.get("private_metadata", ""),
         "callback_id": callback_id or base.get("callback_id", ""),
         "state": {"values": {k: dict(v) for k, v in (state_values or {}).items()}},
-        "hash": base.get("hash", "1700000000.standin"),
+        "hash": base.get("hash", f"1700000000.{n:08d}"),
         "title": base.get("title") or {"type": "plain_text", "text": title, "emoji": True},
         "clear_on_close": base.get("clear_on_close", False),
         "notify_on_close": base.get("notify_on_close", False),

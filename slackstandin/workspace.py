@@ -1,5 +1,6 @@
 """The workspace the stand-in pretends to be: team, bot, channels, messages, files, views."""
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +36,7 @@ class Workspace:
     home_views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user_id -> Home
     users: dict[str, dict[str, Any]] = field(default_factory=dict)  # users.info overrides
     usergroups: dict[str, list[str]] = field(default_factory=dict)  # S... -> user ids
-    _ts_seq: int = 0
+    _last_ts_micros: int = 0
     _file_seq: int = 0
     _view_seq: int = 0
 
@@ -49,9 +50,11 @@ class Workspace:
         self.home_views.clear()
 
     def next_ts(self) -> str:
-        self._ts_seq += 1
-        n = self._ts_seq
-        return f"{TS_BASE + n // 10000}.{(n % 10000) * 100:06d}"
+        """A message ts as Slack makes them: the epoch time in microseconds, unique and
+        increasing (so `oldest`/`latest` filters on conversations.history work as on Slack)."""
+        micros = max(int(time.time() * 1_000_000), self._last_ts_micros + 1)
+        self._last_ts_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def next_file_id(self) -> str:
         self._file_seq += 1

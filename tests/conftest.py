@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from billing_core.policy import Policy, parse_policy
-from billing_core.service import Billing
+from billing_core.usecases import Billing
 from bot.demo import EXAMPLE_RECORD
 
 APPROVER = "U0APPROVER"

@@ -1,7 +1,7 @@
 """Rendering PDFs off the event loop, in worker processes that are replaced regularly.
 
 borb is CPU-bound pure Python (tens of milliseconds per page), so rendering on the event loop
-would stall the Slack bot's 3-second acknowledgements; threads would contend for the GIL.
+would stall the chat acknowledgements (3 seconds at most); threads would contend for the GIL.
 borb also keeps per-process state that grows with every document (layout caches; render.py
 clears the ones it knows of), so each worker is retired after `max_tasks_per_child` renders
 and a fresh one takes its place: memory stays flat however long the bot runs.
@@ -22,6 +22,7 @@ import asyncio
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -36,10 +37,27 @@ DEFAULT_JOB_TIMEOUT = 120.0  # seconds; a 1000-line invoice renders in about one
 
 
 def _init_worker() -> None:
-    """Worker initializer: load borb and both fonts before the first job arrives."""
+    """Worker initializer: die with the server, then load borb and both fonts before the
+    first job arrives."""
+    _exit_when_orphaned(os.getppid())
     from billing_core.pdf import borb_compat
 
     borb_compat.preload()
+
+
+def _exit_when_orphaned(parent: int, every: float = 0.5) -> None:
+    """A worker must not outlive its server. A server killed with SIGKILL cannot tell its
+    workers, and one busy rendering would not notice its pipe closing; every worker was seen
+    left running after a kill -9. So each watches its parent: once it is gone (the worker is
+    re-parented, getppid changes) it exits within `every` seconds."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-when-orphaned", daemon=True).start()
 
 
 def _render_job(invoice: Invoice) -> bytes | tuple[str, str, str | None]:

@@ -78,9 +78,26 @@ def _upgrade_sync(connection: Connection) -> None:
         # Two replicas starting at once must not both run the migrations.
         connection.execute(text("SELECT pg_advisory_xact_lock(727274)"))
     command.upgrade(_alembic_config(connection), "head")
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:  # checks were off during the migration: check them all now
+            raise RuntimeError(f"a migration broke foreign keys: {broken[:5]}")
 
 
 async def upgrade_database(engine: AsyncEngine) -> None:
     """Apply every Alembic migration not yet applied (idempotent, safe to run concurrently)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(_upgrade_sync)
+    async with engine.connect() as conn:
+        raw = None
+        if conn.dialect.name == "sqlite":
+            # SQLite alters a table by copying it and dropping the old one, which foreign keys
+            # pointing at it forbid; the switch only works outside a transaction, so it is
+            # flipped on the driver's connection before the migration's BEGIN, and every key
+            # is checked before the migration commits (`_upgrade_sync`).
+            raw = (await conn.get_raw_connection()).driver_connection
+            await raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            async with conn.begin():
+                await conn.run_sync(_upgrade_sync)
+        finally:
+            if raw is not None:
+                await raw.execute("PRAGMA foreign_keys=ON")

@@ -137,13 +137,9 @@ class InvoiceRow(Base):
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rejection_category: Mapped[str | None] = mapped_column(String(32))
-    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)  # rejected or withdrawn: why
     void_reason: Mapped[str | None] = mapped_column(Text)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
-    team_id: Mapped[str | None] = mapped_column(String(32))
-    channel_id: Mapped[str | None] = mapped_column(String(32))
-    thread_ts: Mapped[str | None] = mapped_column(String(32))
-    buttons_ts: Mapped[str | None] = mapped_column(String(32))
     snoozed_until: Mapped[date | None] = mapped_column(Date)
     nudged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -204,7 +200,6 @@ class DocumentRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    posted_file_id: Mapped[str | None] = mapped_column(String(32))  # Slack file, once shared
 
 
 class ReminderLedgerRow(Base):
@@ -223,20 +218,64 @@ class ReminderLedgerRow(Base):
 
 
 class OutboxRow(Base):
-    """A Slack side effect written in the same transaction as the state change it reports."""
+    """A domain event for one subscriber, written in the same transaction as the change it
+    reports; the subscriber's worker leases it, carries it out and marks it done."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "done_at", "next_attempt_at"),)
+    __table_args__ = (
+        UniqueConstraint("consumer", "dedupe_key", name="uq_outbox_consumer_dedupe_key"),
+        Index("ix_outbox_pending", "consumer", "done_at", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    consumer: Mapped[str] = mapped_column(String(32))  # the subscriber: "documents", "slack"
+    event: Mapped[str] = mapped_column(String(32))  # billing_core.events.EventName
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    dedupe_key: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # None: due now. Set by the worker's clock for a retry (the business clock that
+    # wrote `created_at` may be a test's or a backfill's).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What a multi-step delivery has done so far (kept across attempts, so a retry skips it).
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ConversationRow(Base):
+    """Where an adapter talks about an invoice (for the chat adapter: workspace, channel,
+    thread, the message with the buttons, the files it shared). No use case reads this table:
+    it belongs to the adapter named in `adapter`, which reaches it through the store's
+    `conversations`. It lives here, in the one migration chain, for its foreign key."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("adapter", "invoice_id", name="uq_conversations_adapter_invoice"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    adapter: Mapped[str] = mapped_column(String(16))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    workspace: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    thread: Mapped[str | None] = mapped_column(String(32))
+    actions_message: Mapped[str | None] = mapped_column(String(32))
+    posted: Mapped[dict[str, Any]] = mapped_column(JSON)  # e.g. {"final_pdf": "F0123"}
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RequestKeyRow(Base):
+    """A request already carried out (an adapter's idempotency key: a Slack trigger_id, a
+    view's id and hash). Written in the transaction of the change it made, so a repeated
+    delivery of the same request changes nothing twice; kept at least 24 hours."""
+
+    __tablename__ = "request_keys"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    invoice_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    reply: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the person was told

@@ -165,8 +165,8 @@ def test_records_show_lists_the_records_invoices(
         container = await build(Settings(database_url=db_url, policy=policy))
         try:
             now = datetime(2026, 11, 25, 10, tzinfo=UTC)
-            drafted = await container.billing.start_draft("P-123", "U0OWNER", now)
-            await container.billing.approve(drafted.state.id, "U0APPROVER", now)
+            drafted = await container.billing.drafting.start_draft("P-123", "U0OWNER", now)
+            await container.billing.drafting.approve(drafted.state.id, "U0APPROVER", now)
         finally:
             await container.close()
 

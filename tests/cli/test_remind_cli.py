@@ -35,9 +35,9 @@ def approve_example(url: str) -> None:
         container = await build(Settings(database_url=url, policy=policy))
         try:
             billing = container.billing
-            await billing.import_records([parse_record(EXAMPLE_RECORD)], NOW)
-            draft = (await billing.start_draft("P-123", "U0DRAFTER", NOW)).state
-            await billing.approve(draft.id, "U0APPROVER", NOW)
+            await billing.records.import_records([parse_record(EXAMPLE_RECORD)], NOW)
+            draft = (await billing.drafting.start_draft("P-123", "U0DRAFTER", NOW)).state
+            await billing.drafting.approve(draft.id, "U0APPROVER", NOW)
         finally:
             await container.close()
 

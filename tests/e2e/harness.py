@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,9 +15,11 @@ from aiohttp import web
 from billing_core.errors import InvoiceNotFound
 from billing_core.policy import ApprovalPolicy, CompanyPolicy, Policy, ReminderPolicy
 from billing_core.records import parse_record
+from billing_core.store.conversations import Conversation
 from bot.demo import example_record
 from bot.server import Service, build_service
 from bot.settings import Settings
+from handlers.slack_settings import SlackSettings
 from slackstandin import (
     SignedResponse,
     SlackStandIn,
@@ -51,12 +54,17 @@ def record_json(record_id: str = "P-123", **overrides: Any) -> dict[str, Any]:
 class FakeClock:
     def __init__(self, now: datetime) -> None:
         self.now = now
+        self._started = time.monotonic()
 
     def __call__(self) -> datetime:
         return self.now
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+    def real_time(self) -> datetime:
+        """`now` plus the real time passed since the clock was made (a clock that runs)."""
+        return self.now + timedelta(seconds=time.monotonic() - self._started)
 
 
 @dataclass
@@ -66,8 +74,9 @@ class Bot:
     slack: SlackStandIn
     service: Service
     url: str
-    clock: FakeClock
+    clock: FakeClock  # the business clock ("today", due dates)
     runner: web.AppRunner
+    worker_clock: FakeClock  # the outbox workers' clock (leases, backoff)
     _responses: int = field(default=0)
     # name -> (user, channel, how many ephemerals existed when the request was sent)
     _sent: dict[str, tuple[str, str, int]] = field(default_factory=dict)
@@ -77,7 +86,7 @@ class Bot:
         return self.service.container.billing
 
     async def add_records(self, *records: dict[str, Any]) -> None:
-        await self.billing.import_records([parse_record(r) for r in records], self.clock())
+        await self.billing.records.import_records([parse_record(r) for r in records], self.clock())
 
     def _response_name(self) -> str:
         self._responses += 1
@@ -156,11 +165,27 @@ class Bot:
         await self.slack.wait_until(lambda: len(self.slack.uploaded_files) > before, 20)
         return await self.buttons_message(record_id)
 
+    async def pending(self, invoice_id: int) -> list[str]:
+        """Events of this invoice not yet delivered to Slack."""
+        return [m.event for m in await self.billing.outbox.pending("slack", invoice_id)]
+
+    async def deliver_all(self) -> None:
+        """Carry out everything due now (documents, then Slack), without background workers."""
+        while await self.service.documents.deliver_due():
+            pass
+        while await self.service.delivery.worker.deliver_due():
+            pass
+
+    async def open_thread(self, invoice_id: int, ts: str, channel: str = CHANNEL) -> None:
+        """Give an invoice a (stand-in) Slack thread, as if its draft had been posted there."""
+        conversation = Conversation("slack", invoice_id, "T0TEAM", channel, ts)
+        await self.service.container.store.conversations.save(conversation, self.clock())
+
     async def settled(self, record_id: str, timeout: float = 10) -> None:
         """Wait until nothing of the record's latest invoice is left in the outbox."""
-        state = await self.billing.find(record_id)
+        state = await self.billing.queries.find(record_id)
         async with asyncio.timeout(timeout):
-            while await self.billing.pending_deliveries(state.id):
+            while await self.pending(state.id):
                 await asyncio.sleep(0.02)
 
     async def wait_for_invoice(self, record_id: str, timeout: float = 10) -> Any:
@@ -168,7 +193,7 @@ class Bot:
         async with asyncio.timeout(timeout):
             while True:
                 try:
-                    state = await self.billing.find(record_id)
+                    state = await self.billing.queries.find(record_id)
                     if state.status.value == "draft":
                         return state
                 except InvoiceNotFound:
@@ -199,6 +224,8 @@ async def start_bot(
     database_url: str | None = None,
     clock: FakeClock | None = None,
     api_token: str | None = None,
+    slack_settings: SlackSettings | None = None,
+    worker_clock: FakeClock | None = None,
 ) -> Bot:
     """The real app on a random port. Several may share one `database_url` (replicas)."""
     settings = Settings(
@@ -208,6 +235,7 @@ async def start_bot(
         slack_api_url=slack.api_url,
         policy=policy,
         api_token=api_token,
+        slack=slack_settings or SlackSettings(),
     )
     clock = clock or FakeClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
     service = await build_service(settings, clock=clock, render_workers=1)
@@ -216,9 +244,15 @@ async def start_bot(
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    if workers:
-        service.tasks.append(asyncio.create_task(service.delivery.run(service.stop_event)))
-    return Bot(slack, service, f"http://127.0.0.1:{port}/slack/events", clock, runner)
+    # The workers' clock runs with real time unless a test moves it on (to pass a backoff
+    # or a dead worker's lease without waiting for it).
+    worker_clock = FakeClock(datetime.now(UTC)) if worker_clock is None else worker_clock
+    for worker in (service.documents, service.delivery.worker):
+        worker.clock = worker_clock.real_time
+        if workers:
+            service.tasks.append(asyncio.create_task(worker.run(service.stop_event)))
+    url = f"http://127.0.0.1:{port}/slack/events"
+    return Bot(slack, service, url, clock, runner, worker_clock)
 
 
 async def stop_bot(bot: Bot) -> None:

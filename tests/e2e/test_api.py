@@ -171,14 +171,14 @@ async def test_final_pdf_is_served_once_approved_and_drafts_have_none(
 ) -> None:
     assert (await put(http, "P-123", record_json()))[0] == 201
     billing, now = api_bot.billing, api_bot.clock()
-    draft = (await billing.start_draft("P-123", DRAFTER, now)).state
+    draft = (await billing.drafting.start_draft("P-123", DRAFTER, now)).state
 
     status, shown = await get(http, "/api/records/P-123")
     assert [i["status"] for i in shown["invoices"]] == ["draft"]
     assert shown["invoices"][0]["number"] is None and shown["invoices"][0]["pdf_url"] is None
     assert (await get(http, "/api/invoices/P-123.pdf"))[0] == 404  # a record ID is no number
 
-    await billing.approve(draft.id, APPROVER, now)
+    await billing.drafting.approve(draft.id, APPROVER, now)
     status, body = await get(http, "/api/invoices/INV-2026-0001.pdf")
     assert status == 404 and "no final PDF yet" in body["error"]  # not rendered yet
 
@@ -189,7 +189,7 @@ async def test_final_pdf_is_served_once_approved_and_drafts_have_none(
         assert 'filename="INV-2026-0001.pdf"' in response.headers["Content-Disposition"]
         content = await response.read()
     assert content.startswith(b"%PDF")
-    assert content == (await billing.document(draft.id, "final")).content
+    assert content == (await billing.documents.get(draft.id, "final")).content
 
     status, shown = await get(http, "/api/records/P-123")
     assert status == 200
@@ -223,6 +223,6 @@ async def test_without_a_token_setting_the_api_is_disabled(
             async with session.get("/api/records/P-1", headers=AUTH) as response:
                 assert response.status == 404
         with pytest.raises(RecordNotFound):
-            await bot.billing.record("P-1")
+            await bot.billing.records.get("P-1")
     finally:
         await stop_bot(bot)

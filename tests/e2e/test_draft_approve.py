@@ -43,9 +43,9 @@ async def test_approve_numbers_the_invoice_posts_final_pdf_and_removes_buttons(b
     await bot.slack.wait_until(lambda: not bot.slack.message(buttons.ts).button_action_ids(), 10)
     updated = bot.slack.message(buttons.ts)
     assert f"<@{APPROVER}>" in updated.text and "INV-2026-0001" in updated.text
-    state = await bot.billing.find("INV-2026-0001")
+    state = await bot.billing.queries.find("INV-2026-0001")
     assert state.status.value == "approved"
-    document = await bot.billing.document(state.id, "final")
+    document = await bot.billing.documents.get(state.id, "final")
     assert document is not None and document.record_id == "P-123"
 
 
@@ -59,7 +59,7 @@ async def test_ten_concurrent_approve_clicks_issue_one_number(bot: Bot) -> None:
     await bot.slack.wait_until(lambda: len(bot.slack.ephemerals) >= 9, 10)
     late = [e.text for e in bot.slack.ephemerals if e.user == APPROVER]
     assert len(late) == 9 and all("already approved" in t for t in late)
-    overview = await bot.billing.record_overview("P-123")
+    overview = await bot.billing.records.overview("P-123")
     assert [s.number for s in overview.invoices] == ["INV-2026-0001"]
 
 
@@ -68,7 +68,7 @@ async def test_non_approver_cannot_approve_and_nothing_changes(bot: Bot) -> None
     _, name = await bot.click("invoice_approve", buttons, STRANGER)
     (reply,) = await bot.replies(name)
     assert "Only approvers" in reply
-    state = await bot.billing.find("P-123")
+    state = await bot.billing.queries.find("P-123")
     assert state.status.value == "draft" and state.number is None
 
 
@@ -89,7 +89,7 @@ async def test_four_eyes_refuses_the_drafter_approving_their_own_large_invoice(
     _, name = await bot.click("invoice_approve", buttons, APPROVER)
     (reply,) = await bot.replies(name)
     assert "Four-eyes" in reply
-    assert (await bot.billing.find("P-123")).number is None
+    assert (await bot.billing.queries.find("P-123")).number is None
 
 
 async def test_draft_of_unknown_record_is_an_ephemeral_error_and_stores_nothing(bot: Bot) -> None:
@@ -107,7 +107,7 @@ async def test_draft_of_unready_record_names_every_missing_field(bot: Bot) -> No
     (reply,) = await bot.replies(name)
     for field in ("client.name", "client.email", "line_items", "owner"):
         assert field in reply
-    overview = await bot.billing.record_overview("P-7")
+    overview = await bot.billing.records.overview("P-7")
     assert overview.invoices == []
 
 
@@ -116,4 +116,4 @@ async def test_drafting_again_points_to_the_open_draft(bot: Bot) -> None:
     _, name = await bot.command("draft P-123", DRAFTER)
     (reply,) = await bot.replies(name)
     assert "already has a draft" in reply and "https://slack.com/archives/" in reply
-    assert len((await bot.billing.record_overview("P-123")).invoices) == 1
+    assert len((await bot.billing.records.overview("P-123")).invoices) == 1

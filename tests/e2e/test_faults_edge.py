@@ -82,7 +82,7 @@ async def test_a_button_value_that_is_no_invoice_id_gets_a_reply(edge_bot: Bot, 
     assert response.status == 200
     (reply,) = await edge_bot.replies(name)
     assert "does not name an invoice" in reply
-    assert (await edge_bot.billing.find("P-123")).status.value == "draft"
+    assert (await edge_bot.billing.queries.find("P-123")).status.value == "draft"
 
 
 @pytest.mark.parametrize("metadata", ["²", "1" + "0" * 26, "", "x"])
@@ -104,11 +104,11 @@ async def test_a_modal_whose_metadata_is_no_invoice_id_answers_with_a_form_error
 
 async def test_a_reason_with_nul_is_refused_in_the_form_on_every_backend(edge_bot: Bot) -> None:
     await edge_bot.draft()
-    state = await edge_bot.billing.find("P-123")
+    state = await edge_bot.billing.queries.find("P-123")
     answer = await edge_bot.submit_reject(state.id, "other", "bad\x00reason")
     assert answer.status == 200
     assert "control character" in answer.json()["errors"]["reason"]
-    assert (await edge_bot.billing.find("P-123")).status.value == "draft"
+    assert (await edge_bot.billing.queries.find("P-123")).status.value == "draft"
 
 
 @pytest.mark.parametrize(

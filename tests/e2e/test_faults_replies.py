@@ -65,10 +65,10 @@ async def test_an_approver_is_told_the_store_is_busy_and_can_retry(
         other.execute("ROLLBACK")
         other.close()
     assert "store is busy" in reply and "try again" in reply
-    assert (await bot.billing.find("P-123")).status.value == "draft"
+    assert (await bot.billing.queries.find("P-123")).status.value == "draft"
     _, name = await bot.click("invoice_approve", buttons, APPROVER)
     await bot.slack.wait_until(lambda: len(bot.slack.uploaded_files) == 2, 20)
-    assert (await bot.billing.find("P-123")).number == "INV-2026-0001"
+    assert (await bot.billing.queries.find("P-123")).number == "INV-2026-0001"
 
 
 async def test_a_drafter_is_told_the_store_is_busy_not_that_something_went_wrong(
@@ -84,7 +84,7 @@ async def test_a_drafter_is_told_the_store_is_busy_not_that_something_went_wrong
         other.close()
     assert "store is busy" in reply and "Something went wrong" not in reply
     assert not [r for r in caplog.records if r.exc_info]  # a busy store is no crash
-    assert (await bot.billing.record_overview("P-2")).invoices == []
+    assert (await bot.billing.records.overview("P-2")).invoices == []
 
 
 async def test_when_slack_will_not_open_the_reject_form_the_clicker_hears_why(bot: Bot) -> None:
@@ -100,7 +100,7 @@ async def test_when_slack_will_not_open_the_reject_form_the_clicker_hears_why(bo
 async def drafts(bot: Bot, count: int) -> None:
     await bot.add_records(*(record_json(f"P-{n:03d}") for n in range(count)))
     for n in range(count):
-        await bot.billing.start_draft(f"P-{n:03d}", DRAFTER, bot.clock())
+        await bot.billing.drafting.start_draft(f"P-{n:03d}", DRAFTER, bot.clock())
 
 
 def rows_of(message: dict[str, Any]) -> list[str]:

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers import blocks
+from handlers import blocks, chasing_blocks
 from slackstandin import (
     SlackStandIn,
     app_home_opened_event,
@@ -42,10 +42,10 @@ ACTIONS = [
     blocks.APPROVE_ACTION,
     blocks.REJECT_ACTION,
     blocks.RETRY_ACTION,
-    blocks.MARK_PAID_ACTION,
-    blocks.SNOOZE_ACTION,
+    chasing_blocks.MARK_PAID_ACTION,
+    chasing_blocks.SNOOZE_ACTION,
 ]
-MODALS = [blocks.REJECT_MODAL, blocks.MARK_PAID_MODAL]
+MODALS = [blocks.REJECT_MODAL, chasing_blocks.MARK_PAID_MODAL]
 
 
 def draw(strategy: Any) -> list[Any]:

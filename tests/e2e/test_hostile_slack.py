@@ -57,7 +57,7 @@ async def test_mentions_and_links_from_record_data_are_escaped_in_every_message(
     await slack.wait_until(lambda: not slack.message(buttons.ts).button_action_ids(), 10)
 
     rejected = await bot.draft("P-REJ")
-    state = await bot.billing.find("P-REJ")
+    state = await bot.billing.queries.find("P-REJ")
     assert (await bot.submit_reject(state.id, "other", "<!channel> <@U0BOSS> wrong")).status == 200
     await slack.wait_until(lambda: not slack.message(rejected.ts).button_action_ids(), 10)
 
@@ -84,7 +84,7 @@ async def test_draft_with_cjk_client_name_is_refused_naming_the_characters(bot: 
     (reply,) = await bot.replies(name)
     assert "株" in reply and "U+682A" in reply and "client" in reply
 
-    overview = await bot.billing.record_overview("P-CJK")
+    overview = await bot.billing.records.overview("P-CJK")
     assert overview.invoices == []
     assert bot.slack.messages(channel=CHANNEL) == [] and bot.slack.uploaded_files == []
 
@@ -105,5 +105,5 @@ async def test_hostile_command_text_gets_an_answer_and_changes_nothing(bot: Bot,
     response, _ = await bot.command(text)
     assert response.status == 200
     assert response.text  # usage help or a reason, never a silent failure
-    overview = await bot.billing.record_overview("P-123")
+    overview = await bot.billing.records.overview("P-123")
     assert overview.invoices == []

@@ -65,8 +65,8 @@ async def test_two_replicas_race_fifty_approvals_and_a_reminder_run(
     # Drafts queued on both replicas; both outbox workers deliver them.
     drafted = await asyncio.gather(
         *(
-            (first if n % 2 else second).billing.start_draft(
-                f"P-{n}", DRAFTER, first.clock(), team_id="T0TEAM", channel_id=CHANNEL
+            (first if n % 2 else second).billing.drafting.start_draft(
+                f"P-{n}", DRAFTER, first.clock(), origin={"workspace": "T0TEAM", "channel": CHANNEL}
             )
             for n in range(RECORDS)
         )
@@ -89,7 +89,7 @@ async def test_two_replicas_race_fifty_approvals_and_a_reminder_run(
 
     numbers = []
     for invoice_id in ids:
-        numbers.append((await first.billing.invoice(invoice_id)).number)
+        numbers.append((await first.billing.queries.invoice(invoice_id)).number)
     assert sorted(numbers) == [f"INV-2026-{n:04d}" for n in range(1, RECORDS + 1)]
     finals = [f.filename for f in slack.uploaded_files if f.filename.startswith("INV-")]
     assert Counter(finals) == Counter(f"{n}.pdf" for n in numbers)  # one final PDF each
@@ -97,7 +97,11 @@ async def test_two_replicas_race_fifty_approvals_and_a_reminder_run(
     # Both replicas run the reminders for the same day at once: one DM per owner.
     dm_posts_before = len(slack.calls_to("chat.postMessage"))
     senders = [
-        SlackReminderSender(slack_client(bot.service.container.settings), bot.billing.policy)
+        SlackReminderSender(
+            slack_client(bot.service.container.settings),
+            bot.billing.policy,
+            bot.service.container.store.conversations,
+        )
         for bot in (first, second)
     ]
     summaries = await asyncio.gather(

@@ -1,16 +1,17 @@
 """Reject with a reason, re-draft, and the status commands, as people in Slack use them."""
 
 import time
+from datetime import timedelta
 
 from slackstandin import post_signed, slash_command_body
-from tests.e2e.harness import APPROVER, BOSS, DRAFTER, OWNER, SECRET, STRANGER, Bot
+from tests.e2e.harness import APPROVER, BOSS, CHANNEL, DRAFTER, OWNER, SECRET, STRANGER, Bot
 
 
 async def approve(bot: Bot, record_id: str = "P-123") -> str:
     buttons = await bot.draft(record_id)
     await bot.click("invoice_approve", buttons, APPROVER)
     await bot.slack.wait_until(lambda: not bot.slack.message(buttons.ts).button_action_ids(), 20)
-    return (await bot.billing.find(record_id)).number
+    return (await bot.billing.queries.find(record_id)).number
 
 
 async def test_reject_opens_a_modal_and_posts_the_reason_into_the_thread(bot: Bot) -> None:
@@ -21,25 +22,25 @@ async def test_reject_opens_a_modal_and_posts_the_reason_into_the_thread(bot: Bo
     assert "invoice_reject_modal" in str(view)
 
     response = await bot.submit_reject(
-        (await bot.billing.find("P-123")).id, "wrong_amount", "Hours should be 8, not 10"
+        (await bot.billing.queries.find("P-123")).id, "wrong_amount", "Hours should be 8, not 10"
     )
     assert response.status == 200
     await bot.slack.wait_until(lambda: not bot.slack.message(buttons.ts).button_action_ids(), 10)
     decided = bot.slack.message(buttons.ts)
     assert decided.thread_ts == buttons.thread_ts
     assert "Wrong amount" in str(decided.blocks) and "Hours should be 8" in str(decided.blocks)
-    state = await bot.billing.find("P-123")
+    state = await bot.billing.queries.find("P-123")
     assert state.status.value == "rejected"
-    events = await bot.billing.events(state.id)
+    events = await bot.billing.queries.events(state.id)
     assert events[-1].action == "reject" and "Hours should be 8" in events[-1].note
 
 
 async def test_reject_without_a_reason_is_refused_inside_the_modal(bot: Bot) -> None:
     await bot.draft()
-    state = await bot.billing.find("P-123")
+    state = await bot.billing.queries.find("P-123")
     response = await bot.submit_reject(state.id, "other", "   ")
     assert response.status == 200 and response.json()["response_action"] == "errors"
-    assert (await bot.billing.find("P-123")).status.value == "draft"
+    assert (await bot.billing.queries.find("P-123")).status.value == "draft"
 
 
 async def test_non_approver_gets_no_reject_modal(bot: Bot) -> None:
@@ -54,7 +55,7 @@ async def test_redraft_after_rejection_starts_a_new_thread_linking_the_rejected_
     bot: Bot,
 ) -> None:
     first = await bot.draft()
-    rejected = await bot.billing.find("P-123")
+    rejected = await bot.billing.queries.find("P-123")
     await bot.submit_reject(rejected.id, "wrong_scope", "Milestone 3, not 2")
     await bot.slack.wait_until(lambda: not bot.slack.message(first.ts).button_action_ids(), 10)
 
@@ -62,7 +63,7 @@ async def test_redraft_after_rejection_starts_a_new_thread_linking_the_rejected_
     assert second.thread_ts != first.thread_ts
     summary = bot.slack.message(second.thread_ts)
     assert f"p{first.thread_ts.replace('.', '')}" in str(summary.blocks)
-    redraft = await bot.billing.find("P-123")
+    redraft = await bot.billing.queries.find("P-123")
     assert redraft.supersedes_id == rejected.id
 
 
@@ -79,12 +80,12 @@ async def test_sent_paid_partially_then_fully_each_confirmed(bot: Bot) -> None:
     _, name = await bot.command(f"paid {number} 1000.01", APPROVER)
     (reply,) = await bot.replies(name)
     assert "more than the balance" in reply
-    assert (await bot.billing.find(number)).balance.amount == 1000
+    assert (await bot.billing.queries.find(number)).balance.amount == 1000
 
     _, name = await bot.command(f"paid {number}", APPROVER)
     (reply,) = await bot.replies(name)
     assert "*paid*" in reply
-    state = await bot.billing.find(number)
+    state = await bot.billing.queries.find(number)
     assert state.status.value == "paid" and state.balance.amount == 0
 
 
@@ -100,7 +101,7 @@ async def test_void_needs_a_reason_an_approver_and_keeps_the_number(bot: Bot) ->
     _, name = await bot.command(f"void {number} client cancelled", BOSS)
     (reply,) = await bot.replies(name)
     assert "void" in reply
-    state = await bot.billing.find(number)
+    state = await bot.billing.queries.find(number)
     assert state.status.value == "void" and state.number == number
 
     _, name = await bot.command(f"paid {number}", BOSS)
@@ -113,7 +114,7 @@ async def test_stranger_cannot_mark_paid(bot: Bot) -> None:
     _, name = await bot.command(f"paid {number}", STRANGER)
     (reply,) = await bot.replies(name)
     assert "Only approvers and the record's owner" in reply
-    assert (await bot.billing.find(number)).status.value == "approved"
+    assert (await bot.billing.queries.find(number)).status.value == "approved"
 
 
 async def test_status_list_and_help(bot: Bot) -> None:
@@ -148,19 +149,19 @@ async def test_another_workspace_cannot_touch_invoices(bot: Bot) -> None:
     _, name = await bot.click("invoice_approve", buttons, APPROVER, team_id="T0OTHER")
     (reply,) = await bot.replies(name)
     assert "another workspace" in reply
-    assert (await bot.billing.find("P-123")).status.value == "draft"
+    assert (await bot.billing.queries.find("P-123")).status.value == "draft"
 
 
 async def test_forged_button_value_cannot_approve_for_a_non_approver(bot: Bot) -> None:
     buttons = await bot.draft()
-    state = await bot.billing.find("P-123")
+    state = await bot.billing.queries.find("P-123")
     _, name = await bot.click("invoice_approve", buttons, STRANGER, value=str(state.id))
     (reply,) = await bot.replies(name)
     assert "Only approvers" in reply
     _, name = await bot.click("invoice_approve", buttons, APPROVER, value="99999")
     (reply,) = await bot.replies(name)
     assert "no invoice" in reply
-    assert (await bot.billing.find("P-123")).number is None
+    assert (await bot.billing.queries.find("P-123")).number is None
 
 
 async def test_a_429_from_slack_is_survived(bot: Bot) -> None:
@@ -175,7 +176,7 @@ async def test_slack_outage_keeps_the_draft_and_tells_the_person(bot: Bot) -> No
     _, name = await bot.command("draft P-123")
     replies = await bot.replies(name, timeout=30)
     assert "saved" in replies[0] and "retried" in replies[0]
-    state = await bot.billing.find("P-123")
+    state = await bot.billing.queries.find("P-123")
     assert state.status.value == "draft"
 
     _, name = await bot.command("status P-123")
@@ -197,7 +198,9 @@ async def test_report_shows_the_month_issued_paid_and_rejections(bot: Bot) -> No
     await bot.command(f"paid {number} 428.00", OWNER)
     await bot.add_records(record_json("P-2"))
     await bot.draft("P-2")
-    await bot.submit_reject((await bot.billing.find("P-2")).id, "wrong_client", "VAT ID missing")
+    await bot.submit_reject(
+        (await bot.billing.queries.find("P-2")).id, "wrong_client", "VAT ID missing"
+    )
     _, name = await bot.command("report 2026-11", APPROVER)
     (reply,) = await bot.replies(name)
     assert "Billing report 2026-11-01 to 2026-11-30" in reply
@@ -207,17 +210,24 @@ async def test_report_shows_the_month_issued_paid_and_rejections(bot: Bot) -> No
 
 
 async def test_a_draft_slack_will_not_post_is_withdrawn_and_can_be_drafted_again(bot: Bot) -> None:
-    bot.slack.fail_next("chat.postMessage", error="not_in_channel")
+    """Withdrawn, not rejected: nobody decided anything, so no correction is counted."""
+    channel = bot.slack.add_channel(CHANNEL, bot_member=False, members=[DRAFTER])
     _, name = await bot.command("draft P-123")
     (reply,) = await bot.replies(name)
     assert "not_in_channel" in reply and "/invite @invoicebot" in reply
-    withdrawn = await bot.billing.find("P-123")
-    assert withdrawn.status.value == "rejected"
-    assert await bot.billing.pending_deliveries(withdrawn.id) == []
+    withdrawn = await bot.billing.queries.find("P-123")
+    assert withdrawn.status.value == "withdrawn" and withdrawn.rejection_category is None
+    await bot.settled("P-123")  # its withdrawal is announced too: no thread to tell
+    today = bot.billing.today(bot.clock())
+    summary = await bot.billing.reporting.period_summary(
+        today, today + timedelta(days=1), bot.clock()
+    )
+    assert summary.rejections == []
 
-    buttons = await bot.draft()  # invited now: a new draft, in a new thread
+    channel.members.add(bot.slack.bot_user_id)  # /invite @invoicebot
+    buttons = await bot.draft()  # a new draft, in a new thread
     assert buttons.button_action_ids() == ["invoice_approve", "invoice_reject"]
-    assert (await bot.billing.find("P-123")).id != withdrawn.id
+    assert (await bot.billing.queries.find("P-123")).id != withdrawn.id
 
 
 async def test_replies_go_to_the_response_url_where_the_bot_may_not_post(bot: Bot) -> None:
@@ -231,7 +241,7 @@ async def test_replies_go_to_the_response_url_where_the_bot_may_not_post(bot: Bo
 
 async def test_the_rejection_reason_is_a_reply_in_the_thread(bot: Bot) -> None:
     buttons = await bot.draft()
-    state = await bot.billing.find("P-123")
+    state = await bot.billing.queries.find("P-123")
     await bot.submit_reject(state.id, "wrong_due_date", "Due 2027-01-15 per contract")
     await bot.slack.wait_until(
         lambda: any(

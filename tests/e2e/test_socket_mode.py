@@ -37,7 +37,9 @@ async def socket_bot(slack: SlackStandIn, tmp_path: Path) -> AsyncIterator[async
     )
     container = await build(settings)
     try:
-        await container.billing.import_records([parse_record(record_json())], datetime.now(UTC))
+        await container.billing.records.import_records(
+            [parse_record(record_json())], datetime.now(UTC)
+        )
     finally:
         await container.close()
 

@@ -13,10 +13,10 @@ import pytest
 
 from billing_core.policy import Policy
 from billing_core.records import parse_record
-from billing_core.service import Billing
 from billing_core.state import InvoiceState
 from billing_core.store.engine import new_async_engine, new_sessionmaker, upgrade_database
-from billing_core.store.repository import Store
+from billing_core.store.unit_of_work import Store
+from billing_core.usecases import Billing
 from tests.pg import fresh_postgres_database
 
 
@@ -58,7 +58,7 @@ def draft(
     async def make(
         record_id: str = "P-123", by: str = "U0OWNER", now: datetime = NOW, **changes: Any
     ) -> InvoiceState:
-        await billing.put_record(parse_record(record_data(id=record_id, **changes)), now)
-        return (await billing.start_draft(record_id, by, now)).state
+        await billing.records.put(parse_record(record_data(id=record_id, **changes)), now)
+        return (await billing.drafting.start_draft(record_id, by, now)).state
 
     return make

@@ -10,6 +10,7 @@ import pytest
 
 from billing_core.errors import ConfigError
 from billing_core.policy import Policy, parse_policy
+from handlers.slack_settings import parse_slack_settings
 
 
 def test_empty_file_gives_the_documented_defaults() -> None:
@@ -37,14 +38,14 @@ def test_design_example_file_parses() -> None:
                 "stages_days": [1, 7, 14, 30],
                 "escalation_channel": "C0FINANCE",
             },
-            "slack": {"billing_channel": "C0BILLING"},
         }
     )
     assert policy.company.country == "DE"
     assert policy.approval.approvers == ("U0APPROVER", "U0BOSS")
     assert policy.reminders.time == time(9, 0)
     assert policy.reminders.stages_days == (1, 7, 14, 30)
-    assert policy.slack.billing_channel == "C0BILLING"
+    slack = parse_slack_settings({"slack": {"billing_channel": "C0BILLING"}})
+    assert slack.billing_channel == "C0BILLING"
 
 
 @pytest.mark.parametrize(
@@ -76,13 +77,19 @@ def test_design_example_file_parses() -> None:
         ({"invoice": {"einvoice": "zugferd"}}, "invoice.einvoice:"),
         ({"company": {"country": "Germany"}}, "company.country:"),
         ({"company": {"name": 5}}, "company.name:"),
-        ({"slack": {"billing_channel": "billing"}}, "slack.billing_channel:"),
     ],
 )
 def test_bad_policy_is_refused_naming_the_key(data: dict[str, Any], key: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_policy(data)
     assert str(caught.value).startswith(key)
+
+
+def test_a_bad_slack_key_is_refused_naming_it() -> None:
+    with pytest.raises(ConfigError, match=r"^slack.billing_channel:"):
+        parse_slack_settings({"slack": {"billing_channel": "billing"}})
+    with pytest.raises(ConfigError, match=r"^slack.channel: unknown key"):
+        parse_slack_settings({"slack": {"channel": "C0X"}})
 
 
 def test_number_format_error_says_what_is_wrong() -> None:

@@ -24,10 +24,10 @@ from billing_core.reminders import (
     snooze_until,
     stage_reached,
 )
-from billing_core.service import Billing
-from billing_core.state import InvoiceState, SlackThread
+from billing_core.state import InvoiceState
 from billing_core.status import Status
-from handlers import blocks
+from billing_core.usecases import Billing
+from handlers import blocks, chasing_blocks
 
 STAGES = (1, 7, 14, 30)
 DUE = date(2026, 12, 1)  # a Tuesday
@@ -69,7 +69,6 @@ def invoice_state(
         paid=Money(Decimal(paid), currency),
         drafted_by="U0DRAFTER",
         drafted_at=datetime(2026, 11, 1, tzinfo=UTC),
-        slack=SlackThread("T0TEAM", "C0SALES", f"1700000000.{id:06d}", None),
         snoozed_until=snoozed_until,
     )
 
@@ -210,7 +209,7 @@ def test_partial_payment_is_still_chased_for_the_balance() -> None:
     state = invoice_state(paid="428.00")
     (r,) = reminders_due([state], {}, day(3), STAGES)
     assert r.state.balance == Money(Decimal("1000.00"), "EUR")
-    line = blocks.reminder_line(r)
+    line = chasing_blocks.reminder_line(r, {})
     assert "€1,000.00" in line and "€1,428.00" not in line
 
 
@@ -301,11 +300,11 @@ def test_sixty_invoices_are_split_over_the_fewest_messages_within_slack_limits(
     client: str,
 ) -> None:
     reminders = reminders_for(60, client=client)
-    chunks = blocks.reminder_chunks(reminders)
+    chunks = chasing_blocks.reminder_chunks(reminders)
     assert len(chunks) == math.ceil(60 / 24) == 3
     seen: list[int] = []
     for part, chunk in enumerate(chunks, start=1):
-        text, message = blocks.reminder_message(chunk, part, len(chunks))
+        text, message = chasing_blocks.reminder_message(chunk, {}, part, len(chunks))
         assert len(message) <= blocks.MAX_BLOCKS
         assert all(len(s) <= blocks.MAX_TEXT for s in sections(message))
         assert len(text) <= blocks.MAX_TEXT
@@ -319,14 +318,17 @@ def test_sixty_invoices_are_split_over_the_fewest_messages_within_slack_limits(
 
 @pytest.mark.parametrize(("count", "messages"), [(1, 1), (24, 1), (25, 2), (48, 2), (49, 3)])
 def test_chunk_boundaries(count: int, messages: int) -> None:
-    chunks = blocks.reminder_chunks(reminders_for(count))
+    chunks = chasing_blocks.reminder_chunks(reminders_for(count))
     assert len(chunks) == messages
-    assert [len(blocks.reminder_message(c)[1]) for c in chunks] == [1 + 2 * len(c) for c in chunks]
+    assert [len(chasing_blocks.reminder_message(c, {})[1]) for c in chunks] == [
+        1 + 2 * len(c) for c in chunks
+    ]
 
 
 def test_each_reminder_line_names_number_client_amount_due_date_days_and_thread() -> None:
     (r,) = reminders_due([invoice_state(7, paid="28.00")], {}, day(9), STAGES)
-    text, message = blocks.reminder_message([r])
+    links = {7: blocks.thread_link("C0SALES", "1700000000.000007") or ""}
+    text, message = chasing_blocks.reminder_message([r], links)
     line = sections(message)[1]
     assert "INV-2026-0007" in line and "Müller &amp; Søn GmbH" in line
     assert "€1,400.00" in line and "due 2026-12-01" in line and "9 days overdue" in line
@@ -335,8 +337,8 @@ def test_each_reminder_line_names_number_client_amount_due_date_days_and_thread(
     labels = [e["text"]["text"] for e in actions["elements"]]
     assert labels == ["Mark paid", "Snooze 3 days"]
     assert [e["action_id"] for e in actions["elements"]] == [
-        blocks.MARK_PAID_ACTION,
-        blocks.SNOOZE_ACTION,
+        chasing_blocks.MARK_PAID_ACTION,
+        chasing_blocks.SNOOZE_ACTION,
     ]
     assert {e["value"] for e in actions["elements"]} == {"7"}
     assert "INV-2026-0007" in text
@@ -344,16 +346,16 @@ def test_each_reminder_line_names_number_client_amount_due_date_days_and_thread(
 
 def test_a_client_named_like_a_mention_is_escaped_in_the_dm_and_escalation() -> None:
     (r,) = reminders_due([invoice_state(client="<!channel> @here <@U0BOSS>")], {}, day(2), STAGES)
-    _, message = blocks.reminder_message([r])
-    _, escalation = blocks.escalation_message([r], final_stage=True)
+    _, message = chasing_blocks.reminder_message([r], {})
+    _, escalation = chasing_blocks.escalation_message([r], True, {})
     for rendered in (json.dumps(message), json.dumps(escalation)):
         assert "<!channel>" not in rendered and "<@U0BOSS>" not in rendered
         assert "&lt;!channel&gt; @here &lt;@U0BOSS&gt;" in rendered
 
 
 def test_mark_paid_modal_defaults_to_the_balance() -> None:
-    modal = blocks.mark_paid_modal(invoice_state(paid="428.00"))
-    assert modal["callback_id"] == blocks.MARK_PAID_MODAL
+    modal = chasing_blocks.mark_paid_modal(invoice_state(paid="428.00"))
+    assert modal["callback_id"] == chasing_blocks.MARK_PAID_MODAL
     assert modal["private_metadata"] == "1"
     assert modal["blocks"][1]["element"]["initial_value"] == "1000.00"
 

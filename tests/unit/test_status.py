@@ -15,6 +15,7 @@ S, A = Status, Action
 LEGAL: dict[tuple[Status, Action], Status] = {
     (S.DRAFT, A.APPROVE): S.APPROVED,
     (S.DRAFT, A.REJECT): S.REJECTED,
+    (S.DRAFT, A.WITHDRAW): S.WITHDRAWN,  # the bot could not deliver it: not a rejection
     (S.APPROVED, A.MARK_SENT): S.SENT,
     (S.APPROVED, A.PART_PAY): S.APPROVED,
     (S.APPROVED, A.SETTLE): S.PAID,
@@ -22,6 +23,8 @@ LEGAL: dict[tuple[Status, Action], Status] = {
     (S.SENT, A.PART_PAY): S.SENT,
     (S.SENT, A.SETTLE): S.PAID,
     (S.SENT, A.VOID): S.VOID,
+    (S.APPROVED, A.SNOOZE): S.APPROVED,  # reminders wait; nothing else changes
+    (S.SENT, A.SNOOZE): S.SENT,
 }
 ALL_PAIRS = list(itertools.product(Status, Action))
 
@@ -50,8 +53,8 @@ def test_deciding_a_non_draft_says_it_was_already_decided(status: Status, action
         next_status(status, action)
 
 
-def test_paid_rejected_and_void_are_final() -> None:
-    for status in (S.PAID, S.REJECTED, S.VOID):
+def test_paid_rejected_withdrawn_and_void_are_final() -> None:
+    for status in (S.PAID, S.REJECTED, S.WITHDRAWN, S.VOID):
         assert TRANSITIONS[status] == {}
 
 
@@ -63,6 +66,12 @@ def test_illegal_move_explains_what_is_possible() -> None:
         next_status(S.PAID, A.SETTLE)
 
 
-def test_already_decided_message_names_number_and_approver() -> None:
+def test_already_decided_names_the_number_and_keeps_the_approver_for_the_adapter() -> None:
     error = AlreadyDecided("approved", "INV-2026-0001", "U0BOSS")
-    assert str(error) == "This invoice was already approved as INV-2026-0001 by <@U0BOSS>."
+    assert str(error) == "This invoice was already approved as INV-2026-0001."  # no chat markup
+    assert error.by == "U0BOSS"
+
+
+def test_draft_is_the_action_that_creates_an_invoice_not_a_move() -> None:
+    for status in Status:
+        assert A.DRAFT not in TRANSITIONS[status]

@@ -1,0 +1,53 @@
+"""Domain events: what happened, for the adapters that tell people about it. Pure.
+
+A use case records them in the same transaction as the change (one outbox row per
+subscriber). Their names say what happened in billing terms; how, where and whether a person
+hears of it is the subscriber's business (a chat thread, an e-mail, a stored PDF).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from billing_core.status import Action
+
+
+class EventName(StrEnum):
+    DRAFT_CREATED = "draft_created"
+    INVOICE_APPROVED = "invoice_approved"
+    DRAFT_REJECTED = "draft_rejected"
+    DRAFT_WITHDRAWN = "draft_withdrawn"
+    INVOICE_SENT = "invoice_sent"
+    PAYMENT_RECORDED = "payment_recorded"
+    INVOICE_VOIDED = "invoice_voided"
+    INVOICE_SNOOZED = "invoice_snoozed"
+    NUDGE_DUE = "nudge_due"  # a draft has waited longer than approval.nudge_after_hours
+    DIGEST_DUE = "digest_due"  # the weekly figures are ready to be told
+
+
+# The event each transition announces (a payment of either kind is one event).
+EVENT_OF: dict[Action, EventName] = {
+    Action.DRAFT: EventName.DRAFT_CREATED,
+    Action.APPROVE: EventName.INVOICE_APPROVED,
+    Action.REJECT: EventName.DRAFT_REJECTED,
+    Action.WITHDRAW: EventName.DRAFT_WITHDRAWN,
+    Action.MARK_SENT: EventName.INVOICE_SENT,
+    Action.PART_PAY: EventName.PAYMENT_RECORDED,
+    Action.SETTLE: EventName.PAYMENT_RECORDED,
+    Action.VOID: EventName.INVOICE_VOIDED,
+    Action.SNOOZE: EventName.INVOICE_SNOOZED,
+}
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """One thing that happened. `key` makes it unique (recording it twice records it once);
+    `payload` holds the facts as they were right after the change (JSON-safe values)."""
+
+    name: EventName
+    key: str
+    invoice_id: int | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)

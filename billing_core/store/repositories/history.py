@@ -1,0 +1,109 @@
+"""Each invoice's history (who, when, from, to, the Action, note, amount), and the numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+
+from billing_core.status import Action, Status
+from billing_core.store.models import InvoiceEventRow, InvoiceRow, NumberCounterRow
+from billing_core.store.repositories.base import Repository
+from billing_core.usecases.ports import StoredEvent
+
+
+class History(Repository):
+    async def add(
+        self,
+        invoice_id: int,
+        at: datetime,
+        actor: str,
+        action: Action,
+        from_status: Status | None,
+        to_status: Status,
+        *,
+        effective_on: date,
+        amount: Decimal | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.session.add(
+            InvoiceEventRow(
+                invoice_id=invoice_id,
+                at=at,
+                actor=actor,
+                action=Action(action).value,
+                from_status=from_status.value if from_status else None,
+                to_status=to_status.value,
+                amount=amount,
+                note=note,
+                effective_on=effective_on,
+            )
+        )
+        await self.session.flush()
+
+    async def for_invoice(self, invoice_id: int) -> list[StoredEvent]:
+        query = (
+            select(InvoiceEventRow)
+            .where(InvoiceEventRow.invoice_id == invoice_id)
+            .order_by(InvoiceEventRow.id)
+        )
+        return [
+            StoredEvent(r.at, r.actor, r.action, r.from_status, r.to_status, r.amount, r.note)
+            for r in (await self.session.execute(query)).scalars()
+        ]
+
+    async def totals(
+        self, actions: Iterable[Action], first: date, end: date, *, amounts_from_event: bool
+    ) -> dict[str, tuple[int, Decimal]]:
+        """Per currency: how many events of `actions` count on a day in [first, end) and their
+        sum (the event's amount, or the invoice total)."""
+        amount = InvoiceEventRow.amount if amounts_from_event else InvoiceRow.total
+        query = (
+            select(InvoiceRow.currency, func.count(), func.coalesce(func.sum(amount), 0))
+            .select_from(InvoiceEventRow)
+            .join(InvoiceRow, InvoiceRow.id == InvoiceEventRow.invoice_id)
+            .where(
+                InvoiceEventRow.action.in_([Action(a).value for a in actions]),
+                InvoiceEventRow.effective_on >= first,
+                InvoiceEventRow.effective_on < end,
+            )
+            .group_by(InvoiceRow.currency)
+        )
+        return {
+            currency: (int(count), Decimal(total))
+            for currency, count, total in await self.session.execute(query)
+        }
+
+    async def rejections_between(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[str, str, str]]:
+        """(record id, category, reason) of the drafts people rejected in [start, end)."""
+        query = (
+            select(InvoiceRow.record_id, InvoiceRow.rejection_category, InvoiceRow.rejection_reason)
+            .where(
+                InvoiceRow.status == Status.REJECTED.value,
+                InvoiceRow.decided_at >= start,
+                InvoiceRow.decided_at < end,
+            )
+            .order_by(InvoiceRow.decided_at)
+        )
+        return [(r, c or "other", t or "") for r, c, t in await self.session.execute(query)]
+
+
+class NumberCounters(Repository):
+    async def next(self, key: str) -> int:
+        """Move counter `key` on by one and return the new value (row-locked until commit)."""
+        await self.session.execute(
+            self.insert(NumberCounterRow)
+            .values(key=key, last_seq=0)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        result = await self.session.execute(
+            update(NumberCounterRow)
+            .where(NumberCounterRow.key == key)
+            .values(last_seq=NumberCounterRow.last_seq + 1)
+            .returning(NumberCounterRow.last_seq)
+        )
+        return int(result.scalar_one())

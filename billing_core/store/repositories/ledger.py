@@ -1,0 +1,149 @@
+"""The reminder ledger: one row per (invoice, stage) ever pinged, claimed before sending."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, or_, select, update
+
+from billing_core.state import InvoiceState
+from billing_core.status import OPEN_STATUSES
+from billing_core.store.models import InvoiceRow, ReminderLedgerRow
+from billing_core.store.repositories.base import Repository
+from billing_core.store.repositories.invoices import to_state
+
+
+class ReminderLedger(Repository):
+    async def stages(
+        self, invoice_ids: Iterable[int], stale_before: datetime
+    ) -> dict[int, set[int]]:
+        """Stages sent, or claimed by a sender still alive, per invoice."""
+        ids = list(invoice_ids)
+        out: dict[int, set[int]] = {}
+        for start in range(0, len(ids), 500):
+            query = select(ReminderLedgerRow.invoice_id, ReminderLedgerRow.stage).where(
+                ReminderLedgerRow.invoice_id.in_(ids[start : start + 500]),
+                or_(
+                    ReminderLedgerRow.sent_at.is_not(None),
+                    ReminderLedgerRow.claimed_at >= stale_before,
+                ),
+            )
+            for invoice_id, stage in await self.session.execute(query):
+                out.setdefault(invoice_id, set()).add(stage)
+        return out
+
+    async def candidates(
+        self, today: date, stages_days: Sequence[int], stale_before: datetime
+    ) -> list[InvoiceState]:
+        """Open invoices past due that may need a reminder on `today`: not snoozed through
+        today, and not yet pinged (nor being pinged) at the stage they have reached or above.
+
+        A superset of what `billing_core.reminders.reminders_due` picks from them (it still
+        decides); the filter only spares loading the many invoices already pinged.
+        """
+        if not stages_days:
+            return []
+        ledger = ReminderLedgerRow
+
+        def pinged_at_or_above(stage: int) -> Any:
+            return exists().where(
+                ledger.invoice_id == InvoiceRow.id,
+                ledger.stage >= stage,
+                or_(ledger.sent_at.is_not(None), ledger.claimed_at >= stale_before),
+            )
+
+        branches = []
+        for stage, days in enumerate(stages_days, start=1):
+            reached = InvoiceRow.due_date <= today - timedelta(days=days)
+            if stage < len(stages_days):  # ... and not the next one
+                reached = and_(
+                    reached, InvoiceRow.due_date > today - timedelta(days=stages_days[stage])
+                )
+            branches.append(and_(reached, ~pinged_at_or_above(stage)))
+        query = (
+            select(*InvoiceRow.__table__.columns)  # plain rows: no ORM identity map to fill
+            .where(
+                InvoiceRow.status.in_([s.value for s in OPEN_STATUSES]),
+                InvoiceRow.due_date < today,
+                or_(InvoiceRow.snoozed_until.is_(None), InvoiceRow.snoozed_until < today),
+                or_(*branches),
+            )
+            .order_by(InvoiceRow.due_date, InvoiceRow.id)
+        )
+        return [to_state(row) for row in await self.session.execute(query)]
+
+    async def claim(
+        self,
+        pairs: Sequence[tuple[int, int, str]],
+        run_date: date,
+        now: datetime,
+        stale_before: datetime,
+    ) -> set[tuple[int, int]]:
+        """Claim many (invoice, stage, recipient) at once, 500 rows per
+        statement; returns the (invoice, stage) pairs this call claimed. Keep `pairs` in one
+        order across callers (PostgreSQL then never deadlocks two racing runners)."""
+        claimed: set[tuple[int, int]] = set()
+        ledger = ReminderLedgerRow
+        for start in range(0, len(pairs), 500):
+            rows = [
+                {"invoice_id": i, "stage": s, "run_date": run_date, "claimed_at": now,
+                 "recipient": r}
+                for i, s, r in pairs[start : start + 500]
+            ]  # fmt: skip
+            stmt = self.insert(ledger).values(rows)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["invoice_id", "stage"],
+                set_={
+                    "run_date": stmt.excluded.run_date,
+                    "claimed_at": stmt.excluded.claimed_at,
+                    "recipient": stmt.excluded.recipient,
+                },
+                where=and_(ledger.sent_at.is_(None), ledger.claimed_at < stale_before),
+            ).returning(ledger.invoice_id, ledger.stage)
+            claimed.update((i, s) for i, s in await self.session.execute(stmt))
+        return claimed
+
+    async def still_chasable(self, invoice_ids: Sequence[int], today: date) -> set[int]:
+        """Of these invoices, those still open with a balance and not snoozed on `today`."""
+        found: set[int] = set()
+        for start in range(0, len(invoice_ids), 500):
+            query = select(InvoiceRow.id).where(
+                InvoiceRow.id.in_(invoice_ids[start : start + 500]),
+                InvoiceRow.status.in_([s.value for s in OPEN_STATUSES]),
+                InvoiceRow.paid < InvoiceRow.total,
+                or_(InvoiceRow.snoozed_until.is_(None), InvoiceRow.snoozed_until < today),
+            )
+            found.update(await self.session.scalars(query))
+        return found
+
+    @staticmethod
+    def _ledger_by_stage(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, list[int]]]:
+        """(stage, up to 500 invoice ids) groups, for one statement each."""
+        by_stage: dict[int, list[int]] = {}
+        for invoice_id, stage in pairs:
+            by_stage.setdefault(stage, []).append(invoice_id)
+        return [
+            (stage, ids[start : start + 500])
+            for stage, ids in by_stage.items()
+            for start in range(0, len(ids), 500)
+        ]
+
+    async def mark_sent(self, pairs: Iterable[tuple[int, int]], now: datetime) -> None:
+        for stage, ids in self._ledger_by_stage(pairs):
+            await self.session.execute(
+                update(ReminderLedgerRow)
+                .where(ReminderLedgerRow.stage == stage, ReminderLedgerRow.invoice_id.in_(ids))
+                .values(sent_at=now)
+            )
+
+    async def release(self, pairs: Iterable[tuple[int, int]]) -> None:
+        for stage, ids in self._ledger_by_stage(pairs):
+            await self.session.execute(
+                delete(ReminderLedgerRow).where(
+                    ReminderLedgerRow.stage == stage,
+                    ReminderLedgerRow.invoice_id.in_(ids),
+                    ReminderLedgerRow.sent_at.is_(None),
+                )
+            )

@@ -1,0 +1,46 @@
+"""Lead and project records, stored as their public JSON shape."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from billing_core.records import Record, parse_record, record_to_json
+from billing_core.store.models import RecordRow
+from billing_core.store.repositories.base import Repository
+
+
+class RecordRepository(Repository):
+    async def get(self, record_id: str, *, lock: bool = False) -> Record | None:
+        """The record; `lock=True` holds its row until commit (one draft at a time)."""
+        if lock:
+            query = select(RecordRow).where(RecordRow.id == record_id).with_for_update()
+            row = (await self.session.execute(query)).scalar_one_or_none()
+        else:
+            row = await self.session.get(RecordRow, record_id)
+        return parse_record(row.data) if row else None
+
+    async def upsert(self, record: Record, now: datetime) -> bool:
+        """Insert or replace the record; True when it was new."""
+        values = {
+            "kind": record.kind,
+            "title": record.title,
+            "owner": record.owner,
+            "data": record_to_json(record),
+            "updated_at": now,
+        }
+        # Insert-if-absent first, atomically, so two concurrent upserts of a new ID cannot
+        # both report "created".
+        inserted = await self.session.execute(
+            self.insert(RecordRow)
+            .values(id=record.id, created_at=now, **values)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(RecordRow.id)
+        )
+        if inserted.first() is not None:
+            return True
+        await self.session.execute(
+            update(RecordRow).where(RecordRow.id == record.id).values(**values)
+        )
+        return False

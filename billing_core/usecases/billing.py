@@ -1,0 +1,70 @@
+"""`Billing`: the use cases, by capability, over one store, one policy and the subscribers.
+
+billing = Billing(store, policy, subscribers={"slack": None}, renderer=pdf_pool)
+result = await billing.drafting.start_draft("P-123", user, now)
+await billing.settlement.record_payment("INV-2026-0001", user, now, "100.00")
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from billing_core.policy import Policy
+from billing_core.usecases.chasing import Chasing
+from billing_core.usecases.documents import Documents, Renderer
+from billing_core.usecases.drafting import Drafting
+from billing_core.usecases.engine import Engine, Subscribers
+from billing_core.usecases.outbox import OutboxCase
+from billing_core.usecases.ports import Store
+from billing_core.usecases.queries import Queries
+from billing_core.usecases.records import Records
+from billing_core.usecases.reporting import Reporting
+from billing_core.usecases.requests import Requests
+from billing_core.usecases.settlement import Settlement
+
+
+class Billing:
+    def __init__(
+        self,
+        store: Store,
+        policy: Policy,
+        *,
+        subscribers: Subscribers | None = None,
+        renderer: Renderer | None = None,
+    ) -> None:
+        self.engine = Engine(store, policy, dict(subscribers or {}))
+        self.store = store
+        self.records = Records(self.engine)
+        self.drafting = Drafting(self.engine)
+        self.settlement = Settlement(self.engine)
+        self.queries = Queries(self.engine)
+        self.documents = Documents(self.engine, renderer)
+        self.reporting = Reporting(self.engine)
+        self.chasing = Chasing(self.engine, self.reporting)
+        self.outbox = OutboxCase(self.engine)
+        self.requests = Requests(self.engine)
+
+    @property
+    def policy(self) -> Policy:
+        return self.engine.policy
+
+    @policy.setter
+    def policy(self, policy: Policy) -> None:
+        self.engine.policy = policy
+
+    def with_policy(self, policy: Policy) -> Billing:
+        """The same store, subscribers and renderer under another policy."""
+        renderer = self.documents.renderer
+        return Billing(self.store, policy, subscribers=self.engine.subscribers, renderer=renderer)
+
+    def with_subscribers(self, subscribers: Subscribers) -> Billing:
+        renderer = self.documents.renderer
+        return Billing(self.store, self.policy, subscribers=subscribers, renderer=renderer)
+
+    def with_renderer(self, renderer: Renderer) -> Billing:
+        subscribers = self.engine.subscribers
+        return Billing(self.store, self.policy, subscribers=subscribers, renderer=renderer)
+
+    def today(self, now: datetime) -> date:
+        """The business date of `now` (in `[reminders].timezone`)."""
+        return self.engine.today(now)

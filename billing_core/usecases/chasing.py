@@ -1,0 +1,100 @@
+"""Chasing: overdue reminders (claimed in a ledger, exactly once per invoice and stage),
+nudges for drafts waiting too long, and the weekly digest."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from billing_core.events import DomainEvent, EventName
+from billing_core.reminders import DueReminder, reminders_due
+from billing_core.usecases.engine import Engine
+from billing_core.usecases.reporting import Reporting
+
+# A reminder claimed but never marked sent for this long: its sender died; take it over.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+# Request keys are kept at least this long (Slack retries within minutes; people double
+# submit within seconds), then purged.
+REQUEST_KEYS_KEPT = timedelta(hours=48)
+
+
+class Chasing:
+    def __init__(self, engine: Engine, reporting: Reporting) -> None:
+        self.engine = engine
+        self.reporting = reporting
+
+    async def due_reminders(self, today: date, now: datetime) -> list[DueReminder]:
+        """Overdue (invoice, stage) pairs not yet pinged, as of business date `today`."""
+        stages = self.engine.policy.reminders.stages_days
+        async with self.engine.store.unit_of_work(read_only=True) as uow:
+            candidates = await uow.ledger.candidates(today, stages, now - CLAIM_TIMEOUT)
+            sent = await uow.ledger.stages([s.id for s in candidates], now - CLAIM_TIMEOUT)
+        return reminders_due(candidates, sent, today, stages)
+
+    async def claim_reminders(
+        self, reminders: Sequence[DueReminder], run_date: date, now: datetime
+    ) -> list[DueReminder]:
+        """Claim the pairs in one transaction; returns those nobody else claimed first and
+        that are still worth a ping (not paid, voided or snoozed since they were selected)."""
+        async with self.engine.store.unit_of_work() as uow:
+            chasable = await uow.ledger.still_chasable([r.state.id for r in reminders], run_date)
+            pairs = [
+                (r.state.id, r.stage, r.recipient) for r in reminders if r.state.id in chasable
+            ]
+            claimed = await uow.ledger.claim(pairs, run_date, now, now - CLAIM_TIMEOUT)
+        return [r for r in reminders if (r.state.id, r.stage) in claimed]
+
+    async def mark_reminders_sent(self, reminders: Sequence[DueReminder], now: datetime) -> None:
+        async with self.engine.store.unit_of_work() as uow:
+            await uow.ledger.mark_sent([(r.state.id, r.stage) for r in reminders], now)
+
+    async def release_reminders(self, reminders: Sequence[DueReminder]) -> None:
+        """Give claims back after a failed send, so the next run retries them."""
+        async with self.engine.store.unit_of_work() as uow:
+            await uow.ledger.release([(r.state.id, r.stage) for r in reminders])
+
+    async def queue_nudges(self, now: datetime) -> int:
+        """Announce one nudge for each draft waiting longer than `nudge_after_hours`; returns
+        how many. The draft is marked nudged in the same transaction, so it is nudged once."""
+        hours = self.engine.policy.approval.nudge_after_hours
+        queued = 0
+        async with self.engine.store.unit_of_work() as uow:
+            for state in await uow.invoices.drafts_waiting_since(now - timedelta(hours=hours)):
+                if await uow.invoices.claim_nudge(state.id, now):
+                    event = DomainEvent(
+                        EventName.NUDGE_DUE,
+                        f"{EventName.NUDGE_DUE.value}:{state.id}",
+                        state.id,
+                        {"invoice_id": state.id, "waiting_hours": hours},
+                    )
+                    await self.engine.emit(uow, event, now)
+                    queued += 1
+        return queued
+
+    async def queue_digest(self, week_start: date, now: datetime) -> bool:
+        """Announce the weekly digest of the seven days from `week_start` once per week;
+        False if already announced."""
+        digest = await self.reporting.weekly_digest(week_start, now)
+
+        def as_json(section: dict[str, tuple[int, Decimal]]) -> dict[str, list[Any]]:
+            return {currency: [n, str(amount)] for currency, (n, amount) in section.items()}
+
+        payload = {
+            "week_start": week_start.isoformat(),
+            "drafts_waiting": as_json(digest.drafts_waiting),
+            "issued": as_json(digest.issued),
+            "paid": as_json(digest.paid),
+            "overdue": as_json(digest.overdue),
+        }
+        key = f"{EventName.DIGEST_DUE.value}:{week_start.isoformat()}"
+        async with self.engine.store.unit_of_work() as uow:
+            return await self.engine.emit(
+                uow, DomainEvent(EventName.DIGEST_DUE, key, None, payload), now
+            )
+
+    async def purge_request_keys(self, now: datetime) -> int:
+        """Forget request keys older than REQUEST_KEYS_KEPT; returns how many."""
+        async with self.engine.store.unit_of_work() as uow:
+            return await uow.requests.purge(now - REQUEST_KEYS_KEPT)

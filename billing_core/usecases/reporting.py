@@ -1,0 +1,44 @@
+"""Figures over a period: issued, paid, overdue, drafts waiting, the rejections."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from billing_core.reports import PeriodSummary
+from billing_core.status import OPEN_STATUSES, PAYMENT_ACTIONS, Action, Status
+from billing_core.usecases.engine import Engine
+
+
+class Reporting:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def weekly_digest(self, week_start: date, now: datetime) -> PeriodSummary:
+        """The seven days from `week_start` (a Monday) in the business time zone."""
+        return await self.period_summary(week_start, week_start + timedelta(days=7), now)
+
+    async def period_summary(self, first: date, end: date, now: datetime) -> PeriodSummary:
+        """Issued and paid in [first, end) (business time zone); drafts waiting and overdue
+        as of `now`; people's rejections in the period by category (the correction report)."""
+        zone = self.engine.policy.reminders.zone
+        start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+        stop = datetime.combine(end, datetime.min.time(), tzinfo=zone)
+        today = self.engine.today(now)
+        async with self.engine.store.unit_of_work(read_only=True) as uow:
+            issued = await uow.history.totals(
+                [Action.APPROVE], first, end, amounts_from_event=False
+            )
+            paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
+            rejections = await uow.history.rejections_between(start, stop)
+            drafts = await uow.invoices.list(statuses=[Status.DRAFT])
+            overdue_now = await uow.invoices.list(statuses=list(OPEN_STATUSES), overdue_on=today)
+        overdue: dict[str, tuple[int, Decimal]] = {}
+        for state in overdue_now:
+            count, total = overdue.get(state.invoice.currency, (0, Decimal(0)))
+            overdue[state.invoice.currency] = (count + 1, total + state.balance.amount)
+        waiting: dict[str, tuple[int, Decimal]] = {}
+        for state in drafts:
+            count, total = waiting.get(state.invoice.currency, (0, Decimal(0)))
+            waiting[state.invoice.currency] = (count + 1, total + state.total.amount)
+        return PeriodSummary(first, end, waiting, issued, paid, overdue, rejections)
