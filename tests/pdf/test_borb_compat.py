@@ -11,12 +11,13 @@ from borb.pdf.font.composite_font.cid_type_0_font import CIDType0Font
 from fontTools.ttLib import TTFont
 
 from billing_core.pdf import borb_compat
-from billing_core.pdf.borb_compat import (
+from billing_core.pdf.bundled_fonts import (
     BOLD_FONT_FILE,
     REGULAR_FONT_FILE,
     IndexedWidthCIDFont,
     bold_font,
     regular_font,
+    unsupported_characters,
 )
 
 FONTS = [(REGULAR_FONT_FILE, regular_font), (BOLD_FONT_FILE, bold_font)]
@@ -120,8 +121,8 @@ def test_every_printable_character_is_encoded_as_its_own_glyph(path, loader) -> 
 
 def test_coverage_includes_the_promised_scripts_and_symbols() -> None:
     wanted = "AzßøŁłȘșŻżΩωЖжЇїҐґ–—“”‘’„•…€£¥₽₺₹₴№"
-    assert borb_compat.unsupported_characters(wanted) == ""
-    assert borb_compat.unsupported_characters("漢字 😀 ש") == "漢字😀ש"
+    assert unsupported_characters(wanted) == ""
+    assert unsupported_characters("漢字 😀 ש") == "漢字😀ש"
 
 
 def test_fonts_load_once_per_process() -> None:
