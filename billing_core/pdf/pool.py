@@ -37,9 +37,9 @@ DEFAULT_JOB_TIMEOUT = 120.0  # seconds; a 1000-line invoice renders in about one
 
 def _init_worker() -> None:
     """Worker initializer: load borb and both fonts before the first job arrives."""
-    from billing_core.pdf import borb_compat
+    from billing_core.pdf import bundled_fonts
 
-    borb_compat.preload()
+    bundled_fonts.preload()
 
 
 def _render_job(invoice: Invoice) -> bytes | tuple[str, str, str | None]:

@@ -43,9 +43,15 @@ from billing_core.errors import UnsupportedCharacters
 from billing_core.formatting import format_money
 from billing_core.invoice import Invoice, Party
 from billing_core.money import Money
-from billing_core.pdf import borb_compat
-from billing_core.pdf.borb_compat import EmbeddedFont
+from billing_core.pdf.bundled_fonts import (
+    BOLD_FONT_FILE,
+    EmbeddedFont,
+    bold_font,
+    regular_font,
+    unsupported_characters,
+)
 from billing_core.pdf.images import ImageError, PdfImage, load_image
+from billing_core.pdf.writer import BORB_VERSION, clear_layout_caches, write_pdf
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +104,7 @@ def check_renderable(invoice: Invoice) -> None:
     missing: dict[str, None] = {}
     fields: dict[str, None] = {}
     for field, text in _printed_texts(invoice):
-        chars = borb_compat.unsupported_characters(_clean(text).replace(" ", ""))
+        chars = unsupported_characters(_clean(text).replace(" ", ""))
         if chars:
             missing.update(dict.fromkeys(chars))
             fields[field] = None
@@ -117,7 +123,7 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
         return _render(invoice)
     finally:
         # borb memoises layout per element forever; nothing laid out here is needed again.
-        borb_compat.clear_layout_caches()
+        clear_layout_caches()
 
 
 # =============================================================================================
@@ -411,7 +417,7 @@ def _outline_path(text: str, height: float, angle_degrees: float) -> str:
     from fontTools.pens.basePen import BasePen
     from fontTools.ttLib import TTFont
 
-    ttf = TTFont(borb_compat.BOLD_FONT_FILE, lazy=True)
+    ttf = TTFont(BOLD_FONT_FILE, lazy=True)
     glyph_set = ttf.getGlyphSet()
     cmap = ttf.getBestCmap()
     units = ttf["head"].unitsPerEm
@@ -506,7 +512,7 @@ class _Layout:
     def __init__(self, invoice: Invoice) -> None:
         self.invoice = invoice
         self.fmt = _Formatter(invoice.locale)
-        self.fonts = _Fonts(borb_compat.regular_font(), borb_compat.bold_font())
+        self.fonts = _Fonts(regular_font(), bold_font())
         self.is_draft = invoice.number is None
         seller_country = (invoice.seller.country or "").upper()
         self.tax_word = "VAT" if seller_country in _VAT_COUNTRIES or not seller_country else "Tax"
@@ -906,7 +912,7 @@ class _Layout:
                 name("Author"): _pdf_text(inv.seller.name),
                 name("Subject"): _pdf_text(inv.title),
                 name("Creator"): _pdf_text("invoicebot"),
-                name("Producer"): _pdf_text(f"invoicebot (borb {borb_compat.BORB_VERSION})"),
+                name("Producer"): _pdf_text(f"invoicebot (borb {BORB_VERSION})"),
                 name("CreationDate"): stamp,
                 name("ModDate"): stamp,
             },
@@ -920,7 +926,7 @@ def _pdf_text(text: str) -> hexstr:
 
 def _render(invoice: Invoice) -> bytes:
     document = _Layout(invoice).draw()
-    return borb_compat.write_pdf(document)
+    return write_pdf(document)
 
 
 __all__ = ["check_renderable", "render_invoice_pdf"]

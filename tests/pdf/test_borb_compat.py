@@ -1,4 +1,4 @@
-"""borb_compat: the indexed width lookup equals borb's, the fonts are right, the writer too."""
+"""The borb workarounds (bundled_fonts.py, writer.py): widths equal borb's, fonts and writer too."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from borb.pdf import PDF, Document, Page, TrueTypeFont, UsageStatistics
 from borb.pdf.font.composite_font.cid_type_0_font import CIDType0Font
 from fontTools.ttLib import TTFont
 
-from billing_core.pdf import borb_compat
 from billing_core.pdf.bundled_fonts import (
     BOLD_FONT_FILE,
     REGULAR_FONT_FILE,
@@ -19,6 +18,7 @@ from billing_core.pdf.bundled_fonts import (
     regular_font,
     unsupported_characters,
 )
+from billing_core.pdf.writer import clear_layout_caches, layout_cache_entries, write_pdf
 
 FONTS = [(REGULAR_FONT_FILE, regular_font), (BOLD_FONT_FILE, bold_font)]
 
@@ -147,7 +147,7 @@ def test_write_pdf_writes_what_borb_writes(make_invoice, many_lines, agency_fina
     from billing_core.pdf.render import _Layout
 
     for invoice in (agency_final, make_invoice(many_lines(70))):  # one page; a 3-page draft
-        ours = borb_compat.write_pdf(_Layout(invoice).draw())
+        ours = write_pdf(_Layout(invoice).draw())
         buffer = io.BytesIO()
         PDF.write(what=_Layout(invoice).draw(), where_to=buffer)
         assert ours == buffer.getvalue()
@@ -155,7 +155,7 @@ def test_write_pdf_writes_what_borb_writes(make_invoice, many_lines, agency_fina
 
 
 def test_clear_layout_caches_empties_borbs_memoised_layout() -> None:
-    borb_compat.write_pdf(_small_document())
-    assert borb_compat.layout_cache_entries() > 0
-    borb_compat.clear_layout_caches()
-    assert borb_compat.layout_cache_entries() == 0
+    write_pdf(_small_document())
+    assert layout_cache_entries() > 0
+    clear_layout_caches()
+    assert layout_cache_entries() == 0

@@ -19,8 +19,9 @@ from pypdf import PdfReader
 
 from billing_core.errors import UnsupportedCharacters
 from billing_core.invoice import Invoice
-from billing_core.pdf import borb_compat, check_renderable, render_invoice_pdf
+from billing_core.pdf import check_renderable, render_invoice_pdf
 from billing_core.pdf.render import PAGE_HEIGHT, PAGE_WIDTH, _Formatter, _Layout
+from billing_core.pdf.writer import layout_cache_entries
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="needs poppler-utils (pdftotext, pdfimages)"
@@ -305,7 +306,7 @@ def test_pdf_is_clean_for_poppler_and_pypdf(final_de, tmp_path: Path) -> None:
 
 def test_layout_caches_are_released_after_rendering(agency_final) -> None:
     render_invoice_pdf(agency_final)
-    assert borb_compat.layout_cache_entries() == 0
+    assert layout_cache_entries() == 0
 
 
 # ----- logo ------------------------------------------------------------------------------------
