@@ -20,7 +20,8 @@ from pypdf import PdfReader
 from billing_core.errors import UnsupportedCharacters
 from billing_core.invoice import Invoice
 from billing_core.pdf import check_renderable, render_invoice_pdf
-from billing_core.pdf.render import PAGE_HEIGHT, PAGE_WIDTH, _Formatter, _Layout
+from billing_core.pdf.render import _Formatter, _Layout
+from billing_core.pdf.style import PAGE_HEIGHT, PAGE_WIDTH
 from billing_core.pdf.writer import layout_cache_entries
 
 pytestmark = pytest.mark.skipif(
