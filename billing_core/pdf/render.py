@@ -24,7 +24,6 @@ import functools
 import hashlib
 import logging
 import math
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -73,6 +72,7 @@ from billing_core.pdf.style import (
     TOP,
     TOTALS_WIDTH,
 )
+from billing_core.pdf.text import address_lines, clean, wrap
 from billing_core.pdf.writer import BORB_VERSION, clear_layout_caches, write_pdf
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def check_renderable(invoice: Invoice) -> None:
     missing: dict[str, None] = {}
     fields: dict[str, None] = {}
     for field, text in _printed_texts(invoice):
-        chars = unsupported_characters(_clean(text).replace(" ", ""))
+        chars = unsupported_characters(clean(text).replace(" ", ""))
         if chars:
             missing.update(dict.fromkeys(chars))
             fields[field] = None
@@ -129,20 +129,6 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
 # =============================================================================================
 
 
-def _clean(text: str, *, multiline: bool = False) -> str:
-    """NFC, no invisible format characters (soft hyphen, bidi marks), tabs as spaces."""
-    text = unicodedata.normalize("NFC", text)
-    if any(unicodedata.category(c) == "Cf" or c in "\t\r\v\f" for c in text):
-        text = "".join(
-            " " if c in "\t\v\f" else c
-            for c in text.replace("\r\n", "\n").replace("\r", "\n")
-            if unicodedata.category(c) != "Cf"
-        )
-    if not multiline:
-        text = text.replace("\n", " ")
-    return text.strip()
-
-
 class _Formatter:
     """Numbers, money and dates as the invoice's locale writes them (babel / CLDR), cleaned
     like any other text (CLDR puts bidi marks into some locales' numbers and dates)."""
@@ -153,29 +139,29 @@ class _Formatter:
     def money(self, value: Money) -> str:
         # decimal_quantization=False: never round a unit price of 0.1234 to 0.12 for display;
         # amounts that are already whole cents still get both decimals from the currency.
-        return _clean(format_money(value, self.locale))
+        return clean(format_money(value, self.locale))
 
     def quantity(self, value: Decimal) -> str:
         if value == value.to_integral_value():
             value = value.quantize(Decimal(1))
         else:
             value = value.normalize()
-        return _clean(format_decimal(value, locale=self.locale, decimal_quantization=False))
+        return clean(format_decimal(value, locale=self.locale, decimal_quantization=False))
 
     def rate(self, percent: Decimal) -> str:
-        return _clean(
+        return clean(
             format_percent(
                 percent.normalize() / 100, locale=self.locale, decimal_quantization=False
             )
         )
 
     def date(self, value: date) -> str:
-        return _clean(format_date(value, format="medium", locale=self.locale))
+        return clean(format_date(value, format="medium", locale=self.locale))
 
     def country(self, code: str) -> str:
         if not code:
             return ""
-        return _clean(_territories(self.locale).get(code.upper(), code.upper()))
+        return clean(_territories(self.locale).get(code.upper(), code.upper()))
 
 
 @functools.lru_cache(maxsize=32)
@@ -204,80 +190,16 @@ def _printed_texts(invoice: Invoice) -> Iterator[tuple[str, str]]:
     yield field, _buyer_country(invoice, fmt)
 
 
-def _address_lines(address: str) -> list[str]:
-    lines = (line.strip() for line in _clean(address, multiline=True).split("\n"))
-    return [line for line in lines if line]
-
-
 def _buyer_country(invoice: Invoice, fmt: _Formatter) -> str:
     """The country line under a buyer abroad ("" at home, or when the address names it)."""
     code = (invoice.buyer.country or "").upper()
     if not code or code == (invoice.seller.country or "").upper():
         return ""
     local = fmt.country(code)
-    text = " ".join(_address_lines(invoice.buyer.address)).casefold()
+    text = " ".join(address_lines(invoice.buyer.address)).casefold()
     if any(n.casefold() in text for n in (local, _Formatter("en").country(code))):
         return ""
     return local
-
-
-_NO_LINE_START = frozenset({"–", "—", "-", "/", "·", "•", ":", ";", "!", "?", "»", "«", "%"})
-
-
-def _wrap(text: str, font: EmbeddedFont, size: float, width: float) -> list[str]:
-    """Lines of `text` no wider than `width`: breaks at spaces, and inside a word only when
-    the word alone is wider than the line (after a hyphen or slash if one is close)."""
-    lines: list[str] = []
-    space = font.width(" ", size)
-    for paragraph in text.split("\n"):
-        words: list[str] = []
-        for word in paragraph.split(" "):
-            if not word:
-                continue
-            if words and word in _NO_LINE_START:
-                words[-1] = f"{words[-1]} {word}"  # a dash never starts a line
-            else:
-                words.append(word)
-        line, line_width = "", 0.0
-        for word in words:
-            word_width = font.width(word, size)
-            if line and line_width + space + word_width <= width + 0.01:
-                line, line_width = f"{line} {word}", line_width + space + word_width
-                continue
-            if line:
-                lines.append(line)
-            if word_width <= width + 0.01:
-                line, line_width = word, word_width
-                continue
-            pieces = _break_word(word, font, size, width)
-            lines.extend(pieces[:-1])
-            line = pieces[-1]
-            line_width = font.width(line, size)
-        if line or not words:
-            lines.append(line)
-    # Blank lines at either end (an address ending in "\n") would only add space.
-    while len(lines) > 1 and not lines[-1]:
-        lines.pop()
-    return lines
-
-
-def _break_word(word: str, font: EmbeddedFont, size: float, width: float) -> list[str]:
-    pieces = []
-    while word and font.width(word, size) > width + 0.01:
-        total, fit = 0.0, 0
-        for char in word:
-            total += font.width(char, size)
-            if total > width + 0.01:
-                break
-            fit += 1
-        fit = max(fit, 1)
-        soft = max((word.rfind(c, 0, fit) for c in "-/_.,;:)"), default=-1)
-        if soft + 1 >= fit / 2:
-            fit = soft + 1
-        pieces.append(word[:fit])
-        word = word[fit:]
-    pieces.append(word)
-    return pieces
 
 
 # =============================================================================================
@@ -530,7 +452,7 @@ class _Layout:
 
     def _party_lines(self, party: Party, *, buyer: bool = False) -> list[str]:
         """Address lines; the buyer's gets its country's name when it is abroad."""
-        lines = _address_lines(party.address)
+        lines = address_lines(party.address)
         if buyer:
             country = _buyer_country(self.invoice, self.fmt)
             if country:
@@ -548,16 +470,16 @@ class _Layout:
             w, h = self.logo.width * scale, self.logo.height * scale
             c.image(self.logo, LEFT, y - h, w, h)
             y -= h + 10
-            name_lines = _wrap(_clean(inv.seller.name), f.bold, 10, seller_width)
+            name_lines = wrap(clean(inv.seller.name), f.bold, 10, seller_width)
             y = c.lines(LEFT, y, name_lines, f.bold, 10, 13)
         else:
-            name_lines = _wrap(_clean(inv.seller.name), f.bold, 15, seller_width)
+            name_lines = wrap(clean(inv.seller.name), f.bold, 15, seller_width)
             y = c.lines(LEFT, y, name_lines, f.bold, 15, 18)
         y -= 3
         details = self._party_lines(inv.seller)
         if inv.seller.email:
-            details.append(_clean(inv.seller.email))
-        wrapped = [w for line in details for w in _wrap(line, f.regular, 8.5, seller_width)]
+            details.append(clean(inv.seller.email))
+        wrapped = [w for line in details for w in wrap(line, f.regular, 8.5, seller_width)]
         left_bottom = c.lines(LEFT, y, wrapped, f.regular, 8.5, 11, MUTED)
 
         title = "DRAFT" if self.is_draft else "INVOICE"
@@ -574,18 +496,18 @@ class _Layout:
         c.text(LEFT, y - SMALL, "BILL TO", f.bold, SMALL, MUTED)
         y -= SMALL + 6
         buyer_width = 270.0
-        name_lines = _wrap(_clean(inv.buyer.name), f.bold, 10.5, buyer_width)
+        name_lines = wrap(clean(inv.buyer.name), f.bold, 10.5, buyer_width)
         y = c.lines(LEFT, y, name_lines, f.bold, 10.5, 13.5) - 2
         address = self._party_lines(inv.buyer, buyer=True)
-        wrapped = [w for line in address for w in _wrap(line, f.regular, BODY, buyer_width)]
+        wrapped = [w for line in address for w in wrap(line, f.regular, BODY, buyer_width)]
         y = c.lines(LEFT, y, wrapped, f.regular, BODY, 12)
         extra = []
         if inv.buyer.tax_id:
-            extra.append(f"{self.tax_word} ID {_clean(inv.buyer.tax_id)}")
+            extra.append(f"{self.tax_word} ID {clean(inv.buyer.tax_id)}")
         if inv.buyer.email:
-            extra.append(_clean(inv.buyer.email))
+            extra.append(clean(inv.buyer.email))
         if extra:
-            wrapped = [w for line in extra for w in _wrap(line, f.regular, 8.5, buyer_width)]
+            wrapped = [w for line in extra for w in wrap(line, f.regular, 8.5, buyer_width)]
             y = c.lines(LEFT, y - 3, wrapped, f.regular, 8.5, 11, MUTED)
         client_bottom = y
 
@@ -601,19 +523,19 @@ class _Layout:
             # German invoices must state when the service was delivered (§14 UStG).
             rows.append(("Service date", fmt.date(inv.service_date), f.regular, INK))
         if inv.scope_ref:
-            rows.append(("Reference", _clean(inv.scope_ref), f.regular, INK))
-        rows.append(("Record ID", _clean(inv.record_id), f.regular, INK))
+            rows.append(("Reference", clean(inv.scope_ref), f.regular, INK))
+        rows.append(("Record ID", clean(inv.record_id), f.regular, INK))
         y = top
         for label, value, font, color in rows:
             c.text(block_left, y - BODY, label, f.regular, 8.5, MUTED)
-            value_lines = _wrap(value, font, BODY, RIGHT - value_left)
+            value_lines = wrap(value, font, BODY, RIGHT - value_left)
             y = c.lines(RIGHT, y, value_lines, font, BODY, 12, color, "right") - 3.5
         y = min(client_bottom, y)
 
         # The invoice's title: what it is for.
         if inv.title:
             y -= 24
-            title_lines = _wrap(_clean(inv.title), f.bold, 12.5, CONTENT_WIDTH)
+            title_lines = wrap(clean(inv.title), f.bold, 12.5, CONTENT_WIDTH)
             y = c.lines(LEFT, y, title_lines, f.bold, 12.5, 15.5) - 10
         else:
             y -= 18
@@ -622,13 +544,13 @@ class _Layout:
     def _header_next(self, c: _Canvas) -> float:
         """Top of pages 2+: who and which invoice, then a rule. Returns y."""
         inv, f = self.invoice, self.fonts
-        name_lines = _wrap(_clean(inv.seller.name), f.bold, 10, 280)
+        name_lines = wrap(clean(inv.seller.name), f.bold, 10, 280)
         c.text(LEFT, TOP - 10, name_lines[0], f.bold, 10)
         if self.is_draft:
             c.text(RIGHT, TOP - 10, "DRAFT invoice", f.bold, 10, DRAFT_RED, "right")
         else:
             c.text(RIGHT, TOP - 10, f"Invoice {inv.number}", f.bold, 10, INK, "right")
-        client = _wrap(_clean(inv.buyer.name), f.regular, 8.5, 280)[0]
+        client = wrap(clean(inv.buyer.name), f.regular, 8.5, 280)[0]
         c.text(LEFT, TOP - 24, client, f.regular, 8.5, MUTED)
         c.text(RIGHT, TOP - 24, f"Issue date {self.fmt.date(inv.issue_date)}", f.regular, 8.5,
                MUTED, "right")  # fmt: skip
@@ -641,15 +563,15 @@ class _Layout:
         seller = inv.seller
         size, leading, gap = 7.0, 9.0, 18.0
         columns: list[list[tuple[str, EmbeddedFont]]] = [
-            [(_clean(seller.name), f.bold)]
+            [(clean(seller.name), f.bold)]
             + [(line, f.regular) for line in self._party_lines(seller)],
             [(text, f.regular) for text in (
-                f"{self.tax_word} ID {_clean(seller.tax_id)}" if seller.tax_id else "",
-                _clean(seller.email),
+                f"{self.tax_word} ID {clean(seller.tax_id)}" if seller.tax_id else "",
+                clean(seller.email),
             ) if text],
             [(text, f.regular) for text in (
-                f"IBAN {_clean(seller.iban)}" if seller.iban else "",
-                f"BIC {_clean(seller.bic)}" if seller.bic else "",
+                f"IBAN {clean(seller.iban)}" if seller.iban else "",
+                f"BIC {clean(seller.bic)}" if seller.bic else "",
             ) if text],
         ]  # fmt: skip
         page_label = f"Page {page_no} of {pages}"
@@ -660,7 +582,7 @@ class _Layout:
         rest = (CONTENT_WIDTH - page_width - bank_width - 3 * gap) / 2
         widths = [rest, rest, bank_width]
         wrapped = [
-            [(piece, font) for text, font in column for piece in _wrap(text, font, size, width)]
+            [(piece, font) for text, font in column for piece in wrap(text, font, size, width)]
             for column, width in zip(columns, widths, strict=True)
         ]
         height = max(len(column) for column in wrapped) * leading
@@ -683,7 +605,7 @@ class _Layout:
         raw = [
             (
                 str(n),
-                _clean(line.description),
+                clean(line.description),
                 fmt.quantity(line.quantity),
                 fmt.money(line.unit_price),
                 fmt.rate(line.tax_rate),
@@ -713,7 +635,7 @@ class _Layout:
             pos_right, desc_left, desc_width, qty_right, price_right, rate_right, net_right
         )
         cells = [
-            _Cells(r[0], _wrap(r[1], f.regular, TABLE, desc_width), r[2], r[3], r[4], r[5])
+            _Cells(r[0], wrap(r[1], f.regular, TABLE, desc_width), r[2], r[3], r[4], r[5])
             for r in raw
         ]
         return columns, cells
@@ -796,7 +718,7 @@ class _Layout:
         else:
             terms = f" ({inv.payment_terms_days} days net)" if inv.payment_terms_days else ""
             sentence = f"Please transfer {total} by {due}{terms}, quoting {inv.number}."
-        lines = _wrap(sentence, f.regular, 8.5, width)
+        lines = wrap(sentence, f.regular, 8.5, width)
         color = DRAFT_RED if self.is_draft else INK
         y = c.lines(LEFT, y, lines, f.regular, 8.5, 11.5, color)
         seller = inv.seller
@@ -804,14 +726,14 @@ class _Layout:
             y -= 5
             label_width = 72.0
             for label, value in (
-                ("Account holder", _clean(seller.name)),
-                ("IBAN", _clean(seller.iban)),
-                ("BIC", _clean(seller.bic)),
+                ("Account holder", clean(seller.name)),
+                ("IBAN", clean(seller.iban)),
+                ("BIC", clean(seller.bic)),
             ):
                 if not value:
                     continue
                 c.text(LEFT, y - 8.5, label, f.regular, 8, MUTED)
-                value_lines = _wrap(value, f.regular, 8.5, width - label_width)
+                value_lines = wrap(value, f.regular, 8.5, width - label_width)
                 y = c.lines(LEFT + label_width, y, value_lines, f.regular, 8.5, 11.5)
         return y
 
@@ -919,7 +841,7 @@ class _Layout:
 
 def _pdf_text(text: str) -> hexstr:
     """A PDF text string as UTF-16BE hex: borb writes (str) values unescaped and in Latin-1."""
-    return hexstr("FEFF" + _clean(text).encode("utf-16-be").hex().upper())
+    return hexstr("FEFF" + clean(text).encode("utf-16-be").hex().upper())
 
 
 def _render(invoice: Invoice) -> bytes:
