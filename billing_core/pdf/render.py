@@ -26,12 +26,8 @@ import logging
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
 from borb.pdf import Document, Page
 from borb.pdf.color.rgb_color import RGBColor
 from borb.pdf.layout_element.layout_element import LayoutElement
@@ -39,7 +35,6 @@ from borb.pdf.layout_element.text.chunk import Chunk
 from borb.pdf.primitives import datestr, hexstr, name
 
 from billing_core.errors import UnsupportedCharacters
-from billing_core.formatting import format_money
 from billing_core.invoice import Invoice, Party
 from billing_core.money import Money
 from billing_core.pdf.bundled_fonts import (
@@ -49,6 +44,7 @@ from billing_core.pdf.bundled_fonts import (
     regular_font,
     unsupported_characters,
 )
+from billing_core.pdf.formatter import Formatter, buyer_country, tax_word
 from billing_core.pdf.images import ImageError, PdfImage, load_image
 from billing_core.pdf.style import (
     BAND,
@@ -76,14 +72,6 @@ from billing_core.pdf.text import address_lines, clean, wrap
 from billing_core.pdf.writer import BORB_VERSION, clear_layout_caches, write_pdf
 
 log = logging.getLogger(__name__)
-
-# Countries whose sales tax is called VAT on an English invoice (EU, EEA, UK, CH).
-_VAT_COUNTRIES = frozenset({
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
-    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-    "GB", "UK", "NO", "IS", "LI", "CH",
-})  # fmt: skip
-
 
 # =============================================================================================
 # Public API
@@ -125,48 +113,8 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
 
 
 # =============================================================================================
-# Text: cleaning, formatting, wrapping
+# What the PDF prints
 # =============================================================================================
-
-
-class _Formatter:
-    """Numbers, money and dates as the invoice's locale writes them (babel / CLDR), cleaned
-    like any other text (CLDR puts bidi marks into some locales' numbers and dates)."""
-
-    def __init__(self, locale: str) -> None:
-        self.locale = locale
-
-    def money(self, value: Money) -> str:
-        # decimal_quantization=False: never round a unit price of 0.1234 to 0.12 for display;
-        # amounts that are already whole cents still get both decimals from the currency.
-        return clean(format_money(value, self.locale))
-
-    def quantity(self, value: Decimal) -> str:
-        if value == value.to_integral_value():
-            value = value.quantize(Decimal(1))
-        else:
-            value = value.normalize()
-        return clean(format_decimal(value, locale=self.locale, decimal_quantization=False))
-
-    def rate(self, percent: Decimal) -> str:
-        return clean(
-            format_percent(
-                percent.normalize() / 100, locale=self.locale, decimal_quantization=False
-            )
-        )
-
-    def date(self, value: date) -> str:
-        return clean(format_date(value, format="medium", locale=self.locale))
-
-    def country(self, code: str) -> str:
-        if not code:
-            return ""
-        return clean(_territories(self.locale).get(code.upper(), code.upper()))
-
-
-@functools.lru_cache(maxsize=32)
-def _territories(locale: str) -> dict[str, str]:
-    return dict(Locale.parse(locale).territories)
 
 
 def _printed_texts(invoice: Invoice) -> Iterator[tuple[str, str]]:
@@ -180,26 +128,14 @@ def _printed_texts(invoice: Invoice) -> Iterator[tuple[str, str]]:
     yield "number", invoice.number or ""
     for n, line in enumerate(invoice.lines):
         yield f"line_items[{n}].description", line.description
-    fmt = _Formatter(invoice.locale)
+    fmt = Formatter(invoice.locale)
     # Digits, separators, currency symbol and signs are the same for every amount of the
     # invoice, so one sample covers them; month names differ, so the real dates are used.
     field = f"invoice.locale ({invoice.locale})"
     sample = Money(Decimal("-1234567890.12"), invoice.currency)
     yield field, fmt.money(sample) + fmt.quantity(Decimal("-1234567.5")) + fmt.rate(Decimal("7.5"))
     yield field, fmt.date(invoice.issue_date) + fmt.date(invoice.due_date)
-    yield field, _buyer_country(invoice, fmt)
-
-
-def _buyer_country(invoice: Invoice, fmt: _Formatter) -> str:
-    """The country line under a buyer abroad ("" at home, or when the address names it)."""
-    code = (invoice.buyer.country or "").upper()
-    if not code or code == (invoice.seller.country or "").upper():
-        return ""
-    local = fmt.country(code)
-    text = " ".join(address_lines(invoice.buyer.address)).casefold()
-    if any(n.casefold() in text for n in (local, _Formatter("en").country(code))):
-        return ""
-    return local
+    yield field, buyer_country(invoice, fmt)
 
 
 # =============================================================================================
@@ -431,11 +367,10 @@ class _Layout:
 
     def __init__(self, invoice: Invoice) -> None:
         self.invoice = invoice
-        self.fmt = _Formatter(invoice.locale)
+        self.fmt = Formatter(invoice.locale)
         self.fonts = _Fonts(regular_font(), bold_font())
         self.is_draft = invoice.number is None
-        seller_country = (invoice.seller.country or "").upper()
-        self.tax_word = "VAT" if seller_country in _VAT_COUNTRIES or not seller_country else "Tax"
+        self.tax_word = tax_word(invoice.seller.country)
         self.logo = self._logo()
         self.footer_top = self._footer(_Canvas(None), 1, 1)
 
@@ -454,7 +389,7 @@ class _Layout:
         """Address lines; the buyer's gets its country's name when it is abroad."""
         lines = address_lines(party.address)
         if buyer:
-            country = _buyer_country(self.invoice, self.fmt)
+            country = buyer_country(self.invoice, self.fmt)
             if country:
                 lines.append(country)
         return lines

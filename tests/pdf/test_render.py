@@ -20,7 +20,8 @@ from pypdf import PdfReader
 from billing_core.errors import UnsupportedCharacters
 from billing_core.invoice import Invoice
 from billing_core.pdf import check_renderable, render_invoice_pdf
-from billing_core.pdf.render import _Formatter, _Layout
+from billing_core.pdf.formatter import Formatter
+from billing_core.pdf.render import _Layout
 from billing_core.pdf.style import PAGE_HEIGHT, PAGE_WIDTH
 from billing_core.pdf.writer import layout_cache_entries
 
@@ -56,7 +57,7 @@ def test_final_invoice_shows_parties_number_dates_lines_taxes_and_total(final_de
     invoice, pdf = final_de
     text = pdf_text(pdf)
     flat = _one_line(text)
-    fmt = _Formatter("de_DE")
+    fmt = Formatter("de_DE")
     assert "Müller & Søn GmbH" in text
     assert "Hauptstraße 5" in text and "80331 München" in text
     assert "Northwind Studio GmbH" in text and "Torstraße 1" in text
@@ -158,7 +159,7 @@ def test_300_lines_flow_over_pages_with_header_row_and_page_numbers(
     for n in range(1, 301):
         assert len(re.findall(rf"Leistung {n}:", flat)) == 1, n
     assert "INV-2026-0300" in pages[-1]
-    total = _Formatter("en_US").money(invoice.total)
+    total = Formatter("en_US").money(invoice.total)
     assert "Total due" in pages[-1] and total in pages[-1]
     assert "Total due" not in "".join(pages[:-1])
 
