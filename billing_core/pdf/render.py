@@ -6,7 +6,7 @@ the PDF's dates come from the invoice, so the same invoice always gives the same
 
 borb places text and embeds fonts; the layout is computed here because borb does not split a
 table across pages and wraps only at spaces (a long word runs off the page). Every block is
-written once as a function of a `_Canvas`; run on a canvas without a page it only measures,
+written once as a function of a `Canvas`; run on a canvas without a page it only measures,
 which is how pagination knows heights before drawing.
 
 Layout, top to bottom: seller (logo or name, address) and INVOICE or DRAFT; the client's
@@ -20,30 +20,25 @@ page. Long text wraps; a row taller than a page continues on the next.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 from borb.pdf import Document, Page
-from borb.pdf.color.rgb_color import RGBColor
-from borb.pdf.layout_element.layout_element import LayoutElement
-from borb.pdf.layout_element.text.chunk import Chunk
 from borb.pdf.primitives import datestr, hexstr, name
 
 from billing_core.errors import UnsupportedCharacters
 from billing_core.invoice import Invoice, Party
 from billing_core.money import Money
 from billing_core.pdf.bundled_fonts import (
-    BOLD_FONT_FILE,
     EmbeddedFont,
     bold_font,
     regular_font,
     unsupported_characters,
 )
+from billing_core.pdf.canvas import Canvas, outline_path
 from billing_core.pdf.formatter import Formatter, buyer_country, tax_word
 from billing_core.pdf.images import ImageError, PdfImage, load_image
 from billing_core.pdf.style import (
@@ -139,180 +134,6 @@ def _printed_texts(invoice: Invoice) -> Iterator[tuple[str, str]]:
 
 
 # =============================================================================================
-# Drawing surface
-# =============================================================================================
-
-
-def _num(value: float) -> str:
-    """A PDF number: at most 2 decimals, never exponent notation."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
-@functools.lru_cache(maxsize=16)
-def _color(rgb: tuple[float, float, float]) -> RGBColor:
-    return RGBColor(*(round(c * 255) for c in rgb))
-
-
-class _Canvas:
-    """Drawing primitives on one borb page; with page=None it draws nothing (measuring)."""
-
-    def __init__(self, page: Page | None) -> None:
-        self.page = page
-
-    def _append(self, operators: str) -> None:
-        assert self.page is not None
-        LayoutElement._append_to_content_stream(page=self.page, bytes_or_string=operators)
-
-    def text(
-        self,
-        x: float,
-        baseline: float,
-        text: str,
-        font: EmbeddedFont,
-        size: float,
-        color: tuple[float, float, float] = INK,
-        align: str = "left",
-    ) -> float:
-        """Draw one line of text; x is its left, right or centre edge per `align`."""
-        width = font.width(text, size)
-        if self.page is None or not text:
-            return width
-        if align == "right":
-            x -= width
-        elif align == "center":
-            x -= width / 2
-        chunk = Chunk(
-            text,
-            font=font.font,
-            font_size=size,  # type: ignore[arg-type]  # borb annotates int, accepts float
-            font_color=_color(color),
-            vertical_alignment=LayoutElement.VerticalAlignment.BOTTOM,
-        )
-        # BOTTOM alignment: the chunk's baseline is the box's bottom edge.
-        box = (round(x, 2), round(baseline, 2), math.ceil(width) + 1, size)
-        chunk.paint(available_space=box, page=self.page)  # type: ignore[arg-type]
-        return width
-
-    def lines(
-        self,
-        x: float,
-        top: float,
-        lines: list[str],
-        font: EmbeddedFont,
-        size: float,
-        leading: float,
-        color: tuple[float, float, float] = INK,
-        align: str = "left",
-    ) -> float:
-        """Draw lines whose first line's top is at `top`; returns the y below the last one."""
-        baseline = top - size
-        for line in lines:
-            self.text(x, baseline, line, font, size, color, align)
-            baseline -= leading
-        return top - size - (len(lines) - 1) * leading - (leading - size)
-
-    def rule(
-        self,
-        x0: float,
-        y: float,
-        x1: float,
-        width: float = 0.5,
-        color: tuple[float, float, float] = RULE,
-    ) -> None:
-        if self.page is None:
-            return
-        r, g, b = color
-        self._append(
-            f"\nq {_num(width)} w {_num(r)} {_num(g)} {_num(b)} RG "
-            f"{_num(x0)} {_num(y)} m {_num(x1)} {_num(y)} l S Q\n"
-        )
-
-    def band(
-        self, x: float, y: float, w: float, h: float, color: tuple[float, float, float]
-    ) -> None:
-        if self.page is None:
-            return
-        r, g, b = color
-        self._append(
-            f"\nq {_num(r)} {_num(g)} {_num(b)} rg {_num(x)} {_num(y)} {_num(w)} {_num(h)} re f Q\n"
-        )
-
-    def image(self, image: PdfImage, x: float, y: float, w: float, h: float) -> None:
-        if self.page is None:
-            return
-        resources = self.page.setdefault(name("Resources"), {})
-        xobjects = resources.setdefault(name("XObject"), {})
-        label = f"Im{len(xobjects) + 1}"
-        xobjects[name(label)] = image.xobject
-        self._append(f"\nq {_num(w)} 0 0 {_num(h)} {_num(x)} {_num(y)} cm /{label} Do Q\n")
-
-    def watermark(self, path: str, color: tuple[float, float, float], opacity: float) -> None:
-        """Fill a ready-made path (PDF operators) translucently over everything drawn so far."""
-        if self.page is None:
-            return
-        resources = self.page.setdefault(name("Resources"), {})
-        states = resources.setdefault(name("ExtGState"), {})
-        states[name("GSwm")] = {
-            name("Type"): name("ExtGState"),
-            name("ca"): opacity,
-            name("CA"): opacity,
-        }
-        r, g, b = color
-        self._append(f"\nq /GSwm gs {_num(r)} {_num(g)} {_num(b)} rg\n{path}\nf Q\n")
-
-
-# =============================================================================================
-# The DRAFT mark: glyph outlines, not text, so text extraction reads the page undisturbed
-# =============================================================================================
-
-
-@functools.lru_cache(maxsize=4)
-def _outline_path(text: str, height: float, angle_degrees: float) -> str:
-    """PDF path operators drawing `text` in the bold font, centred on the page, rotated."""
-    from fontTools.pens.basePen import BasePen
-    from fontTools.ttLib import TTFont
-
-    ttf = TTFont(BOLD_FONT_FILE, lazy=True)
-    glyph_set = ttf.getGlyphSet()
-    cmap = ttf.getBestCmap()
-    units = ttf["head"].unitsPerEm
-    cap_height = getattr(ttf["OS/2"], "sCapHeight", 0) or units * 0.73
-    scale = height / cap_height
-
-    ops: list[str] = []
-    pen_x = 0.0
-
-    class Pen(BasePen):  # fontTools turns the TrueType quadratics into cubic curves
-        def _moveTo(self, p: tuple[float, float]) -> None:
-            ops.append(f"{_num(p[0] + pen_x)} {_num(p[1])} m")
-
-        def _lineTo(self, p: tuple[float, float]) -> None:
-            ops.append(f"{_num(p[0] + pen_x)} {_num(p[1])} l")
-
-        def _curveToOne(
-            self, p1: tuple[float, float], p2: tuple[float, float], p3: tuple[float, float]
-        ) -> None:
-            ops.append(" ".join(f"{_num(x + pen_x)} {_num(y)}" for x, y in (p1, p2, p3)) + " c")
-
-        def _closePath(self) -> None:
-            ops.append("h")
-
-    for char in text:
-        glyph = glyph_set[cmap[ord(char)]]
-        glyph.draw(Pen(glyph_set))
-        pen_x += glyph.width
-    angle = math.radians(angle_degrees)
-    cos, sin = math.cos(angle) * scale, math.sin(angle) * scale
-    # Centre of the text box (in font units) lands on the centre of the page.
-    cx, cy = pen_x / 2, cap_height / 2
-    tx = PAGE_WIDTH / 2 - (cos * cx - sin * cy)
-    ty = PAGE_HEIGHT / 2 - (sin * cx + cos * cy)
-    matrix = f"{cos:.5f} {sin:.5f} {-sin:.5f} {cos:.5f} {_num(tx)} {_num(ty)} cm"
-    return matrix + "\n" + "\n".join(ops)
-
-
-# =============================================================================================
 # Layout
 # =============================================================================================
 
@@ -372,7 +193,7 @@ class _Layout:
         self.is_draft = invoice.number is None
         self.tax_word = tax_word(invoice.seller.country)
         self.logo = self._logo()
-        self.footer_top = self._footer(_Canvas(None), 1, 1)
+        self.footer_top = self._footer(Canvas(None), 1, 1)
 
     # ----- pieces ------------------------------------------------------------------------
 
@@ -394,7 +215,7 @@ class _Layout:
                 lines.append(country)
         return lines
 
-    def _header_first(self, c: _Canvas) -> float:
+    def _header_first(self, c: Canvas) -> float:
         """Page 1 top: seller and title; client and invoice facts side by side; the invoice's
         title. Returns the y below it."""
         inv, f, fmt = self.invoice, self.fonts, self.fmt
@@ -476,7 +297,7 @@ class _Layout:
             y -= 18
         return y
 
-    def _header_next(self, c: _Canvas) -> float:
+    def _header_next(self, c: Canvas) -> float:
         """Top of pages 2+: who and which invoice, then a rule. Returns y."""
         inv, f = self.invoice, self.fonts
         name_lines = wrap(clean(inv.seller.name), f.bold, 10, 280)
@@ -492,7 +313,7 @@ class _Layout:
         c.rule(LEFT, TOP - 32, RIGHT, 0.5, RULE)
         return TOP - 48
 
-    def _footer(self, c: _Canvas, page_no: int, pages: int) -> float:
+    def _footer(self, c: Canvas, page_no: int, pages: int) -> float:
         """Seller, tax and bank details and the page number; returns the footer's top y."""
         inv, f = self.invoice, self.fonts
         seller = inv.seller
@@ -575,7 +396,7 @@ class _Layout:
         ]
         return columns, cells
 
-    def _table_header(self, c: _Canvas, cols: _Columns, top: float) -> float:
+    def _table_header(self, c: Canvas, cols: _Columns, top: float) -> float:
         f = self.fonts
         h = TABLE_HEADER_HEIGHT
         c.band(LEFT, top - h, CONTENT_WIDTH, h, BAND)
@@ -590,7 +411,7 @@ class _Layout:
             c.text(right, baseline, text, f.bold, SMALL, MUTED, "right")
         return top - h
 
-    def _row(self, c: _Canvas, cols: _Columns, frag: _Fragment, top: float) -> float:
+    def _row(self, c: Canvas, cols: _Columns, frag: _Fragment, top: float) -> float:
         f = self.fonts
         first_baseline = top - ROW_PAD - TABLE
         c.lines(cols.desc_left, top - ROW_PAD, frag.lines, f.regular, TABLE, TABLE_LEADING)
@@ -608,7 +429,7 @@ class _Layout:
 
     # ----- totals and payment -----------------------------------------------------------------
 
-    def _totals(self, c: _Canvas, top: float) -> float:
+    def _totals(self, c: Canvas, top: float) -> float:
         inv, f, fmt = self.invoice, self.fonts, self.fmt
         right = RIGHT - 6
         left = RIGHT - TOTALS_WIDTH
@@ -630,7 +451,7 @@ class _Layout:
         c.text(right, baseline, fmt.money(inv.total), f.bold, 11, INK, "right")
         return y - band_h
 
-    def _payment(self, c: _Canvas, top: float) -> float:
+    def _payment(self, c: Canvas, top: float) -> float:
         """Payment terms and bank account, in the column left of the totals."""
         inv, f, fmt = self.invoice, self.fonts, self.fmt
         width = PAYMENT_WIDTH
@@ -672,7 +493,7 @@ class _Layout:
                 y = c.lines(LEFT + label_width, y, value_lines, f.regular, 8.5, 11.5)
         return y
 
-    def _tail(self, c: _Canvas, top: float) -> float:
+    def _tail(self, c: Canvas, top: float) -> float:
         """Payment (left) and totals (right) side by side under the table; returns the y
         below both."""
         return min(self._payment(c, top), self._totals(c, top))
@@ -682,8 +503,8 @@ class _Layout:
     def paginate(self) -> tuple[_Columns, list[list[_Fragment]]]:
         cols, cells = self._cells()
         body_bottom = self.footer_top + 24  # room for "Continued on page N"
-        first_top = self._header_first(_Canvas(None)) - TABLE_HEADER_HEIGHT
-        next_top = self._header_next(_Canvas(None)) - TABLE_HEADER_HEIGHT
+        first_top = self._header_first(Canvas(None)) - TABLE_HEADER_HEIGHT
+        next_top = self._header_next(Canvas(None)) - TABLE_HEADER_HEIGHT
         fresh = next_top - body_bottom
         pages: list[list[_Fragment]] = [[]]
         y = first_top
@@ -725,18 +546,18 @@ class _Layout:
         return cols, pages
 
     def _totals_height(self) -> float:
-        return -self._tail(_Canvas(None), 0.0) + 8
+        return -self._tail(Canvas(None), 0.0) + 8
 
     def draw(self) -> Document:
         cols, pages = self.paginate()
         document = Document()
         self._metadata(document)
         count = len(pages)
-        watermark = _outline_path("DRAFT", 110.0, 52.0) if self.is_draft else None
+        watermark = outline_path("DRAFT", 110.0, 52.0) if self.is_draft else None
         for n, fragments in enumerate(pages):
             page = Page(width_in_points=PAGE_WIDTH, height_in_points=PAGE_HEIGHT)
             document.append_page(page)
-            c = _Canvas(page)
+            c = Canvas(page)
             y = self._header_first(c) if n == 0 else self._header_next(c)
             if fragments:
                 y = self._table_header(c, cols, y)

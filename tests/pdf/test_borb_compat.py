@@ -132,12 +132,12 @@ def test_fonts_load_once_per_process() -> None:
 
 
 def _small_document() -> Document:
-    from billing_core.pdf.render import _Canvas
+    from billing_core.pdf.canvas import Canvas
 
     document = Document()
     page = Page()
     document.append_page(page)
-    _Canvas(page).text(72, 700, "Müller & Søn – Ж Ω", regular_font(), 12)
+    Canvas(page).text(72, 700, "Müller & Søn – Ж Ω", regular_font(), 12)
     return document
 
 
