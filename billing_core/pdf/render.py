@@ -41,6 +41,7 @@ from billing_core.pdf.bundled_fonts import (
 from billing_core.pdf.canvas import Canvas, outline_path
 from billing_core.pdf.formatter import Formatter, buyer_country, tax_word
 from billing_core.pdf.images import ImageError, PdfImage, load_image
+from billing_core.pdf.pagination import Cells, Fragment, paginate
 from billing_core.pdf.style import (
     BAND,
     BODY,
@@ -155,29 +156,6 @@ class _Columns:
     price_right: float
     rate_right: float
     net_right: float
-
-
-@dataclass(frozen=True)
-class _Cells:
-    pos: str
-    description: list[str]
-    quantity: str
-    unit_price: str
-    rate: str
-    net: str
-
-
-@dataclass(frozen=True)
-class _Fragment:
-    """The part of one table row that sits on one page (a row taller than a page splits)."""
-
-    cells: _Cells
-    lines: list[str]
-    first: bool
-
-    @property
-    def height(self) -> float:
-        return 2 * ROW_PAD + TABLE_LEADING * len(self.lines) - (TABLE_LEADING - TABLE)
 
 
 _HEADERS = ("#", "Description", "Qty", "Unit price", "VAT", "Net amount")
@@ -356,7 +334,7 @@ class _Layout:
 
     # ----- the line table ------------------------------------------------------------------
 
-    def _cells(self) -> tuple[_Columns, list[_Cells]]:
+    def _cells(self) -> tuple[_Columns, list[Cells]]:
         inv, f, fmt = self.invoice, self.fonts, self.fmt
         raw = [
             (
@@ -391,7 +369,7 @@ class _Layout:
             pos_right, desc_left, desc_width, qty_right, price_right, rate_right, net_right
         )
         cells = [
-            _Cells(r[0], wrap(r[1], f.regular, TABLE, desc_width), r[2], r[3], r[4], r[5])
+            Cells(r[0], wrap(r[1], f.regular, TABLE, desc_width), r[2], r[3], r[4], r[5])
             for r in raw
         ]
         return columns, cells
@@ -411,7 +389,7 @@ class _Layout:
             c.text(right, baseline, text, f.bold, SMALL, MUTED, "right")
         return top - h
 
-    def _row(self, c: Canvas, cols: _Columns, frag: _Fragment, top: float) -> float:
+    def _row(self, c: Canvas, cols: _Columns, frag: Fragment, top: float) -> float:
         f = self.fonts
         first_baseline = top - ROW_PAD - TABLE
         c.lines(cols.desc_left, top - ROW_PAD, frag.lines, f.regular, TABLE, TABLE_LEADING)
@@ -500,56 +478,23 @@ class _Layout:
 
     # ----- pagination and drawing -----------------------------------------------------------
 
-    def paginate(self) -> tuple[_Columns, list[list[_Fragment]]]:
+    def pages(self) -> tuple[_Columns, list[list[Fragment]]]:
+        """The table's columns, and its rows' fragments page by page."""
         cols, cells = self._cells()
-        body_bottom = self.footer_top + 24  # room for "Continued on page N"
-        first_top = self._header_first(Canvas(None)) - TABLE_HEADER_HEIGHT
-        next_top = self._header_next(Canvas(None)) - TABLE_HEADER_HEIGHT
-        fresh = next_top - body_bottom
-        pages: list[list[_Fragment]] = [[]]
-        y = first_top
-        for cell in cells:
-            remaining, first = cell.description, True
-            while True:
-                frag = _Fragment(cell, remaining, first)
-                if frag.height <= y - body_bottom:
-                    pages[-1].append(frag)
-                    y -= frag.height
-                    break
-                if pages[-1] and frag.height <= fresh:
-                    pages.append([])
-                    y = next_top
-                    continue
-                # Taller than a whole page (or than what is left): split between lines.
-                fit = int(
-                    (y - body_bottom - 2 * ROW_PAD + (TABLE_LEADING - TABLE)) // TABLE_LEADING
-                )
-                if fit < 1 or (fit < 2 and pages[-1]):
-                    pages.append([])
-                    y = next_top
-                    continue
-                head = _Fragment(cell, remaining[:fit], first)
-                pages[-1].append(head)
-                remaining, first = remaining[fit:], False
-                pages.append([])
-                y = next_top
-        # The totals must fit under the last row; if not, take the last row along with them
-        # so the totals page does not start without context.
-        tail = self._totals_height()
-        if tail > y - body_bottom:
-            last = pages[-1]
-            if len(last) > 1 and last[-1].height + tail <= fresh:
-                moved = last.pop()
-                pages.append([moved])
-            else:
-                pages.append([])
+        pages = paginate(
+            cells,
+            first_top=self._header_first(Canvas(None)) - TABLE_HEADER_HEIGHT,
+            next_top=self._header_next(Canvas(None)) - TABLE_HEADER_HEIGHT,
+            body_bottom=self.footer_top + 24,  # room for "Continued on page N"
+            tail_height=self._totals_height(),
+        )
         return cols, pages
 
     def _totals_height(self) -> float:
         return -self._tail(Canvas(None), 0.0) + 8
 
     def draw(self) -> Document:
-        cols, pages = self.paginate()
+        cols, pages = self.pages()
         document = Document()
         self._metadata(document)
         count = len(pages)
