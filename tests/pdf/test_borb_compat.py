@@ -142,14 +142,14 @@ def _small_document() -> Document:
 
 
 def test_write_pdf_writes_what_borb_writes(make_invoice, many_lines, agency_final) -> None:
-    # Two separately built, identical documents (render.py makes IDs and dates deterministic),
+    # Two separately built, identical documents (document.py makes IDs and dates deterministic),
     # one written by each writer, so the xref numbering is compared too.
-    from billing_core.pdf.render import _Layout
+    from billing_core.pdf.document import invoice_document
 
     for invoice in (agency_final, make_invoice(many_lines(70))):  # one page; a 3-page draft
-        ours = write_pdf(_Layout(invoice).draw())
+        ours = write_pdf(invoice_document(invoice))
         buffer = io.BytesIO()
-        PDF.write(what=_Layout(invoice).draw(), where_to=buffer)
+        PDF.write(what=invoice_document(invoice), where_to=buffer)
         assert ours == buffer.getvalue()
         assert ours.startswith(b"%PDF-") and ours.rstrip().endswith(b"%%EOF")
 

@@ -21,7 +21,7 @@ from billing_core.errors import UnsupportedCharacters
 from billing_core.invoice import Invoice
 from billing_core.pdf import check_renderable, render_invoice_pdf
 from billing_core.pdf.formatter import Formatter
-from billing_core.pdf.render import _Layout
+from billing_core.pdf.layout import Layout
 from billing_core.pdf.style import PAGE_HEIGHT, PAGE_WIDTH
 from billing_core.pdf.writer import layout_cache_entries
 
@@ -188,7 +188,7 @@ def test_body_text_never_runs_into_the_footer(seed, make_invoice, pdf_words) -> 
         for _ in range(rng.randint(20, 70))
     ]
     invoice = make_invoice(lines, number="A-10")
-    footer_rule = PAGE_HEIGHT - _Layout(invoice).footer_top  # from the top, like poppler
+    footer_rule = PAGE_HEIGHT - Layout(invoice).footer_top  # from the top, like poppler
     placed = pdf_words(render_invoice_pdf(invoice))
     assert [w for w in placed if w.top < footer_rule < w.bottom] == []
     assert all(w.x0 >= 56 and w.x1 <= PAGE_WIDTH - 48 for w in placed)
