@@ -19,12 +19,12 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from borb.pdf import TrueTypeFont
-from borb.pdf.font.composite_font.cid_type_0_font import CIDType0Font
-from borb.pdf.font.font import Font
-from borb.pdf.primitives import name
+from borb.pdf import TrueTypeFont  # type: ignore[import-untyped]
+from borb.pdf.font.composite_font.cid_type_0_font import CIDType0Font  # type: ignore[import-untyped]
+from borb.pdf.font.font import Font  # type: ignore[import-untyped]
+from borb.pdf.primitives import name  # type: ignore[import-untyped]
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 REGULAR_FONT_FILE = FONT_DIR / "DejaVuSans-Subset.ttf"
@@ -79,7 +79,7 @@ class _WidthIndex:
         return width
 
 
-class IndexedWidthCIDFont(CIDType0Font):
+class IndexedWidthCIDFont(CIDType0Font):  # type: ignore[misc]  # borb ships no types
     """borb's CIDFont (the descendant of a Type0 font) with an indexed /W lookup.
 
     `get_width` returns exactly what `CIDType0Font.get_width` returns (tests/pdf check every
@@ -99,7 +99,7 @@ class IndexedWidthCIDFont(CIDType0Font):
             self._index = index
         return index
 
-    def get_width(  # type: ignore[override]
+    def get_width(
         self,
         text: list[tuple[int, str]],
         character_spacing: float = 0,
@@ -108,13 +108,13 @@ class IndexedWidthCIDFont(CIDType0Font):
     ) -> int:
         """Width in points of `text` (pairs of cid and glyph name), rounded up like borb."""
         if "W" not in self:
-            return self.get("DW", 1000)
+            return cast(int, self.get("DW", 1000))
         if not text:
             return 0
         index = self._width_index()
         default = self.get("DW", 1000)
         # Same float operations in the same order as borb, so math.ceil agrees to the point.
-        cid_widths = [index.lookup(cid, default) / 1000 for cid, _ in text]
+        cid_widths: list[float] = [index.lookup(cid, default) / 1000 for cid, _ in text]
         cid_widths = [w + character_spacing for w in cid_widths]
         cid_widths[-1] -= character_spacing
         cid_widths = [
@@ -154,7 +154,7 @@ class EmbeddedFont:
 
 
 def _load(path: Path, *, bold: bool) -> EmbeddedFont:
-    from fontTools.ttLib import TTFont
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     font = TrueTypeFont.from_file(path)
     descendant = font["DescendantFonts"][0]

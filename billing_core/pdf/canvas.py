@@ -10,11 +10,11 @@ from __future__ import annotations
 import functools
 import math
 
-from borb.pdf import Page
-from borb.pdf.color.rgb_color import RGBColor
-from borb.pdf.layout_element.layout_element import LayoutElement
-from borb.pdf.layout_element.text.chunk import Chunk
-from borb.pdf.primitives import name
+from borb.pdf import Page  # type: ignore[import-untyped]
+from borb.pdf.color.rgb_color import RGBColor  # type: ignore[import-untyped]
+from borb.pdf.layout_element.layout_element import LayoutElement  # type: ignore[import-untyped]
+from borb.pdf.layout_element.text.chunk import Chunk  # type: ignore[import-untyped]
+from borb.pdf.primitives import name  # type: ignore[import-untyped]
 
 from billing_core.pdf.bundled_fonts import BOLD_FONT_FILE, EmbeddedFont
 from billing_core.pdf.images import PdfImage
@@ -63,13 +63,13 @@ class Canvas:
         chunk = Chunk(
             text,
             font=font.font,
-            font_size=size,  # type: ignore[arg-type]  # borb annotates int, accepts float
+            font_size=size,  # borb annotates int, accepts float
             font_color=_color(color),
             vertical_alignment=LayoutElement.VerticalAlignment.BOTTOM,
         )
         # BOTTOM alignment: the chunk's baseline is the box's bottom edge.
         box = (round(x, 2), round(baseline, 2), math.ceil(width) + 1, size)
-        chunk.paint(available_space=box, page=self.page)  # type: ignore[arg-type]
+        chunk.paint(available_space=box, page=self.page)
         return width
 
     def lines(
@@ -148,8 +148,8 @@ class Canvas:
 @functools.lru_cache(maxsize=4)
 def outline_path(text: str, height: float, angle_degrees: float) -> str:
     """PDF path operators drawing `text` in the bold font, centred on the page, rotated."""
-    from fontTools.pens.basePen import BasePen
-    from fontTools.ttLib import TTFont
+    from fontTools.pens.basePen import BasePen  # type: ignore[import-untyped]
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     ttf = TTFont(BOLD_FONT_FILE, lazy=True)
     glyph_set = ttf.getGlyphSet()
@@ -161,7 +161,8 @@ def outline_path(text: str, height: float, angle_degrees: float) -> str:
     ops: list[str] = []
     pen_x = 0.0
 
-    class Pen(BasePen):  # fontTools turns the TrueType quadratics into cubic curves
+    # fontTools turns the TrueType quadratics into cubic curves.
+    class Pen(BasePen):  # type: ignore[misc]  # fontTools ships no types
         def _moveTo(self, p: tuple[float, float]) -> None:
             ops.append(f"{_num(p[0] + pen_x)} {_num(p[1])} m")
 

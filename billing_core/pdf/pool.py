@@ -95,7 +95,9 @@ class PdfRenderer:
             max_tasks_per_child=self._max_tasks_per_child,
         )
 
-    def _submit(self, executor: ProcessPoolExecutor, invoice: Invoice) -> Future:
+    def _submit(
+        self, executor: ProcessPoolExecutor, invoice: Invoice
+    ) -> Future[bytes | tuple[str, str, str | None]]:
         """Submit while holding a slot; the slot is freed when the job is done or cancelled."""
         try:
             if self._closed:

@@ -19,13 +19,13 @@ Each for a reason found by reading borb's source:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-import borb.pdf
+import borb.pdf  # type: ignore[import-untyped]
 from borb.pdf import Document, UsageStatistics
-from borb.pdf.primitives import reference
-from borb.pdf.visitor.write_new.build_xref_visitor import BuildXRefVisitor
-from borb.pdf.visitor.write_new.facade_visitor import FacadeVisitor
+from borb.pdf.primitives import reference  # type: ignore[import-untyped]
+from borb.pdf.visitor.write_new.build_xref_visitor import BuildXRefVisitor  # type: ignore[import-untyped]
+from borb.pdf.visitor.write_new.facade_visitor import FacadeVisitor  # type: ignore[import-untyped]
 
 # At import, before anything can render: nothing in this process may post statistics.
 UsageStatistics.opt_out()
@@ -38,7 +38,7 @@ BORB_VERSION = "3.0.9"  # as pinned in pyproject.toml; named in every PDF's /Pro
 # ---------------------------------------------------------------------------------------------
 
 
-class _LinearXRefVisitor(BuildXRefVisitor):
+class _LinearXRefVisitor(BuildXRefVisitor):  # type: ignore[misc]  # borb ships no types
     """borb's xref builder, same object numbers, without its two list scans per node."""
 
     @staticmethod
@@ -85,7 +85,7 @@ class _LinearXRefVisitor(BuildXRefVisitor):
         return xref
 
 
-class _Writer(FacadeVisitor):
+class _Writer(FacadeVisitor):  # type: ignore[misc]  # borb ships no types
     """borb's writer, same output, without its quadratic steps."""
 
     def __init__(self) -> None:
@@ -110,7 +110,7 @@ class _Writer(FacadeVisitor):
         if kind is float:
             self._append_bytes(str(round(node, 7)).encode("latin1"))
             return True
-        return super().visit(node)
+        return cast(bool, super().visit(node))
 
     def get_reference(self, node: Any) -> Any:
         # borb scans the whole xref list for every object it writes; index it once built.
