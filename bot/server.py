@@ -197,9 +197,9 @@ async def serve(
     socket_handler = None
     try:
         # Fonts load once per process (~0.5 s of CPU): here, not on the loop at the first draft.
-        from billing_core.pdf import borb_compat
+        from billing_core.pdf import bundled_fonts
 
-        await asyncio.to_thread(borb_compat.preload)
+        await asyncio.to_thread(bundled_fonts.preload)
         await site.start()
         await service.start_workers()
         log.info("invoicebot listening on http://%s:%s", settings.host, settings.port)

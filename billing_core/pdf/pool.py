@@ -40,9 +40,9 @@ def _init_worker() -> None:
     """Worker initializer: die with the server, then load borb and both fonts before the
     first job arrives."""
     _exit_when_orphaned(os.getppid())
-    from billing_core.pdf import borb_compat
+    from billing_core.pdf import bundled_fonts
 
-    borb_compat.preload()
+    bundled_fonts.preload()
 
 
 def _exit_when_orphaned(parent: int, every: float = 0.5) -> None:
@@ -113,7 +113,9 @@ class PdfRenderer:
             max_tasks_per_child=self._max_tasks_per_child,
         )
 
-    def _submit(self, executor: ProcessPoolExecutor, invoice: Invoice) -> Future:
+    def _submit(
+        self, executor: ProcessPoolExecutor, invoice: Invoice
+    ) -> Future[bytes | tuple[str, str, str | None]]:
         """Submit while holding a slot; the slot is freed when the job is done or cancelled."""
         try:
             if self._closed:

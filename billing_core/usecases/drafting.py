@@ -174,7 +174,7 @@ async def _locked(uow: UnitOfWork, invoice_id: int) -> InvoiceState:
 
 def _renderability_check() -> Callable[[Invoice], None]:
     """billing_core.pdf.check_renderable, imported and with its fonts loaded (blocking)."""
-    from billing_core.pdf import borb_compat, check_renderable
+    from billing_core.pdf import bundled_fonts, check_renderable
 
-    borb_compat.preload()
+    bundled_fonts.preload()
     return check_renderable

@@ -1,4 +1,4 @@
-"""borb_compat: the indexed width lookup equals borb's, the fonts are right, the writer too."""
+"""The borb workarounds (bundled_fonts.py, writer.py): widths equal borb's, fonts and writer too."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from borb.pdf import PDF, Document, Page, TrueTypeFont, UsageStatistics
 from borb.pdf.font.composite_font.cid_type_0_font import CIDType0Font
 from fontTools.ttLib import TTFont
 
-from billing_core.pdf import borb_compat
-from billing_core.pdf.borb_compat import (
+from billing_core.pdf.bundled_fonts import (
     BOLD_FONT_FILE,
     REGULAR_FONT_FILE,
     IndexedWidthCIDFont,
     bold_font,
     regular_font,
+    unsupported_characters,
 )
+from billing_core.pdf.writer import clear_layout_caches, layout_cache_entries, write_pdf
 
 FONTS = [(REGULAR_FONT_FILE, regular_font), (BOLD_FONT_FILE, bold_font)]
 
@@ -120,8 +121,8 @@ def test_every_printable_character_is_encoded_as_its_own_glyph(path, loader) -> 
 
 def test_coverage_includes_the_promised_scripts_and_symbols() -> None:
     wanted = "AzßøŁłȘșŻżΩωЖжЇїҐґ–—“”‘’„•…€£¥₽₺₹₴№"
-    assert borb_compat.unsupported_characters(wanted) == ""
-    assert borb_compat.unsupported_characters("漢字 😀 ש") == "漢字😀ש"
+    assert unsupported_characters(wanted) == ""
+    assert unsupported_characters("漢字 😀 ש") == "漢字😀ש"
 
 
 def test_fonts_load_once_per_process() -> None:
@@ -131,30 +132,30 @@ def test_fonts_load_once_per_process() -> None:
 
 
 def _small_document() -> Document:
-    from billing_core.pdf.render import _Canvas
+    from billing_core.pdf.canvas import Canvas
 
     document = Document()
     page = Page()
     document.append_page(page)
-    _Canvas(page).text(72, 700, "Müller & Søn – Ж Ω", regular_font(), 12)
+    Canvas(page).text(72, 700, "Müller & Søn – Ж Ω", regular_font(), 12)
     return document
 
 
 def test_write_pdf_writes_what_borb_writes(make_invoice, many_lines, agency_final) -> None:
-    # Two separately built, identical documents (render.py makes IDs and dates deterministic),
+    # Two separately built, identical documents (document.py makes IDs and dates deterministic),
     # one written by each writer, so the xref numbering is compared too.
-    from billing_core.pdf.render import _Layout
+    from billing_core.pdf.document import invoice_document
 
     for invoice in (agency_final, make_invoice(many_lines(70))):  # one page; a 3-page draft
-        ours = borb_compat.write_pdf(_Layout(invoice).draw())
+        ours = write_pdf(invoice_document(invoice))
         buffer = io.BytesIO()
-        PDF.write(what=_Layout(invoice).draw(), where_to=buffer)
+        PDF.write(what=invoice_document(invoice), where_to=buffer)
         assert ours == buffer.getvalue()
         assert ours.startswith(b"%PDF-") and ours.rstrip().endswith(b"%%EOF")
 
 
 def test_clear_layout_caches_empties_borbs_memoised_layout() -> None:
-    borb_compat.write_pdf(_small_document())
-    assert borb_compat.layout_cache_entries() > 0
-    borb_compat.clear_layout_caches()
-    assert borb_compat.layout_cache_entries() == 0
+    write_pdf(_small_document())
+    assert layout_cache_entries() > 0
+    clear_layout_caches()
+    assert layout_cache_entries() == 0

@@ -19,8 +19,11 @@ from pypdf import PdfReader
 
 from billing_core.errors import UnsupportedCharacters
 from billing_core.invoice import Invoice
-from billing_core.pdf import borb_compat, check_renderable, render_invoice_pdf
-from billing_core.pdf.render import PAGE_HEIGHT, PAGE_WIDTH, _Formatter, _Layout
+from billing_core.pdf import check_renderable, render_invoice_pdf
+from billing_core.pdf.formatter import Formatter
+from billing_core.pdf.layout import Layout
+from billing_core.pdf.style import PAGE_HEIGHT, PAGE_WIDTH
+from billing_core.pdf.writer import layout_cache_entries
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="needs poppler-utils (pdftotext, pdfimages)"
@@ -54,7 +57,7 @@ def test_final_invoice_shows_parties_number_dates_lines_taxes_and_total(final_de
     invoice, pdf = final_de
     text = pdf_text(pdf)
     flat = _one_line(text)
-    fmt = _Formatter("de_DE")
+    fmt = Formatter("de_DE")
     assert "Müller & Søn GmbH" in text
     assert "Hauptstraße 5" in text and "80331 München" in text
     assert "Northwind Studio GmbH" in text and "Torstraße 1" in text
@@ -156,7 +159,7 @@ def test_300_lines_flow_over_pages_with_header_row_and_page_numbers(
     for n in range(1, 301):
         assert len(re.findall(rf"Leistung {n}:", flat)) == 1, n
     assert "INV-2026-0300" in pages[-1]
-    total = _Formatter("en_US").money(invoice.total)
+    total = Formatter("en_US").money(invoice.total)
     assert "Total due" in pages[-1] and total in pages[-1]
     assert "Total due" not in "".join(pages[:-1])
 
@@ -185,7 +188,7 @@ def test_body_text_never_runs_into_the_footer(seed, make_invoice, pdf_words) -> 
         for _ in range(rng.randint(20, 70))
     ]
     invoice = make_invoice(lines, number="A-10")
-    footer_rule = PAGE_HEIGHT - _Layout(invoice).footer_top  # from the top, like poppler
+    footer_rule = PAGE_HEIGHT - Layout(invoice).footer_top  # from the top, like poppler
     placed = pdf_words(render_invoice_pdf(invoice))
     assert [w for w in placed if w.top < footer_rule < w.bottom] == []
     assert all(w.x0 >= 56 and w.x1 <= PAGE_WIDTH - 48 for w in placed)
@@ -305,7 +308,7 @@ def test_pdf_is_clean_for_poppler_and_pypdf(final_de, tmp_path: Path) -> None:
 
 def test_layout_caches_are_released_after_rendering(agency_final) -> None:
     render_invoice_pdf(agency_final)
-    assert borb_compat.layout_cache_entries() == 0
+    assert layout_cache_entries() == 0
 
 
 # ----- logo ------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 Reads DejaVuSans.ttf and DejaVuSans-Bold.ttf (Debian/Ubuntu package fonts-dejavu-core puts
 them in /usr/share/fonts/truetype/dejavu/) and writes DejaVuSans-Subset.ttf and
 DejaVuSans-Bold-Subset.ttf next to this script. Commit the .ttf files it writes; the renderer
-decides what it can print from their cmap (billing_core/pdf/borb_compat.py), so widening
+decides what it can print from their cmap (billing_core/pdf/bundled_fonts.py), so widening
 SCRIPT_RANGES is the one place to add a script.
 
 Why these options:
@@ -27,8 +27,8 @@ import argparse
 import hashlib
 from pathlib import Path
 
-from fontTools import subset
-from fontTools.ttLib import TTFont
+from fontTools import subset  # type: ignore[import-untyped]
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE_DIR = Path("/usr/share/fonts/truetype/dejavu")
