@@ -96,6 +96,22 @@ class InvalidReason(BillingError, ValueError):
     """A reason that is empty, too long or not plain text."""
 
 
+class InvalidCategory(BillingError, ValueError):
+    """A rejection category that is not one of status.REJECTION_CATEGORIES."""
+
+
+class InvalidMonth(BillingError, ValueError):
+    """A month that is not written YYYY-MM."""
+
+
+class DocumentUnavailable(BillingError):
+    """A PDF that cannot be had here (no number yet, or this process renders none)."""
+
+
+class FileUnreadable(BillingError):
+    """A file given on the command line that cannot be read or written."""
+
+
 class IllegalTransition(BillingError):
     """A status change the transition table does not allow."""
 

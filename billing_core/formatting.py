@@ -36,7 +36,7 @@ def format_money(value: Money, locale: str = "en_US") -> str:
     parsed, standard = _pattern(locale, "currency")
     pattern = copy.copy(standard)
     pattern.frac_prec = _places(value.amount, value.currency)
-    return pattern.apply(value.amount, parsed, currency=value.currency, currency_digits=False)
+    return str(pattern.apply(value.amount, parsed, currency=value.currency, currency_digits=False))
 
 
 def format_total(amount: Decimal, currency: str, locale: str = "en_US") -> str:

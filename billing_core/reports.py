@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from billing_core.errors import BillingError
+from billing_core.errors import InvalidMonth
 from billing_core.formatting import format_total
 from billing_core.status import REJECTION_CATEGORIES
 
@@ -34,7 +34,7 @@ def month_bounds(text: str | None, today: date) -> tuple[date, date]:
             year, month = (int(part) for part in text.split("-"))
             first = date(year, month, 1)
         except ValueError:
-            raise BillingError(f"{text!r} is not a month like 2026-11") from None
+            raise InvalidMonth(f"{text!r} is not a month like 2026-11") from None
     end = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     return first, end
 

@@ -90,9 +90,9 @@ def add_api_routes(
             raw += chunk
             if len(raw) > MAX_BODY_BYTES:
                 return _too_large()
-        data, problem = _decode_json(bytes(raw))
-        if problem is not None:
-            return _error(400, problem)
+        data, decode_problem = _decode_json(bytes(raw))
+        if decode_problem is not None:
+            return _error(400, decode_problem)
         if not isinstance(data, dict):
             return _error(422, "invalid record", [FieldProblem("record", "must be a JSON object")])
 

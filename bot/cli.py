@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from billing_core.errors import BillingError
+from billing_core.errors import BillingError, FileUnreadable
 from billing_core.importing import parse_records_file
 from billing_core.records import record_to_json
 from bot.bootstrap import Container, build, utc_now
@@ -158,11 +158,11 @@ async def _import(container: Container, path: Path) -> int:
     try:
         text = await asyncio.to_thread(path.read_text, encoding="utf-8")
     except FileNotFoundError:
-        raise BillingError(f"no such file: {path}") from None
+        raise FileUnreadable(f"no such file: {path}") from None
     except UnicodeDecodeError:
-        raise BillingError(f"{path}: not UTF-8 text") from None
+        raise FileUnreadable(f"{path}: not UTF-8 text") from None
     except OSError as exc:  # a directory, no permission, ...
-        raise BillingError(f"cannot read {path}: {exc.strerror}") from None
+        raise FileUnreadable(f"cannot read {path}: {exc.strerror}") from None
     records = parse_records_file(path.name, text)
     created, updated = await container.billing.records.import_records(records, utc_now())
     print(f"imported {len(records)} record(s) from {path.name}: {created} new, {updated} updated")
@@ -180,6 +180,6 @@ async def _draft(container: Container, record_id: str, out: Path) -> int:
     try:
         await asyncio.to_thread(out.write_bytes, pdf)
     except OSError as exc:
-        raise BillingError(f"cannot write {out}: {exc.strerror}") from None
+        raise FileUnreadable(f"cannot write {out}: {exc.strerror}") from None
     print(f"wrote {out} ({len(pdf) // 1024} KB): draft of {record_id}, total {invoice.total}")
     return 0

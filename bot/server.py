@@ -211,7 +211,7 @@ async def serve(
                 settings.slack_app_token,
                 web_client=slack_client(settings, token=settings.slack_app_token),
             )
-            await socket_handler.connect_async()
+            await socket_handler.connect_async()  # type: ignore[no-untyped-call]  # bolt: untyped
             log.info("connected to Slack in Socket Mode")
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -223,6 +223,6 @@ async def serve(
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().remove_signal_handler(sig)
         if socket_handler is not None:
-            await socket_handler.close_async()
+            await socket_handler.close_async()  # type: ignore[no-untyped-call]  # bolt: untyped
         await runner.cleanup()
         await service.close()

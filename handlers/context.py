@@ -99,7 +99,8 @@ def action_invoice_id(body: dict[str, Any]) -> int | None:
 
 def team_of(body: dict[str, Any]) -> str | None:
     """The workspace an interaction payload claims to come from."""
-    return (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id")
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+    return team if isinstance(team, str) else None
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from billing_core.errors import AlreadyHandled, BillingError
+from billing_core.errors import AlreadyHandled, BillingError, PaymentRefused
 from billing_core.permissions import check_may_settle
 from billing_core.policy import Policy
 from billing_core.reminders import DueReminder
@@ -97,7 +97,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         try:
             state = await ctx.billing.queries.invoice(invoice_id)
             if state.number is None:
-                raise BillingError("only approved invoices take payments")
+                raise PaymentRefused("only approved invoices take payments")
             state = await ctx.billing.settlement.record_payment(
                 state.number,
                 body["user"]["id"],

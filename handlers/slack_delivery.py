@@ -30,7 +30,7 @@ from billing_core.usecases.documents import document_filename
 from billing_core.usecases.ports import OutboxMessage
 from billing_core.usecases.worker import OutboxWorker, PermanentFailure
 from handlers import blocks, chasing_blocks
-from handlers.context import slack_error
+from handlers.slack_errors import slack_error
 from handlers.slack_posting import Steps
 from handlers.slack_settings import SlackSettings
 

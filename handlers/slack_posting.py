@@ -32,7 +32,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.usecases.ports import OutboxMessage
-from handlers.context import slack_error
+from handlers.slack_errors import slack_error
 
 METADATA_TYPE = "invoicebot_post"
 _LOOKBACK_SECONDS = 10.0  # the lookup starts this long before the ambiguous try

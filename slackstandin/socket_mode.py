@@ -164,7 +164,7 @@ class SocketModeHub:
             await ws.send_json(envelope)
         self.envelopes.append(envelope)
         self._signal.notify()
-        return envelope["envelope_id"]
+        return str(envelope["envelope_id"])
 
     async def ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
         """Wait for and return the client's ack message for `envelope_id`."""

@@ -32,10 +32,10 @@ async def read_params(request: web.Request) -> Params:
             for key, value in form.items():
                 params[key] = value.file.read() if isinstance(value, web.FileField) else value
     for key in _JSON_FIELDS:
-        value = params.get(key)
-        if isinstance(value, str) and value[:1] in ("[", "{"):
+        field = params.get(key)
+        if isinstance(field, str) and field[:1] in ("[", "{"):
             with contextlib.suppress(ValueError):
-                params[key] = json.loads(value)
+                params[key] = json.loads(field)
     return params
 
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from borb.pdf import TrueTypeFont  # type: ignore[import-untyped]
-from borb.pdf.font.composite_font.cid_type_0_font import CIDType0Font  # type: ignore[import-untyped]
-from borb.pdf.font.font import Font  # type: ignore[import-untyped]
-from borb.pdf.primitives import name  # type: ignore[import-untyped]
+from borb.pdf import TrueTypeFont
+from borb.pdf.font.composite_font.cid_type_0_font import CIDType0Font
+from borb.pdf.font.font import Font
+from borb.pdf.primitives import name
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 REGULAR_FONT_FILE = FONT_DIR / "DejaVuSans-Subset.ttf"
@@ -154,7 +154,7 @@ class EmbeddedFont:
 
 
 def _load(path: Path, *, bold: bool) -> EmbeddedFont:
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+    from fontTools.ttLib import TTFont
 
     font = TrueTypeFont.from_file(path)
     descendant = font["DescendantFonts"][0]

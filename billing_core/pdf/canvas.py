@@ -10,11 +10,11 @@ from __future__ import annotations
 import functools
 import math
 
-from borb.pdf import Page  # type: ignore[import-untyped]
-from borb.pdf.color.rgb_color import RGBColor  # type: ignore[import-untyped]
-from borb.pdf.layout_element.layout_element import LayoutElement  # type: ignore[import-untyped]
-from borb.pdf.layout_element.text.chunk import Chunk  # type: ignore[import-untyped]
-from borb.pdf.primitives import name  # type: ignore[import-untyped]
+from borb.pdf import Page
+from borb.pdf.color.rgb_color import RGBColor
+from borb.pdf.layout_element.layout_element import LayoutElement
+from borb.pdf.layout_element.text.chunk import Chunk
+from borb.pdf.primitives import name
 
 from billing_core.pdf.bundled_fonts import BOLD_FONT_FILE, EmbeddedFont
 from billing_core.pdf.images import PdfImage
@@ -148,8 +148,8 @@ class Canvas:
 @functools.lru_cache(maxsize=4)
 def outline_path(text: str, height: float, angle_degrees: float) -> str:
     """PDF path operators drawing `text` in the bold font, centred on the page, rotated."""
-    from fontTools.pens.basePen import BasePen  # type: ignore[import-untyped]
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+    from fontTools.pens.basePen import BasePen
+    from fontTools.ttLib import TTFont
 
     ttf = TTFont(BOLD_FONT_FILE, lazy=True)
     glyph_set = ttf.getGlyphSet()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 
-from borb.pdf import Document, Page  # type: ignore[import-untyped]
-from borb.pdf.primitives import datestr, hexstr, name  # type: ignore[import-untyped]
+from borb.pdf import Document, Page
+from borb.pdf.primitives import datestr, hexstr, name
 
 from billing_core.invoice import Invoice
 from billing_core.pdf.canvas import Canvas, outline_path

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-import borb.pdf  # type: ignore[import-untyped]
+import borb.pdf
 from borb.pdf import Document, UsageStatistics
-from borb.pdf.primitives import reference  # type: ignore[import-untyped]
-from borb.pdf.visitor.write_new.build_xref_visitor import BuildXRefVisitor  # type: ignore[import-untyped]
-from borb.pdf.visitor.write_new.facade_visitor import FacadeVisitor  # type: ignore[import-untyped]
+from borb.pdf.primitives import reference
+from borb.pdf.visitor.write_new.build_xref_visitor import BuildXRefVisitor
+from borb.pdf.visitor.write_new.facade_visitor import FacadeVisitor
 
 # At import, before anything can render: nothing in this process may post statistics.
 UsageStatistics.opt_out()

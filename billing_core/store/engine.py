@@ -94,6 +94,7 @@ async def upgrade_database(engine: AsyncEngine) -> None:
             # flipped on the driver's connection before the migration's BEGIN, and every key
             # is checked before the migration commits (`_upgrade_sync`).
             raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None  # a live connection's driver object
             await raw.execute("PRAGMA foreign_keys=OFF")
         try:
             async with conn.begin():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from billing_core.errors import BillingError
+from billing_core.errors import DocumentUnavailable
 from billing_core.events import EventName
 from billing_core.invoice import Invoice
 from billing_core.state import InvoiceState
@@ -44,9 +44,9 @@ class Documents:
         if existing is not None:
             return existing
         if kind == "final" and state.number is None:
-            raise BillingError(f"{state.label} has no number yet, so no final PDF")
+            raise DocumentUnavailable(f"{state.label} has no number yet, so no final PDF")
         if self.renderer is None:
-            raise BillingError("this process renders no PDFs")
+            raise DocumentUnavailable("this process renders no PDFs")
         pdf = await self.renderer.render(state.invoice)
         async with self.engine.store.unit_of_work() as uow:
             return await uow.documents.keep(

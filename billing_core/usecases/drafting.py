@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from billing_core.errors import AlreadyDecided, BillingError, InvoiceNotFound, RecordNotFound
+from billing_core.errors import AlreadyDecided, InvalidCategory, InvoiceNotFound, RecordNotFound
 from billing_core.events import DomainEvent, EventName
 from billing_core.invoice import Invoice, draft_invoice
 from billing_core.numbering import counter_key, format_number
@@ -124,7 +124,7 @@ class Drafting:
     ) -> InvoiceState:
         """Reject a draft with a category and a reason (kept for the correction report)."""
         if category not in REJECTION_CATEGORIES:
-            raise BillingError(f"unknown rejection category {category!r}")
+            raise InvalidCategory(f"unknown rejection category {category!r}")
         reason = check_reason(reason, "a rejection")
         async with self.engine.store.unit_of_work() as uow:
             state = await _locked(uow, invoice_id)

@@ -89,7 +89,7 @@ class InvoiceRepository(Protocol):
     async def by_number(self, number: str, *, lock: bool = False) -> InvoiceState | None: ...
     async def for_record(self, record_id: str) -> list[InvoiceState]: ...
     async def open_draft(self, record_id: str) -> InvoiceState | None: ...
-    async def list(
+    async def matching(
         self,
         *,
         statuses: Sequence[Status] | None = None,
@@ -132,7 +132,10 @@ class History(Protocol):
         effective_on: date,
         amount: Decimal | None = None,
         note: str | None = None,
-    ) -> None: ...
+    ) -> int:
+        """Append a row; returns its id (increasing: the order changes happened in)."""
+        ...
+
     async def for_invoice(self, invoice_id: int) -> list[StoredEvent]: ...
     async def totals(
         self, actions: Iterable[Action], first: date, end: date, *, amounts_from_event: bool
@@ -232,14 +235,22 @@ class UnitOfWork(Protocol):
     """One transaction: commits when the `async with` block ends normally, else rolls back.
     Raises StoreBusy when the database is held elsewhere for longer than it waits."""
 
-    records: RecordRepository
-    invoices: InvoiceRepository
-    history: History
-    numbers: NumberCounters
-    documents: Documents
-    ledger: ReminderLedger
-    outbox: Outbox
-    requests: RequestKeys
+    @property
+    def records(self) -> RecordRepository: ...
+    @property
+    def invoices(self) -> InvoiceRepository: ...
+    @property
+    def history(self) -> History: ...
+    @property
+    def numbers(self) -> NumberCounters: ...
+    @property
+    def documents(self) -> Documents: ...
+    @property
+    def ledger(self) -> ReminderLedger: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def requests(self) -> RequestKeys: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

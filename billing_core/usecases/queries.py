@@ -74,5 +74,5 @@ class Queries:
             filters = {"statuses": [Status.DRAFT, *OPEN_STATUSES], "owner": user}
         async with self.engine.store.unit_of_work(read_only=True) as uow:
             total = await uow.invoices.count(**filters)
-            items = await uow.invoices.list(**filters, limit=limit, offset=offset)
+            items = await uow.invoices.matching(**filters, limit=limit, offset=offset)
         return InvoicePage(items, total, offset)

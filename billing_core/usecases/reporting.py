@@ -31,8 +31,10 @@ class Reporting:
             )
             paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
             rejections = await uow.history.rejections_between(start, stop)
-            drafts = await uow.invoices.list(statuses=[Status.DRAFT])
-            overdue_now = await uow.invoices.list(statuses=list(OPEN_STATUSES), overdue_on=today)
+            drafts = await uow.invoices.matching(statuses=[Status.DRAFT])
+            overdue_now = await uow.invoices.matching(
+                statuses=list(OPEN_STATUSES), overdue_on=today
+            )
         overdue: dict[str, tuple[int, Decimal]] = {}
         for state in overdue_now:
             count, total = overdue.get(state.invoice.currency, (0, Decimal(0)))

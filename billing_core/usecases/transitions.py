@@ -46,7 +46,7 @@ async def move(
         if state.status is Status.DRAFT:
             raise AlreadyDecided("decided")
         raise IllegalTransition(f"{state.label} changed meanwhile; nothing was done")
-    await uow.history.add(
+    change = await uow.history.add(
         state.id,
         now,
         actor,
@@ -68,10 +68,7 @@ async def move(
         "balance": str(changed.balance.amount),
         **(event or {}),
     }
-    # One event per invoice and kind for the once-only moves; notes of repeatable ones (a
-    # payment) are told apart by the time of the change.
-    key = f"{name.value}:{state.id}"
-    if action in (Action.PART_PAY, Action.SETTLE, Action.SNOOZE):
-        key += f":{now.isoformat()}"
+    # Keyed by the history row: one event per change, however many happen in one second.
+    key = f"{name.value}:{state.id}:{change}"
     await engine.emit(uow, DomainEvent(name, key, state.id, payload), now)
     return changed

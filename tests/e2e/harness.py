@@ -107,6 +107,33 @@ class Bot:
         )
         return await post_signed(self.url, body, SECRET), name
 
+    def command_body(self, text: str, user: str = DRAFTER) -> tuple[str, str]:
+        """A signed-to-be `/invoice TEXT` body and its response_url name, to send (and resend,
+        as Slack or a proxy may) with `send`."""
+        name = self._response_name()
+        self._sent[name] = (user, CHANNEL, len(self.slack.ephemerals))
+        body = slash_command_body(
+            text=text, user_id=user, channel_id=CHANNEL, team_id="T0TEAM",
+            response_url=self.slack.response_url(name), trigger_id=f"trigger-{name}",
+        )  # fmt: skip
+        return body, name
+
+    def click_body(self, action_id: str, message: Any, user: str = APPROVER) -> tuple[str, str]:
+        """Like `command_body`, for a click on `message`."""
+        name = self._response_name()
+        channel = getattr(message, "channel", None) or CHANNEL
+        self._sent[name] = (user, channel, len(self.slack.ephemerals))
+        body = block_action_body(
+            action_id, user_id=user, message=message, team_id="T0TEAM",
+            response_url=self.slack.response_url(name), trigger_id=f"trigger-{name}",
+        )  # fmt: skip
+        return body, name
+
+    async def send(self, body: str, *, retry: int | None = None) -> SignedResponse:
+        """POST a prepared body, signed now; `retry` adds Slack's X-Slack-Retry-Num."""
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        return await post_signed(self.url, body, SECRET, headers=headers if retry else None)
+
     def reply_posts(self, name: str) -> list[dict[str, Any]]:
         """What only the sender of request `name` was shown, as sent: chat.postEphemeral to
         them in that channel after the request, or posts to the request's response_url."""

@@ -6,7 +6,16 @@ import pytest
 import yaml
 
 SLACK = Path(__file__).resolve().parents[2] / "slack"
-NEEDED_SCOPES = {"commands", "chat:write", "files:write", "im:write"}
+# Each scope and the Web API methods the bot calls that need it.
+NEEDED_SCOPES = {
+    "commands": "/invoice",
+    "chat:write": "chat.postMessage, chat.update, chat.postEphemeral",
+    "files:write": "files.getUploadURLExternal, files.completeUploadExternal",
+    "im:write": "conversations.open",
+    "channels:history": "conversations.history, conversations.replies (public channels)",
+    "groups:history": "conversations.history, conversations.replies (private channels)",
+    "files:read": "files.info",
+}
 
 
 @pytest.mark.parametrize("name", ["manifest.yaml", "manifest-socket.yaml"])
@@ -14,10 +23,29 @@ def test_manifest_has_the_command_interactivity_and_scopes_the_bot_uses(name: st
     manifest = yaml.safe_load((SLACK / name).read_text(encoding="utf-8"))
     (command,) = manifest["features"]["slash_commands"]
     assert command["command"] == "/invoice"
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) >= NEEDED_SCOPES
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) >= set(NEEDED_SCOPES)
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     socket = manifest["settings"]["socket_mode_enabled"]
     assert socket is (name == "manifest-socket.yaml")
     if not socket:
         assert command["url"].endswith("/slack/events")
         assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+
+
+def test_both_manifests_ask_for_the_same_scopes_and_events() -> None:
+    http, socket = (
+        yaml.safe_load((SLACK / name).read_text(encoding="utf-8"))
+        for name in ("manifest.yaml", "manifest-socket.yaml")
+    )
+    assert http["oauth_config"] == socket["oauth_config"]
+    events = [m["settings"]["event_subscriptions"]["bot_events"] for m in (http, socket)]
+    assert events[0] == events[1]
+    commands = [m["features"]["slash_commands"][0] for m in (http, socket)]
+    assert commands[0]["should_escape"] == commands[1]["should_escape"]
+
+
+def test_the_readme_lists_every_scope_the_manifests_ask_for() -> None:
+    readme = (SLACK.parent / "README.md").read_text(encoding="utf-8")
+    manifest = yaml.safe_load((SLACK / "manifest.yaml").read_text(encoding="utf-8"))
+    for scope in manifest["oauth_config"]["scopes"]["bot"]:
+        assert f"| `{scope}` |" in readme, scope

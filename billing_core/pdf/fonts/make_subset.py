@@ -27,8 +27,8 @@ import argparse
 import hashlib
 from pathlib import Path
 
-from fontTools import subset  # type: ignore[import-untyped]
-from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+from fontTools import subset
+from fontTools.ttLib import TTFont
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE_DIR = Path("/usr/share/fonts/truetype/dejavu")

@@ -27,21 +27,21 @@ class History(Repository):
         effective_on: date,
         amount: Decimal | None = None,
         note: str | None = None,
-    ) -> None:
-        self.session.add(
-            InvoiceEventRow(
-                invoice_id=invoice_id,
-                at=at,
-                actor=actor,
-                action=Action(action).value,
-                from_status=from_status.value if from_status else None,
-                to_status=to_status.value,
-                amount=amount,
-                note=note,
-                effective_on=effective_on,
-            )
+    ) -> int:
+        row = InvoiceEventRow(
+            invoice_id=invoice_id,
+            at=at,
+            actor=actor,
+            action=Action(action).value,
+            from_status=from_status.value if from_status else None,
+            to_status=to_status.value,
+            amount=amount,
+            note=note,
+            effective_on=effective_on,
         )
+        self.session.add(row)
         await self.session.flush()
+        return row.id
 
     async def for_invoice(self, invoice_id: int) -> list[StoredEvent]:
         query = (
@@ -72,7 +72,7 @@ class History(Repository):
             .group_by(InvoiceRow.currency)
         )
         return {
-            currency: (int(count), Decimal(total))
+            currency: (int(count), Decimal(total or 0))
             for currency, count, total in await self.session.execute(query)
         }
 

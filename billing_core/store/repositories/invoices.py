@@ -98,7 +98,7 @@ class InvoiceRepository(Repository):
         await self.session.flush()
         return row.id
 
-    def _query(self, lock: bool) -> Select[tuple[InvoiceRow]]:
+    def _query(self, lock: bool) -> Select[Any]:
         query = select(InvoiceRow)
         return query.with_for_update() if lock else query
 
@@ -123,7 +123,7 @@ class InvoiceRepository(Repository):
         row = (await self.session.execute(query)).scalar_one_or_none()
         return to_state(row) if row else None
 
-    async def list(
+    async def matching(
         self,
         *,
         statuses: Sequence[Status] | None = None,
