@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from billing_core.errors import BillingError, ConfigError
@@ -34,13 +34,16 @@ class CompanyPolicy:
     logo: Path | None = None
 
 
+EInvoiceKind = Literal["factur-x"]
+
+
 @dataclass(frozen=True)
 class InvoicePolicy:
     number_format: str = "INV-{year}-{seq:04d}"
     currency: str = "EUR"
     payment_terms_days: int = 14
     locale: str = "en_US"
-    einvoice: str | None = None
+    einvoice: EInvoiceKind | None = None
 
 
 @dataclass(frozen=True)
@@ -163,9 +166,9 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
         invoice_kwargs["locale"] = loc
     if "einvoice" in i:
         kind = _string("invoice.einvoice", i["einvoice"])
-        if kind not in {"factur-x"}:
+        if kind != "factur-x":
             raise ConfigError(f'invoice.einvoice: {kind!r} is not supported (use "factur-x")')
-        invoice_kwargs["einvoice"] = kind
+        invoice_kwargs["einvoice"] = "factur-x"
 
     a = section(data, "approval", {f for f in ApprovalPolicy.__dataclass_fields__})
     approval_kwargs: dict[str, Any] = {}

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from billing_core.errors import BillingError, FieldProblem, RecordInvalid
 from billing_core.money import check_currency, parse_decimal
@@ -23,7 +23,8 @@ USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,20}$")  # a workspace member ID
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
-KINDS = ("lead", "project")
+RecordKind = Literal["lead", "project"]
+KINDS: tuple[RecordKind, ...] = ("lead", "project")
 MAX_LINES = 1000
 _TEXT_LIMITS = {"title": 200, "scope_ref": 200, "name": 200, "email": 254, "address": 500,
                 "tax_id": 40, "description": 500}  # fmt: skip
@@ -55,7 +56,7 @@ class LineItem:
 @dataclass(frozen=True)
 class Record:
     id: str
-    kind: str = "project"
+    kind: RecordKind = "project"
     title: str = ""
     owner: str = ""
     client: Client = Client()
@@ -165,8 +166,13 @@ def parse_record(data: Any) -> Record:
     else:
         record_id = record_id.strip()
 
-    kind = data.get("kind", "project")
-    if kind not in KINDS:
+    given = data.get("kind", "project")
+    kind: RecordKind = "project"
+    for known in KINDS:
+        if given == known:
+            kind = known
+            break
+    else:
         problems.add("kind", f"must be one of {', '.join(KINDS)}")
 
     title = _text(data, "title", "title", problems)

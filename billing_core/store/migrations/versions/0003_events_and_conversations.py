@@ -75,7 +75,7 @@ def upgrade() -> None:
         posted.setdefault(invoice_id, {})[f"{kind}_pdf"] = file_id
     threads = bind.execute(
         sa.text(
-            "SELECT id, team_id, channel_id, thread_ts, buttons_ts, updated_at FROM invoices "
+            "SELECT id, team_id, channel_id, thread_ts, buttons_ts FROM invoices "
             "WHERE channel_id IS NOT NULL"
         )
     ).all()
@@ -102,7 +102,7 @@ def upgrade() -> None:
                     "thread": row.thread_ts,
                     "actions_message": row.buttons_ts,
                     "posted": posted.get(row.id, {}),
-                    "updated_at": row.updated_at,
+                    "updated_at": now,
                 }
                 for row in threads
             ],
