@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -14,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from billing_core.errors import BillingError, FileUnreadable
+from billing_core.errors import BillingError, ConfigError, FileUnreadable
 from billing_core.importing import parse_records_file
 from billing_core.records import record_to_json
 from bot.bootstrap import Container, build, utc_now
@@ -30,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the Slack app, records API and scheduler")
     serve.add_argument("--socket", action="store_true", help="use Socket Mode (SLACK_APP_TOKEN)")
+
+    sandbox = commands.add_parser(
+        "sandbox", help="try it without Slack: the bot and a local chat page in your browser"
+    )
+    sandbox.add_argument("--port", type=_port, help="the chat page's port (default 3000)")
+    sandbox.add_argument("--host", help="the chat page's address (default 127.0.0.1)")
 
     records = commands.add_parser("records", help="import or show lead/project records")
     records_commands = records.add_subparsers(
@@ -73,6 +80,12 @@ def _first_line(exc: BaseException) -> str:
     return (text[0] if text else type(cause).__name__)[:300]
 
 
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {text!r}")
+    return int(text)
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -98,6 +111,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    if args.command == "sandbox":
+        from bot.sandbox import run_sandbox
+
+        env = dict(os.environ)
+        host = args.host or env.get("HOST") or "127.0.0.1"
+        try:
+            port = args.port if args.port is not None else _port(env.get("PORT") or "3000")
+        except argparse.ArgumentTypeError as exc:
+            raise ConfigError(f"PORT: {exc}") from None
+        await run_sandbox(host, port, env, Path.cwd())
+        return 0
     settings = load_settings()
     if args.command == "serve":
         from bot.server import serve

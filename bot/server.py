@@ -183,25 +183,53 @@ async def build_service(
     return Service(container, app, web_app, context, delivery, documents, scheduler)
 
 
-async def serve(
-    settings: Settings, *, socket_mode: bool = False, stop: asyncio.Event | None = None
-) -> None:
-    """Run until SIGINT/SIGTERM (or `stop` is set): HTTP on HOST:PORT (and Socket Mode)."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    service = await build_service(settings, socket_mode=socket_mode)
+async def start_http(service: Service, host: str, port: int) -> web.AppRunner:
+    """Listen on host:port and start the workers; returns the runner to clean up. Raises
+    OSError (with the port in its message) when the address is taken."""
     runner = web.AppRunner(service.web_app)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    socket_handler = None
     try:
         # Fonts load once per process (~0.5 s of CPU): here, not on the loop at the first draft.
         from billing_core.pdf import bundled_fonts
 
         await asyncio.to_thread(bundled_fonts.preload)
-        await site.start()
-        await service.start_workers()
+        await web.TCPSite(runner, host, port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    await service.start_workers()
+    return runner
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+async def wait_for_a_signal(stop: asyncio.Event | None = None) -> None:
+    """Until SIGINT or SIGTERM (or `stop` is set)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def serve(
+    settings: Settings, *, socket_mode: bool = False, stop: asyncio.Event | None = None
+) -> None:
+    """Run until SIGINT/SIGTERM (or `stop` is set): HTTP on HOST:PORT (and Socket Mode)."""
+    configure_logging()
+    service = await build_service(settings, socket_mode=socket_mode)
+    socket_handler = None
+    runner = None
+    try:
+        runner = await start_http(service, settings.host, settings.port)
         log.info("invoicebot listening on http://%s:%s", settings.host, settings.port)
         if socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -213,16 +241,11 @@ async def serve(
             )
             await socket_handler.connect_async()  # type: ignore[no-untyped-call]  # bolt: untyped
             log.info("connected to Slack in Socket Mode")
-        stop = stop or asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        await wait_for_a_signal(stop)
         log.info("shutting down")
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            asyncio.get_running_loop().remove_signal_handler(sig)
         if socket_handler is not None:
             await socket_handler.close_async()  # type: ignore[no-untyped-call]  # bolt: untyped
-        await runner.cleanup()
+        if runner is not None:
+            await runner.cleanup()
         await service.close()

@@ -88,6 +88,9 @@ class FakeRecords(_Part):
     async def get(self, record_id: str, *, lock: bool = False) -> Record | None:
         return self.data.records.get(record_id)
 
+    async def count(self) -> int:
+        return len(self.data.records)
+
     async def upsert(self, record: Record, now: datetime) -> bool:
         new = record.id not in self.data.records
         self.data.records[record.id] = record

@@ -79,6 +79,7 @@ class RecordRepository(Protocol):
     async def upsert(self, record: Record, now: datetime) -> bool:
         """Insert or replace; True when it was new."""
         ...
+    async def count(self) -> int: ...
 
 
 class InvoiceRepository(Protocol):

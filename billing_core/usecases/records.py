@@ -40,6 +40,11 @@ class Records:
         async with self.engine.store.unit_of_work() as uow:
             return await uow.records.upsert(record, now)
 
+    async def count(self) -> int:
+        """How many records the store has."""
+        async with self.engine.store.unit_of_work(read_only=True) as uow:
+            return await uow.records.count()
+
     async def get(self, record_id: str) -> Record:
         """The record, or RecordNotFound."""
         async with self.engine.store.unit_of_work(read_only=True) as uow:

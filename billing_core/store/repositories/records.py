@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from billing_core.records import Record, parse_record, record_to_json
 from billing_core.store.models import RecordRow
@@ -20,6 +20,9 @@ class RecordRepository(Repository):
         else:
             row = await self.session.get(RecordRow, record_id)
         return parse_record(row.data) if row else None
+
+    async def count(self) -> int:
+        return int((await self.session.execute(select(func.count(RecordRow.id)))).scalar_one())
 
     async def upsert(self, record: Record, now: datetime) -> bool:
         """Insert or replace the record; True when it was new."""
