@@ -45,30 +45,35 @@ def parse_records_file(name: str, text: str) -> list[Record]:
     return _parse_csv(name, text)
 
 
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
 def _parse_json(name: str, text: str) -> list[Record]:
-    """Walk the array element by element so each problem carries the element's line."""
+    """Walk the array element by element so each problem carries the element's line; each
+    element becomes a Record at once (the parsed dicts are not kept), and line numbers are
+    counted forward from the previous element, so the walk is linear in the file's size."""
     # JSON numbers stay floats here; parse_record then refuses them by field name.
     decoder = json.JSONDecoder()
     pos = _skip_ws(text, 0)
+    line, counted = 1, 0  # the line of `counted`, moved forward as the walk goes on
+
+    def line_at(offset: int) -> int:
+        nonlocal line, counted
+        line += text.count("\n", counted, offset)
+        counted = offset
+        return line
+
     if pos >= len(text) or text[pos] != "[":
-        raise ImportFailed(
-            [f"{name}: line {_line_of(text, pos)}: expected a JSON array of records"]
-        )
+        raise ImportFailed([f"{name}: line {line_at(pos)}: expected a JSON array of records"])
     pos = _skip_ws(text, pos + 1)
-    elements: list[tuple[int, Any]] = []
+    records: list[Record] = []
     problems: list[str] = []
+    first_seen: dict[str, int] = {}
     try:
         if pos < len(text) and text[pos] == "]":
             pos += 1
         else:
             while True:
-                start_line = _line_of(text, pos)
+                start_line = line_at(pos)
                 value, pos = decoder.raw_decode(text, pos)
-                elements.append((start_line, value))
+                _add(name, start_line, value, records, problems, first_seen)
                 pos = _skip_ws(text, pos)
                 if pos < len(text) and text[pos] == ",":
                     pos = _skip_ws(text, pos + 1)
@@ -80,42 +85,43 @@ def _parse_json(name: str, text: str) -> list[Record]:
     except json.JSONDecodeError as exc:
         raise ImportFailed([f"{name}: line {exc.lineno}: not valid JSON ({exc.msg})"]) from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        line = _line_of(text, pos)
-        raise ImportFailed([f"{name}: line {line}: not valid JSON ({exc})"]) from None
+        raise ImportFailed([f"{name}: line {line_at(pos)}: not valid JSON ({exc})"]) from None
     if _skip_ws(text, pos) != len(text):
-        raise ImportFailed([f"{name}: line {_line_of(text, pos)}: unexpected text after the array"])
-    records: list[Record] = []
-    for line, element in elements:
-        try:
-            records.append(parse_record(element))
-        except RecordInvalid as exc:
-            where = f"record {exc.record_id}" if exc.record_id else "record"
-            problems.extend(f"{name}: line {line}: {where}: {p}" for p in exc.problems)
+        raise ImportFailed([f"{name}: line {line_at(pos)}: unexpected text after the array"])
     if problems:
         raise ImportFailed(problems)
-    _check_unique(name, list(zip([line for line, _ in elements], records, strict=True)))
     return records
+
+
+def _add(
+    name: str,
+    line: int,
+    element: Any,
+    records: list[Record],
+    problems: list[str],
+    first_seen: dict[str, int],
+) -> None:
+    """Parse one array element into `records`, or its problems into `problems`."""
+    try:
+        record = parse_record(element)
+    except RecordInvalid as exc:
+        where = f"record {exc.record_id}" if exc.record_id else "record"
+        problems.extend(f"{name}: line {line}: {where}: {p}" for p in exc.problems)
+        return
+    if record.id in first_seen:
+        problems.append(
+            f"{name}: line {line}: record {record.id}: id: "
+            f"already used on line {first_seen[record.id]}"
+        )
+        return
+    first_seen[record.id] = line
+    records.append(record)
 
 
 def _skip_ws(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in " \t\r\n":
         pos += 1
     return pos
-
-
-def _check_unique(name: str, items: list[tuple[int, Record]]) -> None:
-    seen: dict[str, int] = {}
-    problems = []
-    for line, record in items:
-        if record.id in seen:
-            problems.append(
-                f"{name}: line {line}: record {record.id}: id: "
-                f"already used on line {seen[record.id]}"
-            )
-        else:
-            seen[record.id] = line
-    if problems:
-        raise ImportFailed(problems)
 
 
 def _parse_csv(name: str, text: str) -> list[Record]:

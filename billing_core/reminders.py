@@ -20,6 +20,19 @@ BUSINESS_DAYS = frozenset(range(5))  # Monday to Friday
 
 
 @dataclass(frozen=True)
+class DueStage:
+    """An (invoice, stage) pair due on a day: what the selection yields, without the invoice
+    itself (the store selects these in SQL; the invoice is loaded only to be sent)."""
+
+    invoice_id: int
+    stage: int  # 1-based: stage 1 is the first ping
+    recipient: str  # the owner to DM, or "" (no owner: the escalation channel)
+    due_date: date
+    days_overdue: int
+    last_stage: bool
+
+
+@dataclass(frozen=True)
 class DueReminder:
     state: InvoiceState
     stage: int  # 1-based: stage 1 is the first ping
@@ -30,6 +43,16 @@ class DueReminder:
     def recipient(self) -> str:
         """The owner to DM, or "" when the invoice has no owner (escalation channel)."""
         return self.state.owner
+
+    @property
+    def invoice_id(self) -> int:
+        return self.state.id
+
+    def due_stage(self) -> DueStage:
+        return DueStage(
+            self.state.id, self.stage, self.recipient, self.state.invoice.due_date,
+            self.days_overdue, self.last_stage,
+        )  # fmt: skip
 
 
 def stage_reached(days_overdue: int, stages_days: tuple[int, ...]) -> int:
@@ -69,9 +92,9 @@ def reminders_due(
     return due
 
 
-def by_recipient(reminders: Iterable[DueReminder]) -> dict[str, list[DueReminder]]:
+def by_recipient(reminders: Iterable[DueStage]) -> dict[str, list[DueStage]]:
     """Group for one message per owner ("" collects invoices without an owner)."""
-    grouped: dict[str, list[DueReminder]] = {}
+    grouped: dict[str, list[DueStage]] = {}
     for reminder in reminders:
         grouped.setdefault(reminder.recipient, []).append(reminder)
     return grouped

@@ -135,10 +135,13 @@ async def run_sandbox(
 
         async def remind(day: date) -> str:
             summary = await run_reminders(billing, sender, utc_now(), as_of=day)
-            lines = summary.lines()
-            head = f"Reminders as of {day}: {len(summary.sent)} invoice(s) in " \
-                f"{summary.messages} DM(s)."  # fmt: skip
-            return "\n".join([head, *lines]) if lines else head + " Nothing was overdue."
+            if not summary.due:
+                return f"Reminders as of {day}: nothing was overdue and not yet reminded."
+            failed = f" Failed for {', '.join(summary.failed)}." if summary.failed else ""
+            return (
+                f"Reminders as of {day}: {len(summary.sent)} overdue invoice(s) in "
+                f"{summary.messages} message(s); see DMs.{failed}"
+            )
 
         page.on_remind = remind
         if await load_demo_records(service):

@@ -29,6 +29,7 @@ from billing_core.usecases import documents as documents_case
 from billing_core.usecases.worker import OutboxWorker
 from bot.api import add_api_routes
 from bot.bootstrap import Container, build, utc_now
+from bot.loop_monitor import LoopMonitor
 from bot.settings import Settings
 from bot.slack_http import slack_events_handler
 from handlers import actions, commands, home, reminders
@@ -74,12 +75,14 @@ class Service:
     delivery: SlackDelivery
     documents: OutboxWorker
     scheduler: Any = None
+    monitor: LoopMonitor = field(default_factory=LoopMonitor)
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     async def start_workers(self) -> None:
         """The outbox workers (documents, Slack) and the scheduler (reminders, nudges,
         digest)."""
+        self.monitor.start()
         self.tasks.append(asyncio.create_task(self.documents.run(self.stop_event)))
         self.tasks.append(asyncio.create_task(self.delivery.worker.run(self.stop_event)))
         if self.scheduler is not None:
@@ -90,6 +93,7 @@ class Service:
             self.scheduler.shutdown(wait=False)
         await self.context.finish_background()
         self.stop_event.set()
+        await self.monitor.stop()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)

@@ -37,6 +37,9 @@ class SlackReminderSender:
         self.client = client
         self.policy = policy
         self.conversations = conversations
+        # An owner's DM channel does not change: opened once per process, not per message
+        # (conversations.open is Tier 3; a run at 1,000 owners would otherwise hit its limit).
+        self._dm_channels: dict[str, str] = {}
 
     def chunks(self, reminders: list[DueReminder]) -> list[list[DueReminder]]:
         return chasing_blocks.reminder_chunks(reminders)
@@ -49,8 +52,10 @@ class SlackReminderSender:
     async def send_owner(
         self, owner: str, reminders: list[DueReminder], part: int, parts: int
     ) -> None:
-        opened = await self.client.conversations_open(users=owner)
-        channel = opened["channel"]["id"]
+        channel = self._dm_channels.get(owner)
+        if channel is None:
+            opened = await self.client.conversations_open(users=owner)
+            channel = self._dm_channels[owner] = str(opened["channel"]["id"])
         links = await self._links(reminders)
         text, message = chasing_blocks.reminder_message(reminders, links, part, parts)
         await self.client.chat_postMessage(channel=channel, text=text, blocks=message)

@@ -1,123 +1,23 @@
-"""The scheduled jobs: overdue reminders (business days), approval nudges, weekly digest.
-
-Nudges also forget idempotency keys older than two days (`Chasing.purge_request_keys`).
-
-`run_reminders` is the one reminder run, used by the scheduler and by `invoicebot remind`.
-Exactly once: each owner's (invoice, stage) pairs are claimed in the ledger in one transaction
-before anything is sent, marked sent after Slack said ok, and released if it did not, so the
-next run retries. Two runners racing (two replicas, or `serve` plus `remind`) claim disjoint
-sets, so an owner gets one DM per stage, not two.
-"""
+"""The scheduled jobs: overdue reminders (business days, `scheduler.reminders`), approval
+nudges, the weekly digest. Nudges also forget idempotency keys older than two days."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from billing_core.reminders import (
-    BUSINESS_DAYS,
-    DueReminder,
-    by_recipient,
-    is_business_day,
-    next_run,
-)
+from billing_core.reminders import BUSINESS_DAYS, is_business_day, next_run
 from billing_core.usecases import Billing
+from scheduler.reminders import ReminderSender, RunSummary, run_reminders
+
+__all__ = ["DailyTrigger", "ReminderSender", "RunSummary", "build_scheduler", "run_reminders"]
 
 log = logging.getLogger(__name__)
-
-
-class ReminderSender(Protocol):
-    """Delivers reminders (the Slack implementation lives in handlers.reminders)."""
-
-    def chunks(self, reminders: list[DueReminder]) -> list[list[DueReminder]]:
-        """How one owner's reminders split into messages."""
-        ...
-
-    async def send_owner(
-        self, owner: str, reminders: list[DueReminder], part: int, parts: int
-    ) -> None: ...
-
-    async def send_escalation(self, reminders: list[DueReminder], final_stage: bool) -> None: ...
-
-
-@dataclass
-class RunSummary:
-    as_of: date
-    due: list[DueReminder] = field(default_factory=list)
-    sent: list[DueReminder] = field(default_factory=list)
-    messages: int = 0
-    failed: list[str] = field(default_factory=list)  # recipients whose send failed
-
-    def lines(self) -> list[str]:
-        """Human-readable: who is (or would be) pinged about what."""
-        out = []
-        for r in self.due:
-            inv = r.state.invoice
-            who = f"DM {r.recipient}" if r.recipient else "escalation channel"
-            out.append(
-                f"{who}: {r.state.number} ({inv.buyer.name}) stage {r.stage}, "
-                f"{r.days_overdue} days overdue, {r.state.balance} due {inv.due_date}"
-            )
-        return out
-
-
-async def run_reminders(
-    billing: Billing,
-    sender: ReminderSender | None,
-    now: datetime,
-    *,
-    as_of: date | None = None,
-    dry_run: bool = False,
-) -> RunSummary:
-    """One reminder run as of `as_of` (default: today in the business time zone)."""
-    today = as_of or billing.today(now)
-    summary = RunSummary(as_of=today, due=await billing.chasing.due_reminders(today, now))
-    if dry_run or sender is None:
-        return summary
-    escalation = billing.policy.reminders.escalation_channel
-    for recipient, items in by_recipient(summary.due).items():
-        if not recipient and not escalation:
-            log.warning("%d overdue invoice(s) have no owner and no escalation channel", len(items))
-            continue
-        claimed = await billing.chasing.claim_reminders(items, today, now)
-        if not claimed:
-            continue  # another runner has them
-        # The escalation channel gets the same Slack limits as a DM: chunked, each once.
-        chunks = sender.chunks(claimed)
-        sent_here: list[DueReminder] = []
-        for part, chunk in enumerate(chunks, start=1):
-            try:
-                if recipient:
-                    await sender.send_owner(recipient, chunk, part, len(chunks))
-                else:
-                    await sender.send_escalation(chunk, final_stage=False)
-            except Exception as exc:
-                log.warning(
-                    "reminders to %s failed, will retry: %s", recipient or "escalation", exc
-                )
-                failed = [r for c in chunks[part - 1 :] for r in c]
-                await billing.chasing.release_reminders(failed)
-                summary.failed.append(recipient or escalation or "")
-                break
-            await billing.chasing.mark_reminders_sent(chunk, now)
-            summary.sent.extend(chunk)
-            sent_here.extend(chunk)
-            summary.messages += 1
-        last = [r for r in sent_here if r.last_stage] if recipient else []
-        if last and escalation:
-            try:
-                for chunk in sender.chunks(last):
-                    await sender.send_escalation(chunk, final_stage=True)
-            except Exception as exc:  # the owner was told; the copy is best effort
-                log.warning("escalation copy failed: %s", exc)
-    return summary
 
 
 def week_start(day: date) -> date:

@@ -21,6 +21,7 @@ from typing import Any, Self
 from billing_core.invoice import Invoice
 from billing_core.money import Money
 from billing_core.records import Record
+from billing_core.reminders import DueStage, reminders_due
 from billing_core.state import InvoiceState
 from billing_core.status import OPEN_STATUSES, Action, Status
 from billing_core.usecases.ports import (
@@ -91,6 +92,9 @@ class FakeRecords(_Part):
     async def count(self) -> int:
         return len(self.data.records)
 
+    async def upsert_many(self, records: Sequence[Record], now: datetime) -> int:
+        return sum([await self.upsert(r, now) for r in records])
+
     async def upsert(self, record: Record, now: datetime) -> bool:
         new = record.id not in self.data.records
         self.data.records[record.id] = record
@@ -128,6 +132,9 @@ class FakeInvoices(_Part):
     async def for_record(self, record_id: str) -> list[InvoiceState]:
         return [r.state for r in self.data.invoices.values() if r.state.record_id == record_id]
 
+    async def many(self, invoice_ids: Sequence[int]) -> dict[int, InvoiceState]:
+        return {i: self.data.invoices[i].state for i in invoice_ids if i in self.data.invoices}
+
     async def open_draft(self, record_id: str) -> InvoiceState | None:
         found = [s for s in await self.for_record(record_id) if s.status is Status.DRAFT]
         return found[0] if found else None
@@ -157,6 +164,14 @@ class FakeInvoices(_Part):
 
     async def count(self, **filters: Any) -> int:
         return len(self._matching(**filters))
+
+    async def sums(self, *, balance: bool, **filters: Any) -> dict[str, tuple[int, Decimal]]:
+        out: dict[str, tuple[int, Decimal]] = {}
+        for s in self._matching(**filters):
+            amount = (s.total - s.paid if balance else s.total).amount
+            n, total = out.get(s.invoice.currency, (0, Decimal(0)))
+            out[s.invoice.currency] = (n + 1, total + amount)
+        return out
 
     async def change_status(
         self, invoice_id: int, expected: Status, new: Status, now: datetime, **fields: Any
@@ -285,18 +300,16 @@ class FakeDocuments(_Part):
 
 
 class FakeLedger(_Part):
-    """The selection (`reminders_due`) stays the pure domain's: candidates are every open,
-    overdue, unsnoozed invoice; the store's SQL pre-filter is a store test's business."""
+    """The selection is the pure domain's own rule (`reminders_due`); the store does it in
+    SQL, and a property test holds the two equal."""
 
-    async def candidates(
+    async def due_stages(
         self, today: date, stages_days: Sequence[int], stale_before: datetime
-    ) -> list[InvoiceState]:
-        return [
-            r.state
-            for r in self.data.invoices.values()
-            if r.state.is_overdue(today)
-            and (r.state.snoozed_until is None or r.state.snoozed_until < today)
-        ]
+    ) -> list[DueStage]:
+        states = [r.state for r in self.data.invoices.values()]
+        sent = await self.stages([s.id for s in states], stale_before)
+        due = reminders_due(states, sent, today, tuple(stages_days))
+        return [r.due_stage() for r in due]
 
     async def stages(
         self, invoice_ids: Iterable[int], stale_before: datetime

@@ -3,13 +3,13 @@ nudges for drafts waiting too long, and the weekly digest."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from billing_core.events import DomainEvent, EventName
-from billing_core.reminders import DueReminder, reminders_due
+from billing_core.reminders import DueReminder, DueStage
 from billing_core.usecases.engine import Engine
 from billing_core.usecases.reporting import Reporting
 
@@ -20,40 +20,65 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 REQUEST_KEYS_KEPT = timedelta(hours=48)
 
 
+class Pair(Protocol):
+    """An (invoice, stage): a DueStage or a DueReminder."""
+
+    @property
+    def invoice_id(self) -> int: ...
+    @property
+    def stage(self) -> int: ...
+
+
 class Chasing:
     def __init__(self, engine: Engine, reporting: Reporting) -> None:
         self.engine = engine
         self.reporting = reporting
 
-    async def due_reminders(self, today: date, now: datetime) -> list[DueReminder]:
-        """Overdue (invoice, stage) pairs not yet pinged, as of business date `today`."""
+    async def due_stages(self, today: date, now: datetime) -> list[DueStage]:
+        """Overdue (invoice, stage) pairs not yet pinged as of business date `today`, owner
+        by owner (selected in the store without loading a single invoice)."""
         stages = self.engine.policy.reminders.stages_days
         async with self.engine.store.unit_of_work(read_only=True) as uow:
-            candidates = await uow.ledger.candidates(today, stages, now - CLAIM_TIMEOUT)
-            sent = await uow.ledger.stages([s.id for s in candidates], now - CLAIM_TIMEOUT)
-        return reminders_due(candidates, sent, today, stages)
+            return await uow.ledger.due_stages(today, stages, now - CLAIM_TIMEOUT)
+
+    async def due_reminders(self, today: date, now: datetime) -> list[DueReminder]:
+        """The same pairs with their invoices loaded (a dry run, a few at a time)."""
+        return await self.load(await self.due_stages(today, now))
+
+    async def load(self, due: Sequence[DueStage]) -> list[DueReminder]:
+        """The invoices of these pairs, for composing their messages; a pair whose invoice is
+        gone is left out."""
+        out: list[DueReminder] = []
+        async with self.engine.store.unit_of_work(read_only=True) as uow:
+            for start in range(0, len(due), 500):
+                chunk = due[start : start + 500]
+                states = await uow.invoices.many([d.invoice_id for d in chunk])
+                out += [
+                    DueReminder(states[d.invoice_id], d.stage, d.days_overdue, d.last_stage)
+                    for d in chunk
+                    if d.invoice_id in states
+                ]
+        return out
 
     async def claim_reminders(
-        self, reminders: Sequence[DueReminder], run_date: date, now: datetime
-    ) -> list[DueReminder]:
+        self, due: Sequence[DueStage], run_date: date, now: datetime
+    ) -> list[DueStage]:
         """Claim the pairs in one transaction; returns those nobody else claimed first and
         that are still worth a ping (not paid, voided or snoozed since they were selected)."""
         async with self.engine.store.unit_of_work() as uow:
-            chasable = await uow.ledger.still_chasable([r.state.id for r in reminders], run_date)
-            pairs = [
-                (r.state.id, r.stage, r.recipient) for r in reminders if r.state.id in chasable
-            ]
+            chasable = await uow.ledger.still_chasable([d.invoice_id for d in due], run_date)
+            pairs = [(d.invoice_id, d.stage, d.recipient) for d in due if d.invoice_id in chasable]
             claimed = await uow.ledger.claim(pairs, run_date, now, now - CLAIM_TIMEOUT)
-        return [r for r in reminders if (r.state.id, r.stage) in claimed]
+        return [d for d in due if (d.invoice_id, d.stage) in claimed]
 
-    async def mark_reminders_sent(self, reminders: Sequence[DueReminder], now: datetime) -> None:
+    async def mark_reminders_sent(self, sent: Iterable[Pair], now: datetime) -> None:
         async with self.engine.store.unit_of_work() as uow:
-            await uow.ledger.mark_sent([(r.state.id, r.stage) for r in reminders], now)
+            await uow.ledger.mark_sent([(p.invoice_id, p.stage) for p in sent], now)
 
-    async def release_reminders(self, reminders: Sequence[DueReminder]) -> None:
+    async def release_reminders(self, failed: Iterable[Pair]) -> None:
         """Give claims back after a failed send, so the next run retries them."""
         async with self.engine.store.unit_of_work() as uow:
-            await uow.ledger.release([(r.state.id, r.stage) for r in reminders])
+            await uow.ledger.release([(p.invoice_id, p.stage) for p in failed])
 
     async def queue_nudges(self, now: datetime) -> int:
         """Announce one nudge for each draft waiting longer than `nudge_after_hours`; returns

@@ -21,6 +21,7 @@ from typing import Any, Protocol, Self
 
 from billing_core.invoice import Invoice
 from billing_core.records import Record
+from billing_core.reminders import DueStage
 from billing_core.state import InvoiceState
 from billing_core.status import Action, Status
 
@@ -79,6 +80,11 @@ class RecordRepository(Protocol):
     async def upsert(self, record: Record, now: datetime) -> bool:
         """Insert or replace; True when it was new."""
         ...
+
+    async def upsert_many(self, records: Sequence[Record], now: datetime) -> int:
+        """Insert or replace records with unique IDs; returns how many were new."""
+        ...
+
     async def count(self) -> int: ...
 
 
@@ -90,6 +96,7 @@ class InvoiceRepository(Protocol):
     async def by_number(self, number: str, *, lock: bool = False) -> InvoiceState | None: ...
     async def for_record(self, record_id: str) -> list[InvoiceState]: ...
     async def open_draft(self, record_id: str) -> InvoiceState | None: ...
+    async def many(self, invoice_ids: Sequence[int]) -> dict[int, InvoiceState]: ...
     async def matching(
         self,
         *,
@@ -108,6 +115,16 @@ class InvoiceRepository(Protocol):
         due_before: date | None = None,
         overdue_on: date | None = None,
     ) -> int: ...
+    async def sums(
+        self,
+        *,
+        balance: bool,
+        statuses: Sequence[Status] | None = None,
+        overdue_on: date | None = None,
+    ) -> dict[str, tuple[int, Decimal]]:
+        """Per currency: how many invoices match and their totals (or balances)."""
+        ...
+
     async def change_status(
         self, invoice_id: int, expected: Status, new: Status, now: datetime, **fields: Any
     ) -> bool:
@@ -167,9 +184,12 @@ class Documents(Protocol):
 
 
 class ReminderLedger(Protocol):
-    async def candidates(
+    async def due_stages(
         self, today: date, stages_days: Sequence[int], stale_before: datetime
-    ) -> list[InvoiceState]: ...
+    ) -> list[DueStage]:
+        """What `reminders.reminders_due` selects, without loading the invoices."""
+        ...
+
     async def stages(
         self, invoice_ids: Iterable[int], stale_before: datetime
     ) -> dict[int, set[int]]: ...

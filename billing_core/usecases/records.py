@@ -29,10 +29,8 @@ class Records:
         duplicates = sorted(i for i, n in Counter(r.id for r in records).items() if n > 1)
         if duplicates:
             raise ImportFailed([f"record {i}: appears more than once" for i in duplicates])
-        created = 0
         async with self.engine.store.unit_of_work() as uow:
-            for record in records:
-                created += await uow.records.upsert(record, now)
+            created = await uow.records.upsert_many(records, now)
         return created, len(records) - created
 
     async def put(self, record: Record, now: datetime) -> bool:

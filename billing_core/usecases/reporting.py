@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from billing_core.reports import PeriodSummary
 from billing_core.status import OPEN_STATUSES, PAYMENT_ACTIONS, Action, Status
@@ -31,16 +30,8 @@ class Reporting:
             )
             paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
             rejections = await uow.history.rejections_between(start, stop)
-            drafts = await uow.invoices.matching(statuses=[Status.DRAFT])
-            overdue_now = await uow.invoices.matching(
-                statuses=list(OPEN_STATUSES), overdue_on=today
+            waiting = await uow.invoices.sums(balance=False, statuses=[Status.DRAFT])
+            overdue = await uow.invoices.sums(
+                balance=True, statuses=list(OPEN_STATUSES), overdue_on=today
             )
-        overdue: dict[str, tuple[int, Decimal]] = {}
-        for state in overdue_now:
-            count, total = overdue.get(state.invoice.currency, (0, Decimal(0)))
-            overdue[state.invoice.currency] = (count + 1, total + state.balance.amount)
-        waiting: dict[str, tuple[int, Decimal]] = {}
-        for state in drafts:
-            count, total = waiting.get(state.invoice.currency, (0, Decimal(0)))
-            waiting[state.invoice.currency] = (count + 1, total + state.total.amount)
         return PeriodSummary(first, end, waiting, issued, paid, overdue, rejections)

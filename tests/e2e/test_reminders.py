@@ -232,14 +232,14 @@ async def test_two_concurrent_runs_on_two_engines_send_one_dm(bot: Bot, tmp_path
     barrier = asyncio.Barrier(2)
 
     def both_select_before_claiming(billing: Billing) -> None:
-        select = billing.chasing.due_reminders
+        select = billing.chasing.due_stages
 
-        async def due_reminders(today: date, now: datetime) -> Any:
+        async def due_stages(today: date, now: datetime) -> Any:
             found = await select(today, now)
             await barrier.wait()
             return found
 
-        billing.chasing.due_reminders = due_reminders  # type: ignore[method-assign]
+        billing.chasing.due_stages = due_stages  # type: ignore[method-assign]
 
     try:
         both_select_before_claiming(first.billing)
@@ -389,7 +389,7 @@ async def test_the_scheduler_fires_the_job_and_stops_with_the_service(bot: Bot) 
     bot.clock.now = at(after_due(2))  # Thursday
     ticks = 0
     ticked = asyncio.Event()
-    select = bot.billing.chasing.due_reminders
+    select = bot.billing.chasing.due_stages
 
     async def counting(today: date, now: datetime) -> Any:
         nonlocal ticks
@@ -397,7 +397,7 @@ async def test_the_scheduler_fires_the_job_and_stops_with_the_service(bot: Bot) 
         ticked.set()
         return await select(today, now)
 
-    bot.billing.chasing.due_reminders = counting  # type: ignore[method-assign]
+    bot.billing.chasing.due_stages = counting  # type: ignore[method-assign]
     scheduler = bot.service.scheduler
     for job in scheduler.get_jobs():
         if job.id != "reminders":

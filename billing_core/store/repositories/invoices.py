@@ -116,6 +116,13 @@ class InvoiceRepository(Repository):
         query = select(InvoiceRow).where(InvoiceRow.record_id == record_id).order_by(InvoiceRow.id)
         return [to_state(row) for row in (await self.session.execute(query)).scalars()]
 
+    async def many(self, invoice_ids: Sequence[int]) -> dict[int, InvoiceState]:
+        """These invoices by id (plain rows: no ORM identity map to fill)."""
+        if not invoice_ids:
+            return {}
+        query = select(*InvoiceRow.__table__.columns).where(InvoiceRow.id.in_(invoice_ids))
+        return {row.id: to_state(row) for row in await self.session.execute(query)}
+
     async def open_draft(self, record_id: str) -> InvoiceState | None:
         query = select(InvoiceRow).where(
             InvoiceRow.record_id == record_id, InvoiceRow.status == Status.DRAFT.value
@@ -151,6 +158,25 @@ class InvoiceRepository(Repository):
             select(func.count()).select_from(InvoiceRow), statuses, owner, due_before, overdue_on
         )
         return int((await self.session.execute(query)).scalar_one())
+
+    async def sums(
+        self,
+        *,
+        balance: bool,
+        statuses: Sequence[Status] | None = None,
+        overdue_on: date | None = None,
+    ) -> dict[str, tuple[int, Decimal]]:
+        """Per currency, summed in SQL: how many match and their totals (or balances)."""
+        amount = InvoiceRow.total - InvoiceRow.paid if balance else InvoiceRow.total
+        query = filtered(
+            select(InvoiceRow.currency, func.count(), func.coalesce(func.sum(amount), 0)),
+            statuses,
+            overdue_on=overdue_on,
+        ).group_by(InvoiceRow.currency)
+        return {
+            currency: (int(n), Decimal(total))
+            for currency, n, total in await self.session.execute(query)
+        }
 
     async def change_status(
         self, invoice_id: int, expected: Status, new: Status, now: datetime, **fields: Any

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -21,18 +23,39 @@ class RecordRepository(Repository):
             row = await self.session.get(RecordRow, record_id)
         return parse_record(row.data) if row else None
 
+    async def upsert_many(self, records: Sequence[Record], now: datetime) -> int:
+        """Insert or replace many records (IDs unique), 500 per statement; returns how many
+        were new. Linear in the number of records: a file of 100,000 is 400 statements."""
+        created = 0
+        for start in range(0, len(records), 500):
+            batch = records[start : start + 500]
+            rows = [_values(r, now) for r in batch]
+            inserted = await self.session.execute(
+                self.insert(RecordRow)
+                .values(
+                    [
+                        {**row, "id": r.id, "created_at": now}
+                        for r, row in zip(batch, rows, strict=True)
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=["id"])
+                .returning(RecordRow.id)
+            )
+            new = {record_id for (record_id,) in inserted}
+            created += len(new)
+            existing = [
+                {**row, "id": r.id} for r, row in zip(batch, rows, strict=True) if r.id not in new
+            ]
+            if existing:
+                await self.session.execute(update(RecordRow), existing)
+        return created
+
     async def count(self) -> int:
         return int((await self.session.execute(select(func.count(RecordRow.id)))).scalar_one())
 
     async def upsert(self, record: Record, now: datetime) -> bool:
         """Insert or replace the record; True when it was new."""
-        values = {
-            "kind": record.kind,
-            "title": record.title,
-            "owner": record.owner,
-            "data": record_to_json(record),
-            "updated_at": now,
-        }
+        values = _values(record, now)
         # Insert-if-absent first, atomically, so two concurrent upserts of a new ID cannot
         # both report "created".
         inserted = await self.session.execute(
@@ -47,3 +70,13 @@ class RecordRepository(Repository):
             update(RecordRow).where(RecordRow.id == record.id).values(**values)
         )
         return False
+
+
+def _values(record: Record, now: datetime) -> dict[str, Any]:
+    return {
+        "kind": record.kind,
+        "title": record.title,
+        "owner": record.owner,
+        "data": record_to_json(record),
+        "updated_at": now,
+    }

@@ -1,0 +1,49 @@
+"""Watching the event loop: a task that measures how late its own wake-ups are.
+
+Everything the bot answers (Slack wants an ack within 3 s) runs on one event loop; a stall
+there is a stall for everyone. The monitor sleeps `interval` at a time; when it wakes up more
+than `threshold` late, something held the loop that long, and it logs a warning. `worst_ms`
+is what the benchmarks print.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+log = logging.getLogger("invoicebot.loop")
+
+
+class LoopMonitor:
+    def __init__(self, interval: float = 0.02, threshold: float = 0.1) -> None:
+        self.interval = interval
+        self.threshold = threshold
+        self.worst_ms = 0.0
+        self.stalls = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._watch(), name="loop-monitor")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def reset(self) -> None:
+        self.worst_ms, self.stalls = 0.0, 0
+
+    async def _watch(self) -> None:
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(self.interval)
+            late = time.perf_counter() - started - self.interval
+            self.worst_ms = max(self.worst_ms, late * 1000)
+            if late > self.threshold:
+                self.stalls += 1
+                log.warning("the event loop was blocked for %.0f ms", late * 1000)

@@ -1,0 +1,141 @@
+"""The one reminder run, used by the scheduler and by `invoicebot remind`.
+
+Exactly once: each owner's (invoice, stage) pairs are claimed in the ledger in one transaction
+before anything is sent, marked sent after Slack said ok, and released if it did not, so the
+next run retries. Two runners racing (two replicas, or `serve` plus `remind`) claim disjoint
+sets, so an owner gets one DM per stage, not two.
+
+At scale: the pairs are selected in SQL without loading an invoice (`Chasing.due_stages`);
+an owner's invoices are loaded only when their DM is composed; owners are served
+`OWNERS_AT_ONCE` at a time (a DM is a channel of its own, and Slack limits chat.postMessage
+per channel, about one a second with bursts; its 429 Retry-After is honoured by the client),
+in batches, so memory stays bounded by a batch however many invoices are overdue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from billing_core.reminders import DueReminder, DueStage, by_recipient
+from billing_core.usecases import Billing
+
+log = logging.getLogger(__name__)
+
+OWNERS_AT_ONCE = 8
+OWNERS_PER_BATCH = 200
+
+
+class ReminderSender(Protocol):
+    """Delivers reminders (the Slack implementation lives in handlers.reminders)."""
+
+    def chunks(self, reminders: list[DueReminder]) -> list[list[DueReminder]]:
+        """How one owner's reminders split into messages."""
+        ...
+
+    async def send_owner(
+        self, owner: str, reminders: list[DueReminder], part: int, parts: int
+    ) -> None: ...
+
+    async def send_escalation(self, reminders: list[DueReminder], final_stage: bool) -> None: ...
+
+
+@dataclass
+class RunSummary:
+    as_of: date
+    due: list[DueStage] = field(default_factory=list)
+    sent: list[DueStage] = field(default_factory=list)
+    messages: int = 0
+    failed: list[str] = field(default_factory=list)  # recipients whose send failed
+    details: list[DueReminder] = field(default_factory=list)  # a dry run's, with invoices
+
+    def lines(self) -> list[str]:
+        """Human-readable (a dry run): who would be pinged about what."""
+        out = []
+        for r in self.details:
+            inv = r.state.invoice
+            who = f"DM {r.recipient}" if r.recipient else "escalation channel"
+            out.append(
+                f"{who}: {r.state.number} ({inv.buyer.name}) stage {r.stage}, "
+                f"{r.days_overdue} days overdue, {r.state.balance} due {inv.due_date}"
+            )
+        return out
+
+
+async def run_reminders(
+    billing: Billing,
+    sender: ReminderSender | None,
+    now: datetime,
+    *,
+    as_of: date | None = None,
+    dry_run: bool = False,
+) -> RunSummary:
+    """One reminder run as of `as_of` (default: today in the business time zone)."""
+    today = as_of or billing.today(now)
+    summary = RunSummary(as_of=today, due=await billing.chasing.due_stages(today, now))
+    if dry_run or sender is None:
+        summary.details = await billing.chasing.load(summary.due)
+        return summary
+    escalation = billing.policy.reminders.escalation_channel
+    groups = list(by_recipient(summary.due).items())
+    at_once = asyncio.Semaphore(OWNERS_AT_ONCE)
+
+    async def serve(recipient: str, items: list[DueStage]) -> None:
+        async with at_once:
+            await _remind_one(billing, sender, summary, recipient, items, today, now)
+
+    for start in range(0, len(groups), OWNERS_PER_BATCH):
+        batch = groups[start : start + OWNERS_PER_BATCH]
+        pending = []
+        for recipient, items in batch:
+            if not recipient and not escalation:
+                log.warning("%d overdue invoice(s) have no owner and no escalation channel",
+                            len(items))  # fmt: skip
+                continue
+            pending.append(serve(recipient, items))
+        await asyncio.gather(*pending)
+    return summary
+
+
+async def _remind_one(
+    billing: Billing,
+    sender: ReminderSender,
+    summary: RunSummary,
+    recipient: str,
+    items: list[DueStage],
+    today: date,
+    now: datetime,
+) -> None:
+    """Claim, load, send and mark one owner's reminders (or the owner-less ones)."""
+    claimed = await billing.chasing.claim_reminders(items, today, now)
+    if not claimed:
+        return  # another runner has them
+    reminders = await billing.chasing.load(claimed)
+    # The escalation channel gets the same Slack limits as a DM: chunked, each once.
+    chunks = sender.chunks(reminders)
+    sent_here: list[DueReminder] = []
+    for part, chunk in enumerate(chunks, start=1):
+        try:
+            if recipient:
+                await sender.send_owner(recipient, chunk, part, len(chunks))
+            else:
+                await sender.send_escalation(chunk, final_stage=False)
+        except Exception as exc:
+            log.warning("reminders to %s failed, will retry: %s", recipient or "escalation", exc)
+            await billing.chasing.release_reminders([r for c in chunks[part - 1 :] for r in c])
+            summary.failed.append(recipient or billing.policy.reminders.escalation_channel or "")
+            break
+        await billing.chasing.mark_reminders_sent(chunk, now)
+        summary.sent.extend(r.due_stage() for r in chunk)
+        sent_here.extend(chunk)
+        summary.messages += 1
+    last = [r for r in sent_here if r.last_stage] if recipient else []
+    if last and billing.policy.reminders.escalation_channel:
+        try:
+            for chunk in sender.chunks(last):
+                await sender.send_escalation(chunk, final_stage=True)
+        except Exception as exc:  # the owner was told; the copy is best effort
+            log.warning("escalation copy failed: %s", exc)

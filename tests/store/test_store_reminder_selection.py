@@ -1,0 +1,123 @@
+"""The reminder selection in SQL equals the pure rule (`reminders.reminders_due`) on random
+stores: statuses, due dates, stages, snoozes, partial payments, sent and half-claimed ledger
+rows, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, insert
+
+from billing_core.invoice import Invoice, InvoiceLine, Party, invoice_to_json
+from billing_core.money import Money
+from billing_core.reminders import reminders_due
+from billing_core.status import Status
+from billing_core.store.engine import new_async_engine, new_sessionmaker, upgrade_database
+from billing_core.store.models import InvoiceRow, RecordRow, ReminderLedgerRow
+from billing_core.store.unit_of_work import Store
+
+TODAY = date(2026, 12, 15)
+NOW = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
+STALE_BEFORE = NOW - timedelta(minutes=10)
+OWNERS = ["", "U0ANNA", "U0BEN", "U0CARL"]
+BOUNDARIES = sorted({-days + off for days in (0, 1, 3, 7, 14, 30, 45) for off in (-1, 0, 1)})
+
+invoice_rows = st.lists(
+    st.fixed_dictionaries(
+        {
+            # mostly open invoices, due around the stage boundaries (where off-by-ones hide)
+            "status": st.one_of(
+                st.sampled_from([Status.APPROVED, Status.SENT]), st.sampled_from(list(Status))
+            ),
+            "due_in": st.one_of(st.sampled_from(BOUNDARIES), st.integers(-70, 5)),
+            "paid": st.sampled_from(["0", "40", "100"]),
+            "snoozed_in": st.one_of(st.none(), st.integers(-3, 3)),
+            "owner": st.sampled_from(OWNERS),
+            "ledger": st.lists(
+                st.tuples(st.integers(1, 4), st.sampled_from(["sent", "fresh", "stale"])),
+                max_size=3,
+                unique_by=lambda t: t[0],
+            ),
+        }
+    ),
+    max_size=25,
+)
+stages = st.lists(st.sampled_from([1, 3, 7, 14, 30, 45]), min_size=1, max_size=4, unique=True).map(
+    lambda days: tuple(sorted(days))
+)
+
+
+def draw(strategy: Any, count: int) -> list[Any]:
+    found: list[Any] = []
+
+    @settings(max_examples=count, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(strategy)
+    def collect(value: Any) -> None:
+        found.append(value)
+
+    collect()
+    return found
+
+
+def snapshot(n: int, owner: str, due: date) -> dict[str, Any]:
+    invoice = Invoice(
+        record_id=f"P-{n}", title="", scope_ref="", owner=owner, seller=Party("S"),
+        buyer=Party(f"Client {n}"), currency="EUR",
+        lines=(InvoiceLine("Work", Decimal(1), Money(Decimal("100.00"), "EUR"), Decimal(0)),),
+        issue_date=due - timedelta(days=14), due_date=due, number=f"INV-{n}",
+    )  # fmt: skip
+    return invoice_to_json(invoice)
+
+
+async def test_the_sql_selection_is_the_pure_rule(database_url: str) -> None:
+    engine = new_async_engine(database_url)
+    await upgrade_database(engine)
+    store = Store(new_sessionmaker(engine))
+    scenarios = draw(st.tuples(invoice_rows, stages), 120)
+    try:
+        async with store.unit_of_work() as uow:
+            records = [
+                {"id": f"P-{n}", "kind": "project", "title": "", "owner": "", "data": {},
+                 "created_at": NOW, "updated_at": NOW}
+                for n in range(1, 26)
+            ]  # fmt: skip
+            await uow.session.execute(insert(RecordRow).values(records))
+        for rows, stage_days in scenarios:
+            async with store.unit_of_work() as uow:
+                await uow.session.execute(delete(ReminderLedgerRow))
+                await uow.session.execute(delete(InvoiceRow))
+                ledger = []
+                for n, row in enumerate(rows, start=1):
+                    due = TODAY + timedelta(days=row["due_in"])
+                    snoozed = row["snoozed_in"]
+                    until = None if snoozed is None else TODAY + timedelta(days=snoozed)
+                    await uow.session.execute(
+                        insert(InvoiceRow).values(
+                            id=n, record_id=f"P-{n}", number=f"INV-{n}",
+                            status=row["status"].value, currency="EUR", total=Decimal(100),
+                            paid=Decimal(row["paid"]), issue_date=due - timedelta(days=14),
+                            due_date=due, owner=row["owner"], client_name="C",
+                            snapshot=snapshot(n, row["owner"], due), drafted_by="U0",
+                            drafted_at=NOW, updated_at=NOW, snoozed_until=until,
+                        )
+                    )  # fmt: skip
+                    for stage, kind in row["ledger"]:
+                        claimed = STALE_BEFORE - timedelta(minutes=1 if kind == "stale" else -1)
+                        ledger.append({"invoice_id": n, "stage": stage, "run_date": TODAY,
+                                       "claimed_at": claimed,
+                                       "sent_at": NOW if kind == "sent" else None})  # fmt: skip
+                if ledger:
+                    await uow.session.execute(insert(ReminderLedgerRow).values(ledger))
+            async with store.unit_of_work(read_only=True) as uow:
+                selected = await uow.ledger.due_stages(TODAY, stage_days, STALE_BEFORE)
+                states = list((await uow.invoices.many(list(range(1, len(rows) + 1)))).values())
+                sent = await uow.ledger.stages([s.id for s in states], STALE_BEFORE)
+            expected = [r.due_stage() for r in reminders_due(states, sent, TODAY, stage_days)]
+            assert selected == expected, (rows, stage_days)
+    finally:
+        await engine.dispose()
