@@ -1,7 +1,9 @@
 """Reading record files: a JSON array of record objects, or CSV with one row per line item.
 
-`parse_records_file(name, text)` returns every record or raises ImportFailed listing each bad
-row by line number and field, so a caller can import all or nothing.
+`iter_records_file(name, text)` yields the file's records and, once it has read the whole file,
+raises ImportFailed listing each bad row by line number and field; a caller that writes what it
+yields inside one transaction (`Records.import_records`) therefore imports all or nothing
+while holding only a batch of records at a time. `parse_records_file` is the list of them.
 
 CSV columns (header row required; only `id` is mandatory, unknown columns are refused):
     id, kind, title, owner, client_name, client_email, client_address, client_country,
@@ -16,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from billing_core.errors import ImportFailed, RecordInvalid
@@ -32,23 +35,38 @@ CSV_COLUMNS = (
     *(f"client_{c}" for c in CSV_CLIENT_COLUMNS),
     *CSV_LINE_COLUMNS,
 )
-MAX_FILE_BYTES = 20 * 1024 * 1024
+# 100,000 typical records are about 60 MB of indented JSON; this leaves room for 3x that.
+MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
 def parse_records_file(name: str, text: str) -> list[Record]:
-    """Parse a whole file; JSON if it starts with '[', else CSV."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+    """Every record of a file, or ImportFailed; see iter_records_file."""
+    return list(iter_records_file(name, text))
+
+
+def iter_records_file(name: str, text: str) -> Iterator[Record]:
+    """The records of a file, JSON if it starts with '[' (or is named .json), else CSV.
+
+    Raises ImportFailed, after the last good record, listing every problem (each with its
+    line) when there is any; the records yielded before then must be discarded."""
+    # A str of n characters is at most 4n UTF-8 bytes: encode only when that could matter.
+    if (
+        len(text) * 4 > MAX_FILE_BYTES
+        and len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES
+    ):
         raise ImportFailed([f"{name}: file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB"])
     text = text.lstrip("\ufeff")
     if text.lstrip().startswith("[") or name.lower().endswith(".json"):
-        return _parse_json(name, text)
-    return _parse_csv(name, text)
+        yield from _parse_json(name, text)
+    else:
+        yield from _parse_csv(name, text)
 
 
-def _parse_json(name: str, text: str) -> list[Record]:
+def _parse_json(name: str, text: str) -> Iterator[Record]:
     """Walk the array element by element so each problem carries the element's line; each
-    element becomes a Record at once (the parsed dicts are not kept), and line numbers are
-    counted forward from the previous element, so the walk is linear in the file's size."""
+    element becomes a Record at once and is handed on (the parsed dicts are not kept), and
+    line numbers are counted forward from the previous element, so the walk is linear in
+    the file's size."""
     # JSON numbers stay floats here; parse_record then refuses them by field name.
     decoder = json.JSONDecoder()
     pos = _skip_ws(text, 0)
@@ -63,7 +81,6 @@ def _parse_json(name: str, text: str) -> list[Record]:
     if pos >= len(text) or text[pos] != "[":
         raise ImportFailed([f"{name}: line {line_at(pos)}: expected a JSON array of records"])
     pos = _skip_ws(text, pos + 1)
-    records: list[Record] = []
     problems: list[str] = []
     first_seen: dict[str, int] = {}
     try:
@@ -73,7 +90,9 @@ def _parse_json(name: str, text: str) -> list[Record]:
             while True:
                 start_line = line_at(pos)
                 value, pos = decoder.raw_decode(text, pos)
-                _add(name, start_line, value, records, problems, first_seen)
+                record = _parse_one(name, start_line, value, problems, first_seen)
+                if record is not None and not problems:
+                    yield record
                 pos = _skip_ws(text, pos)
                 if pos < len(text) and text[pos] == ",":
                     pos = _skip_ws(text, pos + 1)
@@ -90,32 +109,26 @@ def _parse_json(name: str, text: str) -> list[Record]:
         raise ImportFailed([f"{name}: line {line_at(pos)}: unexpected text after the array"])
     if problems:
         raise ImportFailed(problems)
-    return records
 
 
-def _add(
-    name: str,
-    line: int,
-    element: Any,
-    records: list[Record],
-    problems: list[str],
-    first_seen: dict[str, int],
-) -> None:
-    """Parse one array element into `records`, or its problems into `problems`."""
+def _parse_one(
+    name: str, line: int, element: Any, problems: list[str], first_seen: dict[str, int]
+) -> Record | None:
+    """One array element as a Record, or None with its problems added to `problems`."""
     try:
         record = parse_record(element)
     except RecordInvalid as exc:
         where = f"record {exc.record_id}" if exc.record_id else "record"
         problems.extend(f"{name}: line {line}: {where}: {p}" for p in exc.problems)
-        return
+        return None
     if record.id in first_seen:
         problems.append(
             f"{name}: line {line}: record {record.id}: id: "
             f"already used on line {first_seen[record.id]}"
         )
-        return
+        return None
     first_seen[record.id] = line
-    records.append(record)
+    return record
 
 
 def _skip_ws(text: str, pos: int) -> int:

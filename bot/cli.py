@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing_core.errors import BillingError, ConfigError, FileUnreadable
-from billing_core.importing import parse_records_file
+from billing_core.importing import iter_records_file
 from billing_core.records import record_to_json
 from bot.bootstrap import Container, build, utc_now
 from bot.settings import Settings, load_settings
@@ -187,9 +187,11 @@ async def _import(container: Container, path: Path) -> int:
         raise FileUnreadable(f"{path}: not UTF-8 text") from None
     except OSError as exc:  # a directory, no permission, ...
         raise FileUnreadable(f"cannot read {path}: {exc.strerror}") from None
-    records = parse_records_file(path.name, text)
+    records = iter_records_file(path.name, text)
     created, updated = await container.billing.records.import_records(records, utc_now())
-    print(f"imported {len(records)} record(s) from {path.name}: {created} new, {updated} updated")
+    print(
+        f"imported {created + updated} record(s) from {path.name}: {created} new, {updated} updated"
+    )
     return 0
 
 

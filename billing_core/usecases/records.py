@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from billing_core.errors import ImportFailed, RecordNotFound
 from billing_core.records import Record
@@ -19,19 +19,40 @@ class RecordOverview:
     invoices: list[InvoiceState]
 
 
+# Records per upsert statement batch (and the most a streamed import holds at once).
+IMPORT_BATCH = 500
+
+
 class Records:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    async def import_records(self, records: Sequence[Record], now: datetime) -> tuple[int, int]:
+    async def import_records(self, records: Iterable[Record], now: datetime) -> tuple[int, int]:
         """Upsert all records in one transaction (all or nothing); returns (created, updated).
-        Raises ImportFailed naming every ID that appears more than once."""
-        duplicates = sorted(i for i, n in Counter(r.id for r in records).items() if n > 1)
-        if duplicates:
-            raise ImportFailed([f"record {i}: appears more than once" for i in duplicates])
+
+        `records` may be a generator (`importing.iter_records_file`): it is consumed 500 at a
+        time, so memory stays bounded by a batch, and anything it raises (the file's
+        problems) rolls the whole import back. Raises ImportFailed naming every ID that
+        appears more than once."""
+        created = total = 0
+        seen: set[str] = set()
+        duplicates: set[str] = set()
+        source = iter(records)
         async with self.engine.store.unit_of_work() as uow:
-            created = await uow.records.upsert_many(records, now)
-        return created, len(records) - created
+            while batch := list(islice(source, IMPORT_BATCH)):
+                for record in batch:
+                    if record.id in seen:
+                        duplicates.add(record.id)
+                    seen.add(record.id)
+                if duplicates:
+                    continue  # keep reading, to name every duplicate; nothing is kept
+                created += await uow.records.upsert_many(batch, now)
+                total += len(batch)
+            if duplicates:
+                raise ImportFailed(
+                    [f"record {i}: appears more than once" for i in sorted(duplicates)]
+                )
+        return created, total - created
 
     async def put(self, record: Record, now: datetime) -> bool:
         """Insert or replace one record; True when it was new."""

@@ -275,3 +275,24 @@ def test_draft_of_a_record_that_is_not_ready_writes_nothing(
     assert code == 1
     assert "owner: missing" in err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_problem_after_many_good_records_still_imports_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_url: str, record_data: Builder
+) -> None:
+    # Records are written 500 at a time while the file is read; a bad record near the end
+    # must roll back the batches already written, and every problem is still named.
+    write_json(tmp_path / "old.json", [record_data(id="P-1")])
+    assert run(capsys, "records", "import", "old.json")[0] == 0
+    rows = [record_data(id=f"P-{n}", title="Changed title") for n in range(1, 1201)]
+    rows[1099] = record_data(id="P-1100", currency="EURO")
+    rows.append(record_data(id="P-7"))
+    bad = write_json(tmp_path / "big.json", rows)
+
+    code, _, err = run(capsys, "records", "import", str(bad))
+
+    assert code == 1
+    assert "record P-1100: currency: " in err and "record P-7: id: already used on line" in err
+    code, out, _ = run(capsys, "records", "show", "P-1")
+    assert code == 0 and json.loads(out)["title"] == "Website relaunch"
+    assert run(capsys, "records", "show", "P-600")[0] == 1
