@@ -35,21 +35,32 @@ function emojify(text) {
   return text.replace(/:([a-z0-9_+-]+):/g, (all, name) => EMOJI[name] || all);
 }
 
-// *bold*, _italic_, ~strike~, `code` inside one run of text (no nesting across tokens).
-function inline(text, out) {
+// Text with placeholders \uE000n\uE001 standing for the line's <…> tokens (so *bold* may
+// hold a link or a mention, as on Slack).
+function textWithTokens(text, tokens, names, out) {
+  text.split(/\uE000(\d+)\uE001/).forEach((part, i) => {
+    if (i % 2 === 1) special(tokens[Number(part)], names, out);
+    else if (part) out.append(unescapeSlack(part));
+  });
+}
+
+// *bold*, _italic_, ~strike~, `code` in one line.
+function inline(text, tokens, names, out) {
   const pattern = /(`[^`\n]+`)|(\*[^*\n]+\*)|(_[^_\n]+_)|(~[^~\n]+~)/;
   let rest = text;
   while (rest) {
     const match = pattern.exec(rest);
-    if (!match) { out.append(emojify(unescapeSlack(rest))); break; }
-    if (match.index > 0) out.append(emojify(unescapeSlack(rest.slice(0, match.index))));
+    if (!match) { textWithTokens(rest, tokens, names, out); break; }
+    if (match.index > 0) textWithTokens(rest.slice(0, match.index), tokens, names, out);
     const token = match[0];
     const inner = token.slice(1, -1);
-    if (match[1]) out.append(el("code", {}, unescapeSlack(inner)));
-    else {
-      const tag = match[2] ? "b" : match[3] ? "i" : "s";
-      const node = el(tag);
-      inline(inner, node);
+    if (match[1]) {
+      const code = el("code");
+      textWithTokens(inner, tokens, names, code);
+      out.append(code);
+    } else {
+      const node = el(match[2] ? "b" : match[3] ? "i" : "s");
+      inline(inner, tokens, names, node);
       out.append(node);
     }
     rest = rest.slice(match.index + token.length);
@@ -59,6 +70,9 @@ function inline(text, out) {
 function safeHref(url) {
   return /^(https?:|mailto:)/i.test(url) ? url : null;
 }
+
+// A permalink to a message (https://…/archives/C…/p1700000000123456): the page opens it.
+const PERMALINK = /\/archives\/([A-Z0-9]+)\/p(\d{10})(\d{6})/;
 
 // One <…> token: a mention, a channel, a special or a link.
 function special(token, names, out) {
@@ -73,16 +87,27 @@ function special(token, names, out) {
   } else {
     const href = safeHref(unescapeSlack(target));
     const text = unescapeSlack(label || target);
-    out.append(href ? el("a", { href, target: "_blank", rel: "noopener noreferrer" }, text) : text);
+    if (!href) { out.append(text); return; }
+    const link = el("a", { href, target: "_blank", rel: "noopener noreferrer" }, text);
+    const permalink = PERMALINK.exec(href);
+    if (permalink && window.Blocks.openPermalink) {
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        window.Blocks.openPermalink(permalink[1], `${permalink[2]}.${permalink[3]}`);
+      });
+    }
+    out.append(link);
   }
 }
 
 function mrkdwnLine(line, names, out) {
-  const parts = line.split(/<([^<>]+)>/);
-  parts.forEach((part, i) => {
-    if (i % 2 === 1) special(part, names, out);
-    else if (part) inline(emojify(part), out); // before _italics_ can eat :page_facing_up:
+  const tokens = [];
+  const clean = line.replace(/[\uE000\uE001]/g, ""); // the placeholders are ours alone
+  const text = emojify(clean).replace(/<([^<>]+)>/g, (all, token) => {
+    tokens.push(token);
+    return `\uE000${tokens.length - 1}\uE001`;
   });
+  inline(text, tokens, names, out);
 }
 
 // Slack's mrkdwn as a fragment: lines starting with ">" become a quote.

@@ -299,6 +299,20 @@ function showTab(tab) {
   if (ui.thread && ui.thread.where === "dm" && tab === "channel") { ui.thread = null; renderThread(); }
 }
 
+// A link to a message the bot posted: show its thread here rather than on slack.com.
+window.Blocks.openPermalink = (channel, ts) => {
+  const state = ui.state;
+  if (!state) return;
+  const where = channel === state.channel.id ? "channel" : "dm";
+  const conversation = where === "dm" ? state.dm : state.channel;
+  const parent = conversation.messages.find((m) => m.ts === ts)
+    || conversation.messages.find((m) => (conversation.threads[m.ts] || []).some((r) => r.ts === ts));
+  if (!parent) { showToast("That message is not in this sandbox.", true); return; }
+  showTab(where === "dm" ? "dms" : "channel");
+  ui.thread = { where, ts: parent.ts };
+  renderThread();
+};
+
 function init() {
   const today = new Date();
   $("remind-date").value = today.toISOString().slice(0, 10);
