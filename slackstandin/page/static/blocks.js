@@ -1,5 +1,5 @@
 // Block Kit and mrkdwn, rendered with DOM nodes only: every text from the app or a person
-// becomes a text node, never HTML (no innerHTML anywhere on the page).
+// becomes a text node, never HTML (no string is ever parsed as markup on the page).
 (function () {
 "use strict";
 
