@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
@@ -41,6 +40,7 @@ from ..payloads import (
 from ..server import SlackStandIn
 from ..signing import SignedResponse, dm_channel_id, post_signed
 from . import forms
+from .jsonapi import BadRequest, json_route, loads
 from .state import PrivateReply, conversation, private_replies
 
 __all__ = ["ChatPage", "Person"]
@@ -57,8 +57,11 @@ class Person:
     name: str
 
 
-class BadRequest(Exception):
-    """A page request missing a field or naming something unknown (HTTP 400)."""
+class Sent(NamedTuple):
+    """The app's answer to a request, and when the request left (time.time())."""
+
+    response: SignedResponse
+    at: float
 
 
 class ChatPage:
@@ -118,7 +121,7 @@ class ChatPage:
             "command": self._command, "action": self._action, "view": self._view,
             "close": self._close, "home": self._home, "remind": self._remind,
         }.items():  # fmt: skip
-            app.router.add_post(f"/page/{name}", _json_route(handler))
+            app.router.add_post(f"/page/{name}", json_route(handler))
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -131,7 +134,8 @@ class ChatPage:
         if upload is None or upload.content is None or upload.filename != name:
             raise web.HTTPNotFound(text="no such file")
         # The name in the URL is the app's; the header gets a safe one (no quoting games).
-        safe = f"{upload.file_id}.{_ext(upload.filename)}"
+        ext = upload.filename.rsplit(".", 1)[-1] if "." in upload.filename else "bin"
+        safe = f"{upload.file_id}.{ext}"
         return web.Response(
             body=upload.content,
             content_type=upload.mimetype,
@@ -222,23 +226,27 @@ class ChatPage:
             raise BadRequest(f"user: not one of the page's people ({', '.join(self._names)})")
         return user
 
-    async def _post(self, body: str) -> SignedResponse:
+    async def _post(self, body: str) -> Sent:
+        # The app's answer comes before anything it posts after answering: it is dated when
+        # the request left (its HTTP response may be read after those posts arrived).
+        at = time.time()
         try:
-            return await post_signed(self.app_url, body, self.signing_secret)
+            return Sent(await post_signed(self.app_url, body, self.signing_secret), at)
         except OSError as exc:
             raise BadRequest(f"the app at {self.app_url} did not answer: {exc}") from None
 
     def _answered(
-        self, response: SignedResponse, user: str, channel: str, thread_ts: str | None
+        self, sent: Sent, user: str, channel: str, thread_ts: str | None
     ) -> dict[str, Any]:
         """The app's HTTP answer; text in it is shown to the sender only, as Slack does."""
-        answer = _json(response.text)
+        response = sent.response
+        answer = loads(response.text)
         text = answer.get("text") if isinstance(answer, dict) else None
         if response.status == 200 and isinstance(text, str) and text:
             blocks = answer.get("blocks")
             self._answers.append(PrivateReply(
                 f"a{next(self._seq)}", user, channel, thread_ts, text,
-                blocks if isinstance(blocks, list) else None, time.time(),
+                blocks if isinstance(blocks, list) else None, sent.at,
             ))  # fmt: skip
             self.slack.notify()
         return {"ok": response.status == 200, "status": response.status, "answer": answer}
@@ -319,8 +327,8 @@ class ChatPage:
             raise BadRequest("values: expected {block_id: value}")
         payload = forms.view_submission(view, values, user, self._trigger(user),
                                         self.slack.team_id, self.slack.app_id)  # fmt: skip
-        response = await self._post(interaction_body(payload))
-        answer = _json(response.text)
+        response = (await self._post(interaction_body(payload))).response
+        answer = loads(response.text)
         action = answer.get("response_action") if isinstance(answer, dict) else None
         errors: dict[str, str] = {}
         if response.status != 200:
@@ -350,7 +358,7 @@ class ChatPage:
             app_home_opened_event(user), team_id=self.slack.team_id, api_app_id=self.slack.app_id,
             bot_user_id=self.slack.bot_user_id,
         )  # fmt: skip
-        response = await self._post(event)
+        response = (await self._post(event)).response
         return {"ok": response.status == 200, "status": response.status}
 
     async def _remind(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -363,32 +371,3 @@ class ChatPage:
         summary = await self.on_remind(day)
         self.slack.notify()
         return {"ok": True, "summary": summary}
-
-
-def _json_route(
-    handler: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]],
-) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    async def route(request: web.Request) -> web.StreamResponse:
-        try:
-            body = await request.json()
-        except ValueError:
-            return web.json_response({"ok": False, "error": "expected a JSON body"}, status=400)
-        if not isinstance(body, dict):
-            return web.json_response({"ok": False, "error": "expected a JSON object"}, status=400)
-        try:
-            return web.json_response(await handler(body))
-        except BadRequest as exc:
-            return web.json_response({"ok": False, "error": str(exc)}, status=400)
-
-    return route
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text) if text.strip() else {}
-    except ValueError:
-        return {"text": text}
-
-
-def _ext(filename: str) -> str:
-    return filename.rsplit(".", 1)[-1] if "." in filename else "bin"

@@ -113,6 +113,9 @@ def bolt_app(slack: SlackStandIn, seen: FakeApp) -> AsyncApp:
             ],
         )
         await client.chat_postMessage(channel=body["user_id"], text="A DM for you")
+        await client.chat_postEphemeral(
+            channel=body["channel_id"], user=body["user_id"], text="Drafted, <@U0ADA>."
+        )
 
     @app.action("approve")
     async def approve(ack: Any, body: dict[str, Any], client: Any) -> None:
@@ -229,9 +232,13 @@ async def test_a_command_reaches_the_app_signed_and_its_answer_shows_to_the_send
         ADA,
         CHANNEL,
     )
-    toast = (await setup.state(ADA))["toast"]
-    assert toast["text"] == "Heard *draft P-1* from <@U0ADA> &lt;b&gt;x&lt;/b&gt;"
-    assert (await setup.state(BEN))["toast"] is None
+    seen = await setup.state(ADA)
+    private = [m["text"] for m in seen["channel"]["messages"] if m["ephemeral"]]
+    # in the order they were said: the answer first, then what the app posted after it
+    assert private == ["Heard *draft P-1* from <@U0ADA> &lt;b&gt;x&lt;/b&gt;", "Drafted, <@U0ADA>."]
+    assert seen["toast"]["text"] == "Drafted, <@U0ADA>."
+    ben = await setup.state(BEN)
+    assert ben["toast"] is None and not any(m["ephemeral"] for m in ben["channel"]["messages"])
 
 
 async def test_a_page_with_another_secret_is_refused_by_the_app(setup: Setup) -> None:
