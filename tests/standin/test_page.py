@@ -119,8 +119,8 @@ def bolt_app(slack: SlackStandIn, seen: FakeApp) -> AsyncApp:
 
     @app.action("approve")
     async def approve(ack: Any, body: dict[str, Any], client: Any) -> None:
-        await ack()
         seen.actions.append(body)
+        await ack()
         await client.views_open(trigger_id=body["trigger_id"], view=modal())
 
     @app.view("why")
@@ -232,6 +232,7 @@ async def test_a_command_reaches_the_app_signed_and_its_answer_shows_to_the_send
         ADA,
         CHANNEL,
     )
+    await setup.slack.wait_until(lambda: bool(setup.slack.ephemerals), 10)  # posted after ack
     seen = await setup.state(ADA)
     private = [m["text"] for m in seen["channel"]["messages"] if m["ephemeral"]]
     # in the order they were said: the answer first, then what the app posted after it
