@@ -51,8 +51,8 @@ def test_a_person_drafts_gets_the_pdf_in_a_thread_and_approves_it(page: ChatPage
     assert page.one("select[name=user]").get_attribute("value") == ADA  # may draft and approve
 
     page.command("/invoice draft P-101")
-    page.open_thread("Draft invoice for P-101")
-    page.thread_shows("Draft PDF for P-101", "Approve", "Reject")
+    page.thread_shows("Draft PDF for P-101", "Approve", "Reject")  # it opens by itself
+    page.message("#channel-messages", "Draft invoice for P-101")  # the summary in the channel
     [draft_pdf] = page.file_links("#thread-messages")
     assert "Müller & Søn Café Zürich GmbH" in pdf_text(draft_pdf)
     page.shot("1-draft-thread")
@@ -127,6 +127,7 @@ def test_reminders_as_of_a_later_date_reach_the_owner_with_mark_paid_and_snooze(
     reminder = page.message("#dm-messages", "You have 1 overdue invoice")
     assert "10 days overdue" in reminder.text and "Café Olé S.L." in reminder.text
     labels = [b.text for b in reminder.find_elements(By.CSS_SELECTOR, "button.btn")]
+    assert page.one("#tab-dms").text == "DMs"  # the tab says DMs; its count is drawn by CSS
     assert labels[0] == "Mark paid" and labels[1].startswith("Snooze"), labels
     page.shot("5-reminder-dm")
 

@@ -13,6 +13,7 @@ const ui = {
   modalKey: null, // id and hash of the modal on screen
   toastSeen: {}, // user -> key of the last private reply shown
   toastTimer: null,
+  follow: null, // {user, since}: open the next thread the bot starts after a command
   fetching: false,
   again: false,
 };
@@ -153,13 +154,25 @@ function render(state) {
   renderMessages($("channel-messages"), state.channel, "channel", state.names);
   renderMessages($("dm-messages"), state.dm, "dm", state.names);
   const dmCount = state.dm.messages.filter((m) => !m.ephemeral).length;
-  $("dm-count").hidden = dmCount === 0;
-  $("dm-count").textContent = String(dmCount);
+  if (dmCount) $("tab-dms").dataset.count = String(dmCount);
+  else delete $("tab-dms").dataset.count;
+  followNewThread(state);
   $("remind-bar").hidden = !state.can_remind;
   renderHome(state);
   renderThread();
   renderModal(state.modal, state.names);
   renderToast(state);
+}
+
+// After a command, the first thread the bot starts in the channel opens beside it (a newcomer
+// sees the draft, its PDF and the buttons without hunting for "2 replies").
+function followNewThread(state) {
+  if (!ui.follow || ui.follow.user !== state.user) return;
+  const started = state.channel.messages.find(
+    (m) => !m.ephemeral && m.reply_count > 0 && parseFloat(m.ts) >= ui.follow.since);
+  if (!started) return;
+  ui.follow = null;
+  ui.thread = { where: "channel", ts: started.ts };
 }
 
 function renderHome(state) {
@@ -322,6 +335,7 @@ function init() {
     const text = input.value.trim();
     if (!text) return;
     input.value = "";
+    ui.follow = { user: ui.user, since: Date.now() / 1000 - 1 };
     await api("/page/command", { user: ui.user, text });
   });
   $("user").addEventListener("change", (event) => {
