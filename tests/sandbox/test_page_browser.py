@@ -131,6 +131,15 @@ def test_reminders_as_of_a_later_date_reach_the_owner_with_mark_paid_and_snooze(
     assert labels[0] == "Mark paid" and labels[1].startswith("Snooze"), labels
     page.shot("5-reminder-dm")
 
+    page.click("#dm-messages", "Snooze 3 days")
+    page.until(lambda: "Snoozed INV-" in page.one("#toast").text, "the snooze confirmation")
+    page.click("#dm-messages", "Mark paid")
+    page.until(lambda: page.one("#modal-submit").text == "Record payment", "the Mark paid dialog")
+    page.one("#modal-submit").click()
+    page.until(lambda: page.one("dialog#modal").get_attribute("open") is None, "the dialog closing")
+    page.tab("channel")
+    page.thread_shows("Payment of €2,856.00", "recorded by")
+
 
 def test_the_home_tab_shows_the_app_home(page: ChatPage) -> None:
     page.tab("home")

@@ -187,9 +187,9 @@ function renderHome(state) {
 
 function renderToast(state) {
   const toast = state.toast;
-  if (!toast) return;
-  if (!(ui.user in ui.toastSeen)) { ui.toastSeen[ui.user] = toast.key; return; } // old news
-  if (ui.toastSeen[ui.user] === toast.key) return;
+  const first = !(ui.user in ui.toastSeen);
+  if (first) ui.toastSeen[ui.user] = toast ? toast.key : null; // what was there is old news
+  if (first || !toast || ui.toastSeen[ui.user] === toast.key) return;
   ui.toastSeen[ui.user] = toast.key;
   const body = toast.blocks.length ? renderBlocks(toast.blocks, state.names, () => {}) : mrkdwn(toast.text, state.names);
   showToast(body);
