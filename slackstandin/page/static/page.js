@@ -341,6 +341,7 @@ function init() {
   $("user").addEventListener("change", (event) => {
     ui.user = event.target.value;
     localStorage.setItem("sandbox.user", ui.user);
+    $("toast").hidden = true; // it was for the person before
     if (ui.thread && ui.thread.where === "dm") ui.thread = null;
     ui.modalKey = null;
     if (ui.tab === "home") api("/page/home", { user: ui.user });
