@@ -146,3 +146,4 @@ def test_the_home_tab_shows_the_app_home(page: ChatPage) -> None:
     home = page.until(lambda: "Opening" not in page.one("#home-view").text
                       and page.one("#home-view").text, "the App Home")  # fmt: skip
     assert home
+    page.shot("6-home")
