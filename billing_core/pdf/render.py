@@ -88,6 +88,7 @@ def _printed_texts(invoice: Invoice) -> Iterator[tuple[str, str]]:
     yield "number", invoice.number or ""
     for n, line in enumerate(invoice.lines):
         yield f"line_items[{n}].description", line.description
+        yield f"line_items[{n}].tax_exemption_reason", line.tax_exemption_reason
     fmt = Formatter(invoice.locale)
     # Digits, separators, currency symbol and signs are the same for every amount of the
     # invoice, so one sample covers them; month names differ, so the real dates are used.
