@@ -245,7 +245,8 @@ def readiness_problems(record: Record, policy: Policy, today: date) -> list[Fiel
         problems.append(FieldProblem("owner", "missing (a member ID like U0123ABCD)"))
     due, _ = _due_date(record, policy, today)
     problems += date_problems(today, due, record.completed_at)
-    problems += vat_problems(record, policy.company, einvoice=policy.invoice.einvoice is not None)
+    einvoice = policy.invoice.einvoice is not None
+    problems += vat_problems(record, policy.company, einvoice, currency or "")
     return problems
 
 

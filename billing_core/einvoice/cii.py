@@ -66,8 +66,12 @@ def invoice_xml(invoice: Invoice, document_type: str = INVOICE, *, preview: bool
     trade = doc.trade
     if invoice.scope_ref:
         trade.agreement.buyer_reference = invoice.scope_ref
-    _party(trade.agreement.seller, invoice.seller, vat_id=_seller_states_vat_id(invoice))
-    _party(trade.agreement.buyer, invoice.buyer, vat_id=True)
+    in_scope = _within_vat(invoice)
+    _party(trade.agreement.seller, invoice.seller, vat_id=in_scope)
+    _party(trade.agreement.buyer, invoice.buyer, vat_id=in_scope)
+    if not in_scope and invoice.seller.tax_id:
+        # BR-CO-26 still wants the seller identified: its tax ID as the seller identifier.
+        trade.agreement.seller.id = _compact(invoice.seller.tax_id)
     if invoice.service_date is not None:
         trade.delivery.event.occurrence = invoice.service_date
     if any(line.tax_category == "K" for line in invoice.lines):
@@ -94,7 +98,8 @@ def invoice_xml(invoice: Invoice, document_type: str = INVOICE, *, preview: bool
         breakdown.category_code = tax.category
         if tax.exemption_reason:
             breakdown.exemption_reason = tax.exemption_reason
-        breakdown.rate_applicable_percent = _two_places(tax.rate)
+        if tax.category != "O":  # BR-O-09: no rate outside the scope of VAT
+            breakdown.rate_applicable_percent = _two_places(tax.rate)
         settlement.trade_tax.add(breakdown)
     terms = PaymentTerms()
     if invoice.payment_terms_days:
@@ -130,7 +135,8 @@ def _line(n: int, line: InvoiceLine) -> LineItem:
     item.delivery.billed_quantity = (quantity, UNIT_ONE)
     item.settlement.trade_tax.type_code = "VAT"
     item.settlement.trade_tax.category_code = line.tax_category
-    item.settlement.trade_tax.rate_applicable_percent = _two_places(line.tax_rate)
+    if line.tax_category != "O":  # BR-O-05
+        item.settlement.trade_tax.rate_applicable_percent = _two_places(line.tax_rate)
     item.settlement.monetary_summation.total_amount = line.net.amount
     return item
 
@@ -151,8 +157,8 @@ def _party(target: Any, party: Party, *, vat_id: bool) -> None:
         target.tax_registrations.add(TaxRegistration(id=(scheme, tax_id)))
 
 
-def _seller_states_vat_id(invoice: Invoice) -> bool:
-    """BR-O-02: an invoice outside the scope of VAT carries no seller VAT ID."""
+def _within_vat(invoice: Invoice) -> bool:
+    """BR-O-02, BR-O-03: an invoice outside the scope of VAT carries no VAT IDs."""
     return any(line.tax_category != "O" for line in invoice.lines)
 
 

@@ -5,12 +5,15 @@ tolerates ±1.00 on VAT and does not tie a line net to quantity x price)."""
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 
 import facturx
+import pypdf
 from lxml import etree
 
 NS = {
@@ -113,7 +116,7 @@ class Cii:
             out.append(
                 Breakdown(
                     get("CategoryCode"),
-                    Decimal(get("RateApplicablePercent")),
+                    Decimal(get("RateApplicablePercent") or "0"),  # none for O
                     Decimal(get("BasisAmount")),
                     Decimal(get("CalculatedAmount")),
                     get("ExemptionReason"),
@@ -136,7 +139,7 @@ class Cii:
                     Decimal(get(".//ram:NetPriceProductTradePrice/ram:ChargeAmount")),
                     Decimal(get(".//ram:LineTotalAmount")),
                     get(".//ram:ApplicableTradeTax/ram:CategoryCode"),
-                    Decimal(get(".//ram:ApplicableTradeTax/ram:RateApplicablePercent")),
+                    Decimal(get(".//ram:ApplicableTradeTax/ram:RateApplicablePercent") or "0"),
                 )
             )
         return out
@@ -180,4 +183,41 @@ def recomputation_problems(cii: Cii) -> list[str]:
     for name, value in expected.items():
         if cii.total(name) != value:
             problems.append(f"{name}: {cii.total(name)}, expected {value}")
+    return problems
+
+
+def structure_problems(pdf: bytes) -> list[str]:
+    """What a PDF/A-3 Factur-X validator would look at first."""
+    problems = []
+    if pdf.count(b"%PDF-") != 1:
+        problems.append(f"{pdf.count(b'%PDF-')} %PDF- headers (an old copy left inside?)")
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    metadata = root.get("/Metadata")
+    xmp = metadata.get_object().get_data().decode("utf-8") if metadata else ""
+    if not re.search(r"pdfaid:part(>|=\")3", xmp):
+        problems.append("XMP does not say PDF/A part 3")
+    if "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#" not in xmp:
+        problems.append("XMP lacks the Factur-X extension schema")
+    if not re.search(r"fx:ConformanceLevel(>|=\")EN 16931", xmp):
+        problems.append("XMP does not name the EN 16931 profile")
+    intents = [i.get_object() for i in root.get("/OutputIntents", [])]
+    if not any(i.get("/S") == "/GTS_PDFA1" and "/DestOutputProfile" in i for i in intents):
+        problems.append("no sRGB PDF/A OutputIntent")
+    af = [f.get_object() for f in root.get("/AF", [])]
+    if [(f["/F"], f["/AFRelationship"]) for f in af] != [("factur-x.xml", "/Data")]:
+        problems.append(f"/AF is {af}")
+    names = root.get("/Names", {}).get("/EmbeddedFiles", {}).get("/Names", [])
+    if "factur-x.xml" not in names:
+        problems.append(f"/EmbeddedFiles names {names}")
+    for n, page in enumerate(reader.pages, start=1):
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts", [font])
+            for f in descendants:
+                descriptor = f.get_object().get("/FontDescriptor")
+                if descriptor is None or not any(
+                    k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                ):
+                    problems.append(f"page {n}: font {font.get('/BaseFont')} not embedded")
     return problems

@@ -116,6 +116,12 @@ def test_an_exempt_line_beside_a_standard_one(final_invoice: Build) -> None:
     assert cii.total("TaxTotalAmount") == Decimal("152.00")
 
 
+def test_outside_the_scope_of_vat_names_no_vat_ids(final_invoice: Build) -> None:
+    cii = checked(final_invoice([line("1", "500.00", "0", tax_category="O")]))
+    assert cii.breakdown[0].reason == "Not subject to VAT"
+    assert cii.text("//ram:SpecifiedTaxRegistration/ram:ID") == ""
+
+
 def test_a_discount_line_is_a_negative_quantity_at_a_positive_price(final_invoice: Build) -> None:
     cii = checked(final_invoice([line("10", "100.00"), line("1", "-50.00")]))
     assert cii.lines[1][:3] == (Decimal("-1"), Decimal("50.00"), Decimal("-50.00"))

@@ -146,6 +146,16 @@ def test_einvoicing_names_every_missing_party_field(record_data: Builder, policy
     }
 
 
+def test_a_currency_with_three_decimals_cannot_be_einvoiced(
+    record_data: Builder, policy: Policy
+) -> None:
+    record = parse_record(record_data(currency="KWD"))
+    draft_invoice(record, policy, TODAY)
+    with pytest.raises(RecordNotReady) as caught:
+        draft_invoice(record, einvoicing(policy), TODAY)
+    assert list(problems_of(caught.value)) == ["currency"]
+
+
 def test_category_o_stands_alone_on_an_einvoice(record_data: Builder, policy: Policy) -> None:
     record = parse_record(record_data(line_items=[line("19"), line("0", tax_category="O")]))
     draft_invoice(record, policy, TODAY)
