@@ -44,11 +44,16 @@ _POSTCODE_CITY = re.compile(r"^([A-Z]{0,3}-?\d[\dA-Z -]{1,9}?)\s+(\S.*)$")
 def invoice_xml(invoice: Invoice, document_type: str = INVOICE, *, preview: bool = False) -> bytes:
     """The invoice as Factur-X EN 16931 CII XML (UTF-8 bytes, XSD-validated by drafthorse).
 
-    Raises ValueError when the invoice has no number and is not a `preview`, and whatever
+    Raises ValueError when the invoice has no number and is not a `preview`, or a line has no
+    VAT category, and whatever
     drafthorse raises when the XML would not match the schema (a bug here, never bad input:
     readiness checks guarantee the fields EN 16931 needs)."""
     if invoice.number is None and not preview:
         raise ValueError("a final e-invoice needs an invoice number")
+    uncategorised = [n for n, line in enumerate(invoice.lines) if line.tax_category is None]
+    if uncategorised:
+        # readiness_problems refuses such a record when e-invoicing is on; this is a guard.
+        raise ValueError(f"line_items[{uncategorised[0]}] has no VAT category (tax_category)")
     doc = Document()
     doc.context.guideline_parameter.id = EN16931_GUIDELINE
     number = f"DRAFT-{invoice.record_id}" if preview else str(invoice.number)

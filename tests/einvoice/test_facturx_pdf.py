@@ -141,3 +141,19 @@ def test_accented_names_survive_into_the_xml(final_invoice: Build) -> None:
     assert cii.text("//ram:BuyerTradeParty//ram:CityName") == "Ærøskøbing"
     assert schematron_failures(attached_xml(pdf)) == []
     assert client["name"] in text_of(pdf)
+
+
+@pytest.mark.slow
+def test_a_300_line_factur_x_pdf_is_valid_and_adds_up(final_invoice: Build) -> None:
+    lines = [
+        line(str(n % 7 + 1), f"{n}.{n % 100:02d}5", "19" if n % 3 else "7") for n in range(300)
+    ]
+    pdf = render_invoice_pdf(final_invoice(lines))
+    assert structure_problems(pdf) == []
+    xml = attached_xml(pdf)
+    assert xsd_valid(xml)
+    assert schematron_failures(xml) == []
+    cii = Cii(xml)
+    assert len(cii.lines) == 300
+    assert recomputation_problems(cii) == []
+    assert f"€{cii.total('GrandTotalAmount'):,.2f}" in text_of(pdf)
