@@ -74,3 +74,29 @@ async def test_approval_posts_a_factur_x_pdf_and_the_api_serves_the_same_bytes(
         assert response.status == 200
         served = await response.read()
     assert served == posted
+
+
+async def test_the_api_takes_vat_categories_and_names_every_bad_one(einvoice_bot: Bot) -> None:
+    base = einvoice_bot.url.removesuffix("/slack/events")
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    good = record_json("P-9")
+    good["line_items"].append(
+        {"description": "Course", "unit_price": "300.00", "tax_rate": "0", "tax_category": "E",
+         "tax_exemption_reason": "Exempt under §4 Nr. 21 UStG"}
+    )  # fmt: skip
+    bad = record_json("P-10")
+    bad["line_items"] = [
+        {"description": "A", "unit_price": "1.00", "tax_rate": "0", "tax_category": "E"},
+        {"description": "B", "unit_price": "1.00", "tax_rate": "7", "tax_category": "Q"},
+    ]
+    async with aiohttp.ClientSession(base_url=base) as http:
+        async with http.put("/api/records/P-9", json=good, headers=headers) as response:
+            assert response.status == 201
+        async with http.get("/api/records/P-9", headers=headers) as response:
+            shown = await response.json()
+        assert shown["line_items"][1]["tax_category"] == "E"
+        assert "tax_category" not in shown["line_items"][0]  # the old format, as written
+        async with http.put("/api/records/P-10", json=bad, headers=headers) as response:
+            assert response.status == 422
+            fields = [p["field"] for p in (await response.json())["problems"]]
+        assert fields == ["line_items[0].tax_exemption_reason", "line_items[1].tax_category"]
