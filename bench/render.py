@@ -10,11 +10,14 @@ Measures, for a 10-line and a 300-line invoice with accented text:
   shipped), in-process as render_invoice_pdf runs (caches cleared after each document), and in
   the PdfRenderer pool with recycled workers (RSS of the worker processes, sampled).
 Goals: 10-line p50 < 150 ms, 300-line p50 < 1.5 s, 10-line PDF < 120 KB, memory flat.
+The e-invoice path (Factur-X PDF/A-3 with EN 16931 XML, `einvoice = "factur-x"`) is printed
+beside it as `einvoice: lines=N time_ms=... size_kb=...`; goal for 10 lines: < 200 ms, < 250 KB.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import os
 import re
@@ -145,6 +148,28 @@ def throughput_pool(target: Invoice, count: int) -> None:
     )
 
 
+def einvoice_figures(small: Invoice, large: Invoice, runs_small: int, runs_large: int) -> None:
+    """The Factur-X path beside the plain one: same invoices, `einvoice = "factur-x"`."""
+    print("\ne-invoice (Factur-X EN 16931: PDF/A + CII XML + XMP), one process, one core")
+    for target, runs, goal_ms in ((small, runs_small, 200), (large, runs_large, None)):
+        einvoice = dataclasses.replace(target, einvoice="factur-x")
+        plain_times, plain = timed(lambda t=target: render_invoice_pdf(t), runs)
+        times, pdf = timed(lambda e=einvoice: render_invoice_pdf(e), runs)
+        p50 = statistics.median(times) * 1000
+        verdict = ""
+        if goal_ms is not None:
+            ok = p50 < goal_ms and len(pdf) < 250 * 1024
+            verdict = f"  (goal < {goal_ms} ms and < 250 KB: {'ok' if ok else 'OVER GOAL'})"
+        print(
+            f"  plain:    lines={len(target.lines)} "
+            f"time_ms={statistics.median(plain_times) * 1000:.1f} size_kb={len(plain) / 1024:.1f}"
+        )
+        print(
+            f"  einvoice: lines={len(target.lines)} time_ms={p50:.1f} "
+            f"size_kb={len(pdf) / 1024:.1f}{verdict}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs (about 20 s)")
@@ -175,6 +200,8 @@ def main() -> None:
         if label == "10 lines":
             size_verdict = "ok" if len(pdf) < 120_000 else "OVER GOAL"
             print(f"  {'':<10} size {len(pdf)} bytes (goal < 120000: {size_verdict})")
+
+    einvoice_figures(small, large, runs_small, runs_large)
 
     print(f"\nmemory over {memory_renders} renders of the 10-line invoice")
     memory_in_process(

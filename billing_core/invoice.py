@@ -17,10 +17,12 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from billing_core.einvoice.readiness import vat_problems
 from billing_core.errors import FieldProblem, InvoiceInvalid, RecordNotReady
 from billing_core.money import MAX_ABS_AMOUNT, Money, round_half_up, sum_money
-from billing_core.policy import CompanyPolicy, Policy
-from billing_core.records import Client, Record
+from billing_core.policy import CompanyPolicy, EInvoiceKind, Policy
+from billing_core.records import Client, Record, line_vat
+from billing_core.vat import TaxCategory, category_of
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class InvoiceLine:
     quantity: Decimal
     unit_price: Money
     tax_rate: Decimal  # percent
+    tax_category: TaxCategory | None = None  # effective: S above 0 %, None at 0 % if not given
+    tax_exemption_reason: str = ""  # effective (BT-120), the category's wording by default
 
     @cached_property
     def net(self) -> Money:
@@ -74,11 +78,14 @@ class InvoiceLine:
 
 @dataclass(frozen=True)
 class TaxLine:
-    """One tax rate's base and tax, as printed in the totals block."""
+    """One VAT breakdown (EN 16931 BG-23): a category and rate's base and tax, as printed in
+    the totals block."""
 
     rate: Decimal
     net: Money
     tax: Money
+    category: TaxCategory | None = None
+    exemption_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,7 @@ class Invoice:
     number: str | None = None
     logo_path: str | None = None
     service_date: date | None = None  # the record's completed_at
+    einvoice: EInvoiceKind | None = None  # the final PDF carries EN 16931 XML (policy at draft)
 
     @cached_property
     def subtotal(self) -> Money:
@@ -107,16 +115,20 @@ class Invoice:
 
     @cached_property
     def tax_lines(self) -> tuple[TaxLine, ...]:
-        """Per tax rate, ascending: base = sum of line nets, tax rounded half-up once."""
-        by_rate: dict[Decimal, Money] = {}
+        """Per (rate, category), rate ascending: base = sum of line nets, tax rounded half-up
+        once. Only 0 % lines have categories other than S, so the amounts are those of a
+        grouping by rate alone."""
+        bases: dict[tuple[Decimal, str], Money] = {}
+        first: dict[tuple[Decimal, str], InvoiceLine] = {}
         for line in self.lines:
-            rate = _plain(line.tax_rate)
-            by_rate[rate] = by_rate.get(rate, Money.zero(self.currency)) + line.net
+            key: tuple[Decimal, str] = (_plain(line.tax_rate), line.tax_category or "")
+            bases[key] = bases.get(key, Money.zero(self.currency)) + line.net
+            first.setdefault(key, line)
         out = []
-        for rate in sorted(by_rate):
-            base = by_rate[rate]
+        for key in sorted(bases):
+            rate, base, line = key[0], bases[key], first[key]
             tax = Money(round_half_up(base.amount * rate / 100, self.currency), self.currency)
-            out.append(TaxLine(rate, base, tax))
+            out.append(TaxLine(rate, base, tax, line.tax_category, line.tax_exemption_reason))
         return tuple(out)
 
     @cached_property
@@ -143,6 +155,19 @@ class Invoice:
         if problems:
             raise InvoiceInvalid(problems)
         return dataclasses.replace(self, number=number, issue_date=issue_date, due_date=due)
+
+
+def vat_notes(tax_lines: tuple[TaxLine, ...]) -> list[TaxLine]:
+    """The breakdowns whose exemption reason the invoice must state, once per category and
+    reason (EN 16931 BT-120; Art. 226 VAT Directive: reverse charge, exemptions)."""
+    seen: set[tuple[str | None, str]] = set()
+    out = []
+    for tax in tax_lines:
+        key = (tax.category, tax.exemption_reason)
+        if tax.exemption_reason and key not in seen:
+            seen.add(key)
+            out.append(tax)
+    return out
 
 
 def _plain(rate: Decimal) -> Decimal:
@@ -220,14 +245,20 @@ def readiness_problems(record: Record, policy: Policy, today: date) -> list[Fiel
         problems.append(FieldProblem("owner", "missing (a member ID like U0123ABCD)"))
     due, _ = _due_date(record, policy, today)
     problems += date_problems(today, due, record.completed_at)
+    einvoice = policy.invoice.einvoice is not None
+    problems += vat_problems(record, policy.company, einvoice, currency or "")
     return problems
 
 
 def _lines(record: Record, currency: str) -> tuple[InvoiceLine, ...]:
-    return tuple(
-        InvoiceLine(li.description, li.quantity, Money(li.unit_price, currency), li.tax_rate)
-        for li in record.line_items
-    )
+    lines = []
+    for li in record.line_items:
+        vat = line_vat(li)
+        price = Money(li.unit_price, currency)
+        lines.append(
+            InvoiceLine(li.description, li.quantity, price, li.tax_rate, vat.category, vat.reason)
+        )
+    return tuple(lines)
 
 
 def _due_date(record: Record, policy: Policy, today: date) -> tuple[date, int | None]:
@@ -264,6 +295,7 @@ def draft_invoice(record: Record, policy: Policy, today: date) -> Invoice:
         locale=policy.invoice.locale,
         logo_path=str(policy.company.logo) if policy.company.logo else None,
         service_date=record.completed_at,
+        einvoice=policy.invoice.einvoice,
     )
 
 
@@ -277,15 +309,7 @@ def invoice_to_json(invoice: Invoice) -> dict[str, Any]:
         "seller": dataclasses.asdict(invoice.seller),
         "buyer": dataclasses.asdict(invoice.buyer),
         "currency": invoice.currency,
-        "lines": [
-            {
-                "description": line.description,
-                "quantity": str(line.quantity),
-                "unit_price": str(line.unit_price.amount),
-                "tax_rate": str(line.tax_rate),
-            }
-            for line in invoice.lines
-        ],
+        "lines": [_line_json(line) for line in invoice.lines],
         "issue_date": invoice.issue_date.isoformat(),
         "due_date": invoice.due_date.isoformat(),
         "payment_terms_days": invoice.payment_terms_days,
@@ -293,7 +317,23 @@ def invoice_to_json(invoice: Invoice) -> dict[str, Any]:
         "number": invoice.number,
         "logo_path": invoice.logo_path,
         "service_date": invoice.service_date.isoformat() if invoice.service_date else None,
+        **({"einvoice": invoice.einvoice} if invoice.einvoice else {}),
     }
+
+
+def _line_json(line: InvoiceLine) -> dict[str, str]:
+    out = {
+        "description": line.description,
+        "quantity": str(line.quantity),
+        "unit_price": str(line.unit_price.amount),
+        "tax_rate": str(line.tax_rate),
+    }
+    # Only when set, so snapshots stored before VAT categories existed read back unchanged.
+    if line.tax_category is not None:
+        out["tax_category"] = line.tax_category
+    if line.tax_exemption_reason:
+        out["tax_exemption_reason"] = line.tax_exemption_reason
+    return out
 
 
 def invoice_from_json(data: dict[str, Any]) -> Invoice:
@@ -313,6 +353,10 @@ def invoice_from_json(data: dict[str, Any]) -> Invoice:
                 Decimal(line["quantity"]),
                 Money(Decimal(line["unit_price"]), currency),
                 Decimal(line["tax_rate"]),
+                # Snapshots from before VAT categories: a rate above 0 was standard rated.
+                category_of(line.get("tax_category"))
+                or ("S" if Decimal(line["tax_rate"]) > 0 else None),
+                line.get("tax_exemption_reason", ""),
             )
             for line in data["lines"]
         ),
@@ -323,4 +367,5 @@ def invoice_from_json(data: dict[str, Any]) -> Invoice:
         number=data.get("number"),
         logo_path=data.get("logo_path"),
         service_date=date.fromisoformat(data["service_date"]) if data.get("service_date") else None,
+        einvoice="factur-x" if data.get("einvoice") == "factur-x" else None,
     )

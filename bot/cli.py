@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -52,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     draft = commands.add_parser("draft", help="render a record's draft invoice PDF (offline)")
     draft.add_argument("id")
     draft.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    draft.add_argument(
+        "--einvoice",
+        action="store_true",
+        help="a Factur-X preview: EN 16931 XML inside, numbered DRAFT-<id>, marked DRAFT",
+    )
 
     remind = commands.add_parser("remind", help="run the overdue reminders once")
     remind.add_argument("--as-of", type=_date, metavar="DATE", help="evaluate as of this date")
@@ -164,7 +170,7 @@ async def _run(args: argparse.Namespace) -> int:
             print(json.dumps(out, indent=2, ensure_ascii=False))
             return 0
         if args.command == "draft":
-            return await _draft(container, args.id, args.out)
+            return await _draft(container, args.id, args.out, einvoice=args.einvoice)
     finally:
         await container.close()
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
@@ -195,17 +201,23 @@ async def _import(container: Container, path: Path) -> int:
     return 0
 
 
-async def _draft(container: Container, record_id: str, out: Path) -> int:
-    """Render the draft a record would get now, without storing an invoice."""
+async def _draft(container: Container, record_id: str, out: Path, *, einvoice: bool) -> int:
+    """Render the draft a record would get now, without storing an invoice. With `einvoice`,
+    as a Factur-X preview (the record must then be ready for an e-invoice)."""
     from billing_core.invoice import draft_invoice
-    from billing_core.pdf import render_invoice_pdf
+    from billing_core.pdf import render_einvoice_preview, render_invoice_pdf
 
     record = await container.billing.records.get(record_id)
-    invoice = draft_invoice(record, container.settings.policy, container.billing.today(utc_now()))
-    pdf = await asyncio.to_thread(render_invoice_pdf, invoice)
+    policy = container.settings.policy
+    if einvoice:
+        policy = replace(policy, invoice=replace(policy.invoice, einvoice="factur-x"))
+    invoice = draft_invoice(record, policy, container.billing.today(utc_now()))
+    render = render_einvoice_preview if einvoice else render_invoice_pdf
+    pdf = await asyncio.to_thread(render, invoice)
     try:
         await asyncio.to_thread(out.write_bytes, pdf)
     except OSError as exc:
         raise FileUnreadable(f"cannot write {out}: {exc.strerror}") from None
-    print(f"wrote {out} ({len(pdf) // 1024} KB): draft of {record_id}, total {invoice.total}")
+    what = f"Factur-X preview (DRAFT-{record_id})" if einvoice else f"draft of {record_id}"
+    print(f"wrote {out} ({len(pdf) // 1024} KB): {what}, total {invoice.total}")
     return 0

@@ -10,6 +10,6 @@ bundled_fonts.py (fonts and widths) and writer.py (writing, layout caches).
 """
 
 from billing_core.pdf.pool import PdfRenderer
-from billing_core.pdf.render import check_renderable, render_invoice_pdf
+from billing_core.pdf.render import check_renderable, render_einvoice_preview, render_invoice_pdf
 
-__all__ = ["PdfRenderer", "check_renderable", "render_invoice_pdf"]
+__all__ = ["PdfRenderer", "check_renderable", "render_einvoice_preview", "render_invoice_pdf"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from billing_core.invoice import Invoice, Party
+from billing_core.invoice import Invoice, Party, vat_notes
 from billing_core.pdf.bundled_fonts import EmbeddedFont, bold_font, regular_font
 from billing_core.pdf.canvas import Canvas
 from billing_core.pdf.formatter import Formatter, buyer_country, tax_word
@@ -321,20 +321,24 @@ class Layout:
         y = top - 14
         rows: list[tuple[str, str]] = [("Subtotal (net)", fmt.money(inv.subtotal))]
         for tax in inv.tax_lines:
-            label = f"{self.tax_word} {fmt.rate(tax.rate)} on {fmt.money(tax.net)}"
+            code = f" ({tax.category})" if tax.category not in (None, "S") else ""
+            label = f"{self.tax_word} {fmt.rate(tax.rate)}{code} on {fmt.money(tax.net)}"
             rows.append((label, fmt.money(tax.tax)))
         for label, amount in rows:
             c.text(left, y - BODY, label, f.regular, BODY, MUTED)
             c.text(right, y - BODY, amount, f.regular, BODY, INK, "right")
             y -= 15
-        y -= 4
-        band_h = 24.0
+        y, band_h = y - 4, 24.0
         c.band(left - 8, y - band_h, RIGHT - left + 8, band_h, BAND)
         c.rule(left - 8, y, RIGHT, 0.8, INK)
         baseline = y - band_h / 2 - 11 * 0.36
         c.text(left, baseline, "Total due" if not self.is_draft else "Total", f.bold, 11)
         c.text(right, baseline, fmt.money(inv.total), f.bold, 11, INK, "right")
-        return y - band_h
+        notes = [f"{t.category}: {clean(t.exemption_reason)}" for t in vat_notes(inv.tax_lines)]
+        if not notes:
+            return y - band_h
+        wrapped = [w for note in notes for w in wrap(note, f.regular, SMALL, RIGHT - left)]
+        return c.lines(left, y - band_h - 6, wrapped, f.regular, SMALL, 10, MUTED)
 
     def _payment(self, c: Canvas, top: float) -> float:
         """Payment terms and bank account, in the column left of the totals."""
