@@ -6,7 +6,8 @@ document.py (pages and metadata), layout.py (the blocks: headers, parties, table
 payment and totals, footer), pagination.py (rows over pages), canvas.py (drawing on a page),
 text.py (cleaning, wrapping), formatter.py (amounts, dates, countries in the invoice's
 locale), style.py (geometry, type, colours), images.py (the logo), and the borb workarounds
-bundled_fonts.py (fonts and widths) and writer.py (writing, layout caches).
+bundled_fonts.py (fonts and widths), subsetting.py (fonts embedded per document) and
+writer.py (writing, layout caches).
 """
 
 from billing_core.pdf.pool import PdfRenderer

@@ -159,3 +159,17 @@ def test_clear_layout_caches_empties_borbs_memoised_layout() -> None:
     assert layout_cache_entries() > 0
     clear_layout_caches()
     assert layout_cache_entries() == 0
+
+
+@pytest.mark.parametrize(("path", "loader"), FONTS, ids=["regular", "bold"])
+def test_metrics_read_from_the_tables_match_what_borb_measures_by_drawing(path, loader) -> None:
+    # borb draws every glyph through a bounds pen for the bounding box (most of its 345 ms per
+    # process); the `head` table holds the same box, and glyph "H" its cap height.
+    theirs = TrueTypeFont.from_file(path)["DescendantFonts"][0]["FontDescriptor"]
+    ours = loader().font["DescendantFonts"][0]["FontDescriptor"]
+    for mine, borbs in zip(ours["FontBBox"], theirs["FontBBox"], strict=True):
+        assert abs(mine - borbs) <= 0.5
+    assert abs(ours["Ascent"] - theirs["Ascent"]) <= 0.5
+    assert abs(ours["Descent"] - theirs["Descent"]) <= 0.5
+    units = TTFont(path, lazy=True)["head"].unitsPerEm
+    assert ours["CapHeight"] == round(theirs["CapHeight"] * 1000 / units)  # borb: font units
