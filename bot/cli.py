@@ -198,7 +198,7 @@ async def _import(container: Container, path: Path) -> int:
 async def _draft(container: Container, record_id: str, out: Path) -> int:
     """Render the draft a record would get now, without storing an invoice."""
     from billing_core.invoice import draft_invoice
-    from billing_core.pdf import render_invoice_pdf
+    from billing_core.pdf.render import render_invoice_pdf  # not the package: no process pool
 
     record = await container.billing.records.get(record_id)
     invoice = draft_invoice(record, container.settings.policy, container.billing.today(utc_now()))
