@@ -29,6 +29,7 @@ import gc
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -163,14 +164,16 @@ def throughput_pool(target: Invoice, count: int) -> None:
     )
 
 
-def median_of_processes(argv: list[str], runs: int, **kwargs: Any) -> float:
-    """Median wall time in seconds of `runs` runs of a whole process."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True, **kwargs)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def process_time(argv: list[str], **kwargs: Any) -> tuple[float, float]:
+    """(wall seconds, CPU seconds user + system) of one run of a whole process. The CPU time
+    moves less than the wall time when other work shares the machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, capture_output=True, **kwargs)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 FONT_LOAD_PROBE = """
@@ -197,9 +200,10 @@ def font_load(runs: int) -> tuple[float, float]:
     return statistics.median(ours), statistics.median(theirs)
 
 
-def cold_draft(runs: int) -> tuple[float, float]:
+def cold_draft(runs: int) -> tuple[float, float, float, float]:
     """Median seconds of a whole `invoicebot draft` process and of the reportlab script,
-    runs interleaved so that both see the same machine."""
+    runs interleaved so that both see the same machine: wall ours, wall peer, CPU ours, CPU
+    peer."""
     invoicebot = str(Path(sys.executable).with_name("invoicebot"))
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -210,14 +214,19 @@ def cold_draft(runs: int) -> tuple[float, float]:
         records.write_text(json.dumps([record_json(10)]), encoding="utf-8")
         subprocess.run([invoicebot, "records", "import", str(records)], check=True, env=env,
                        capture_output=True, cwd=tmp)  # fmt: skip
-        ours, theirs = [], []
+        ours: list[tuple[float, float]] = []
+        theirs: list[tuple[float, float]] = []
         peer = [sys.executable, str(ROOT / "bench" / "reportlab_invoice.py"), "--lines", "10"]
+        draft = [invoicebot, "draft", "P-123", "--out", f"{tmp}/ours.pdf"]
         for _ in range(runs):
-            ours.append(median_of_processes(
-                [invoicebot, "draft", "P-123", "--out", f"{tmp}/ours.pdf"], 1, env=env, cwd=tmp
-            ))  # fmt: skip
-            theirs.append(median_of_processes([*peer, "--out", f"{tmp}/peer.pdf"], 1, cwd=tmp))
-    return statistics.median(ours), statistics.median(theirs)
+            ours.append(process_time(draft, env=env, cwd=tmp))
+            theirs.append(process_time([*peer, "--out", f"{tmp}/peer.pdf"], cwd=tmp))
+    return (
+        statistics.median(w for w, _ in ours),
+        statistics.median(w for w, _ in theirs),
+        statistics.median(c for _, c in ours),
+        statistics.median(c for _, c in theirs),
+    )
 
 
 def main() -> None:
@@ -275,9 +284,10 @@ def main() -> None:
     figures.append(
         f"font_load: time_ms={ours_ms:.3f} reportlab_ms={peer_ms:.3f} ratio={ours_ms / peer_ms:.3f}"
     )
-    ours_s, peer_s = cold_draft(process_runs)
-    print(f"cold draft, whole process: {ours_s:.3f} s | reportlab script {peer_s:.3f} s "
-          f"(median of {process_runs}, interleaved)")  # fmt: skip
+    ours_s, peer_s, ours_cpu, peer_cpu = cold_draft(process_runs)
+    print(f"cold draft, whole process: {ours_s:.3f} s | reportlab script {peer_s:.3f} s; CPU "
+          f"{ours_cpu:.3f} s | {peer_cpu:.3f} s (ratio {ours_cpu / peer_cpu:.2f}; median of "
+          f"{process_runs}, interleaved)")  # fmt: skip
     figures.append(
         f"cold_draft: time_s={ours_s:.3f} reportlab_script_s={peer_s:.3f} "
         f"ratio={ours_s / peer_s:.3f}"
