@@ -158,7 +158,8 @@ class EmbeddedFont:
     reader gets back when copying it (the lowest code point the cmap maps to that glyph).
     `widths`: advance width of every glyph id, 1/1000 em. `descriptor`: the PDF font
     descriptor's metrics (PDF 32000-1 9.8), without the font program. `file_bytes`: the
-    bundled TrueType file.
+    bundled TrueType file; `glyph_order`: its glyph names by id (fontTools would otherwise
+    derive them from the cmap again for every subset).
     """
 
     font: BundledType0Font
@@ -170,6 +171,7 @@ class EmbeddedFont:
     widths: list[int]
     descriptor: dict[str, Any]
     file_bytes: bytes
+    glyph_order: tuple[str, ...]
 
     def width(self, text: str, size: float) -> float:
         """Width in points of `text` at `size`. Every character must be covered."""
@@ -264,6 +266,7 @@ def _load(path: Path, *, bold: bool) -> EmbeddedFont:
         widths=widths,
         descriptor=descriptor,
         file_bytes=file_bytes,
+        glyph_order=tuple(glyph_order),
     )
 
 
