@@ -205,7 +205,10 @@ async def _draft(container: Container, record_id: str, out: Path, *, einvoice: b
     """Render the draft a record would get now, without storing an invoice. With `einvoice`,
     as a Factur-X preview (the record must then be ready for an e-invoice)."""
     from billing_core.invoice import draft_invoice
-    from billing_core.pdf import render_einvoice_preview, render_invoice_pdf
+    from billing_core.pdf.render import (  # not the package: no process pool
+        render_einvoice_preview,
+        render_invoice_pdf,
+    )
 
     record = await container.billing.records.get(record_id)
     policy = container.settings.policy

@@ -30,13 +30,14 @@ from billing_core.usecases.documents import document_filename
 from billing_core.usecases.ports import OutboxMessage
 from billing_core.usecases.worker import OutboxWorker, PermanentFailure
 from handlers import blocks, chasing_blocks
+from handlers.names import SLACK_CONSUMER
 from handlers.slack_errors import slack_error
 from handlers.slack_posting import Steps
 from handlers.slack_settings import SlackSettings
 
 log = logging.getLogger(__name__)
 
-ADAPTER = CONSUMER = "slack"
+ADAPTER = CONSUMER = SLACK_CONSUMER
 # Slack errors no retry can fix: give up on the message (a draft that cannot reach its
 # thread is withdrawn, so the record can be drafted again where the bot may post).
 PERMANENT_ERRORS = frozenset(

@@ -14,12 +14,14 @@ from billing_core.pdf.canvas import Canvas, outline_path
 from billing_core.pdf.layout import Columns, Layout
 from billing_core.pdf.pagination import Fragment, paginate
 from billing_core.pdf.style import DRAFT_RED, PAGE_HEIGHT, PAGE_WIDTH, TABLE_HEADER_HEIGHT
+from billing_core.pdf.subsetting import embed_font_subsets
 from billing_core.pdf.text import clean
 from billing_core.pdf.writer import BORB_VERSION
 
 
 def invoice_document(invoice: Invoice, *, pdfa: bool = False) -> Document:
-    """The invoice on as many A4 pages as it needs, with its metadata; not yet written.
+    """The invoice on as many A4 pages as it needs, with its metadata and font subsets; not
+    yet written.
 
     With `pdfa`, borb writes it as PDF/A-1B (sRGB OutputIntent, XMP, document ID), the input
     an e-invoice needs (billing_core.einvoice.facturx)."""
@@ -46,6 +48,7 @@ def invoice_document(invoice: Invoice, *, pdfa: bool = False) -> Document:
         page = Page(width_in_points=PAGE_WIDTH, height_in_points=PAGE_HEIGHT)
         document.append_page(page)
         _draw_page(layout, Canvas(page), cols, fragments, n, count)
+    embed_font_subsets(document)
     return document
 
 

@@ -7,11 +7,13 @@ that a Factur-X final (`invoice.einvoice`) carries the time factur-x made its XM
 rendered once and stored, so every reader still gets one file. `render_einvoice_preview` is
 the Factur-X preview of a draft (billing_core.einvoice).
 
-borb places text and embeds fonts; the layout is computed by this package because borb does
-not split a table across pages (pagination.py) and wraps only at spaces (a long word runs off
-the page; text.py). Every block (layout.py) is written once as a function of a `Canvas`
-(canvas.py); run on a canvas without a page it only measures, which is how pagination knows
-heights before drawing. document.py puts the blocks on pages.
+borb holds the document and writes the file; the layout is computed by this package because
+borb does not split a table across pages (pagination.py) and wraps only at spaces (a long word
+runs off the page; text.py), and text is drawn as content-stream operators (canvas.py) because
+borb's per-call layout was most of the render time. Each document embeds subsets of the fonts
+with only the glyphs it shows (subsetting.py). Every block (layout.py) is written once as a
+function of a `Canvas` (canvas.py); run on a canvas without a page it only measures, which is
+how pagination knows heights before drawing. document.py puts the blocks on pages.
 
 Layout, top to bottom: seller (logo or name, address) and INVOICE or DRAFT; the client's
 address beside the invoice's facts (number, issue and due date, scope reference, record ID);
