@@ -20,6 +20,9 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from billing_core.invoice import Invoice
+from billing_core.metrics.facts import Decision, IssuedInvoice, Settlement
+from billing_core.metrics.journal import JournalEntry
+from billing_core.metrics.money_flow import Aging
 from billing_core.records import Record
 from billing_core.reminders import DueStage
 from billing_core.state import InvoiceState
@@ -252,6 +255,21 @@ class RequestKeys(Protocol):
     async def purge(self, before: datetime) -> int: ...
 
 
+class MetricsQueries(Protocol):
+    """What the billing metrics read (billing_core/store/repositories/metrics.py)."""
+
+    async def aging(self, as_of: date) -> dict[str, Aging]: ...
+    async def issued_between(self, first: date, end: date) -> list[IssuedInvoice]: ...
+    async def settled_between(
+        self, first: date, end: date
+    ) -> tuple[list[IssuedInvoice], list[Settlement]]: ...
+    async def decisions_between(self, first: date, end: date) -> list[Decision]: ...
+    async def uninvoiced(
+        self, as_of: date, owner: str | None = None
+    ) -> tuple[list[Record], frozenset[str]]: ...
+    async def journal(self, first: date, end: date) -> list[JournalEntry]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: commits when the `async with` block ends normally, else rolls back.
     Raises StoreBusy when the database is held elsewhere for longer than it waits."""
@@ -272,6 +290,8 @@ class UnitOfWork(Protocol):
     def outbox(self) -> Outbox: ...
     @property
     def requests(self) -> RequestKeys: ...
+    @property
+    def metrics(self) -> MetricsQueries: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
