@@ -99,7 +99,7 @@ def month_report(
             paid(settlements, first, end),
             aging(invoices, settlements, as_of),
         ),
-        cycle_time=cycle_time(invoices, first, end),
+        cycle_time=cycle_time([(i.issue_date, i.service_date) for i in invoices], first, end),
         corrections=corrections(decisions, first, end),
         turnaround=turnaround(invoices, settlements, first, end),
         uninvoiced=tuple(uninvoiced_work[:UNINVOICED_SHOWN]),

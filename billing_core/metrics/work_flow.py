@@ -5,6 +5,7 @@ Days are whole calendar days between business dates (`[reminders].timezone`).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,18 +18,19 @@ from billing_core.invoice import readiness_problems
 from billing_core.metrics.facts import Decision, IssuedInvoice, Settlement
 from billing_core.metrics.stats import DaysSpread, median
 from billing_core.policy import Policy
-from billing_core.records import Record
+from billing_core.records import Record, parse_record
 
 SLOWEST_PAYERS = 5
 
 
-def cycle_time(invoices: Iterable[IssuedInvoice], first: date, end: date) -> DaysSpread:
-    """Days from the snapshot's `completed_at` to approval, over invoices approved in
-    [first, end) that have a completed_at: median and p90 (nearest rank)."""
+def cycle_time(approvals: Iterable[tuple[date, date | None]], first: date, end: date) -> DaysSpread:
+    """Days from the invoice snapshot's `completed_at` to approval, over the (approved on,
+    completed at) pairs approved in [first, end) that have a completed_at: median and p90
+    (nearest rank)."""
     days = [
-        (inv.issue_date - inv.service_date).days
-        for inv in invoices
-        if inv.service_date is not None and first <= inv.issue_date < end
+        (approved - completed).days
+        for approved, completed in approvals
+        if completed is not None and first <= approved < end
     ]
     return DaysSpread.of(days)
 
@@ -100,6 +102,18 @@ def turnaround(
     slowest = sorted(payers, key=lambda p: (-p.median_days, p.client))[:SLOWEST_PAYERS]
     every = [d for days in per_client.values() for d in days]
     return Turnaround(DaysSpread.of(every), payers, tuple(slowest))
+
+
+def parse_candidates(rows: Iterable[tuple[str, bool]]) -> tuple[list[Record], frozenset[str]]:
+    """The store's (record JSON text, draft waiting) rows as records, and the ids of those
+    with a draft waiting. CPU work: run it off the event loop."""
+    records, drafts = [], set()
+    for text, waiting in rows:
+        record = parse_record(json.loads(text))
+        records.append(record)
+        if waiting:
+            drafts.add(record.id)
+    return records, frozenset(drafts)
 
 
 Blocker = Literal["not_ready", "draft_waiting", "ready"]

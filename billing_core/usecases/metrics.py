@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
+from decimal import Decimal
 
+from billing_core.metrics.chart import MonthMoney
 from billing_core.metrics.facts import Tally
 from billing_core.metrics.journal import JournalEntry
 from billing_core.metrics.report import (
@@ -17,6 +19,7 @@ from billing_core.metrics.work_flow import (
     Uninvoiced,
     corrections,
     cycle_time,
+    parse_candidates,
     turnaround,
     uninvoiced,
 )
@@ -39,24 +42,25 @@ class Metrics:
             )
             paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
             aging = await uow.metrics.aging(as_of)
-            approved = await uow.metrics.issued_between(first, end)
+            approvals = await uow.metrics.approvals_between(first, end)
             settled, settlements = await uow.metrics.settled_between(first, end)
             decisions = await uow.metrics.decisions_between(first, end)
-            records, drafts = await uow.metrics.uninvoiced(as_of)
+            candidates = await uow.metrics.uninvoiced(as_of)
         policy = self.engine.policy
 
         def compute() -> MonthReport:
+            records, drafts = parse_candidates(candidates)
             work = uninvoiced(records, {}, drafts, policy, as_of)
             return MonthReport(
                 first=first,
                 end=end,
                 as_of=as_of,
                 currencies=per_currency(
-                    {c: Tally(n, amount) for c, (n, amount) in issued.items()},
-                    {c: Tally(n, amount) for c, (n, amount) in paid.items()},
+                    _tallies(issued),
+                    _tallies(paid),
                     aging,
                 ),
-                cycle_time=cycle_time(approved, first, end),
+                cycle_time=cycle_time(approvals, first, end),
                 corrections=corrections(decisions, first, end),
                 turnaround=turnaround(settled, settlements, first, end),
                 uninvoiced=tuple(work[:UNINVOICED_SHOWN]),
@@ -65,16 +69,48 @@ class Metrics:
 
         return await asyncio.to_thread(compute)
 
+    async def monthly_money(self, last_first: date, months: int = 12) -> list[MonthMoney]:
+        """Issued and paid per currency for `months` months ending with the one starting on
+        `last_first`, oldest first (two grouped SQL sums per month)."""
+        out = []
+        async with self.engine.store.unit_of_work(read_only=True) as uow:
+            for back in range(months - 1, -1, -1):
+                first = add_months(last_first, -back)
+                end = add_months(first, 1)
+                issued = await uow.history.totals(
+                    [Action.APPROVE], first, end, amounts_from_event=False
+                )
+                paid = await uow.history.totals(
+                    PAYMENT_ACTIONS, first, end, amounts_from_event=True
+                )
+                out.append(MonthMoney(first, _tallies(issued), _tallies(paid)))
+        return out
+
     async def uninvoiced(self, now: datetime, owner: str | None = None) -> list[Uninvoiced]:
         """Completed records without an approved invoice since, oldest first, each with what
         stops it; only `owner`'s when given."""
         today = self.engine.today(now)
         async with self.engine.store.unit_of_work(read_only=True) as uow:
-            records, drafts = await uow.metrics.uninvoiced(today, owner)
+            candidates = await uow.metrics.uninvoiced(today, owner)
         policy = self.engine.policy
-        return await asyncio.to_thread(uninvoiced, records, {}, drafts, policy, today)
+
+        def compute() -> list[Uninvoiced]:
+            records, drafts = parse_candidates(candidates)
+            return uninvoiced(records, {}, drafts, policy, today)
+
+        return await asyncio.to_thread(compute)
 
     async def journal(self, first: date, end: date) -> list[JournalEntry]:
         """Every invoice issued in [first, end), void ones with their status, oldest first."""
         async with self.engine.store.unit_of_work(read_only=True) as uow:
             return await uow.metrics.journal(first, end)
+
+
+def _tallies(sums: dict[str, tuple[int, Decimal]]) -> dict[str, Tally]:
+    return {currency: Tally(n, amount) for currency, (n, amount) in sums.items()}
+
+
+def add_months(first: date, months: int) -> date:
+    """The first day of the month `months` after (or before) the month of `first`."""
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)

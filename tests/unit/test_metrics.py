@@ -119,7 +119,7 @@ def test_aging_bucket_edges() -> None:
 def test_cycle_time_from_completion_to_approval() -> None:
     # A 3 days, B 4, C 0, D 10 (voided later, but it was approved): median of an even count
     # is the mean of the middle two (3 + 4) / 2; p90 by nearest rank is the 4th of 4.
-    spread = cycle_time(INVOICES, *NOV)
+    spread = cycle_time([(i.issue_date, i.service_date) for i in INVOICES], *NOV)
     assert (spread.count, spread.median, spread.p90) == (4, D("3.5"), 10)
 
 

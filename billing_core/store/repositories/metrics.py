@@ -10,14 +10,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, case, cast, exists, func, select
+from sqlalchemy import Date, Text, case, cast, exists, func, select
 from sqlalchemy.orm import aliased
 
 from billing_core.invoice import invoice_from_json
 from billing_core.metrics.facts import Decision, IssuedInvoice, Settlement, Tally
 from billing_core.metrics.journal import JournalEntry, journal_entry
 from billing_core.metrics.money_flow import AGING_BUCKETS, Aging, bucket_due_dates
-from billing_core.records import Record, parse_record
 from billing_core.status import PAYMENT_ACTIONS, Action, Status
 from billing_core.store.models import InvoiceEventRow, InvoiceRow, RecordRow
 from billing_core.store.repositories.base import Repository
@@ -37,18 +36,22 @@ class MetricsQueries(Repository):
     async def aging(self, as_of: date) -> dict[str, Aging]:
         """Per currency, summed in SQL: balances on `as_of` (total − payments dated on or
         before it) of invoices issued by then and not void, split by days past due. The same
-        rule as billing_core.metrics.money_flow.aging."""
+        rule as billing_core.metrics.money_flow.aging.
+
+        `invoices.paid` is the sum of every payment so far, so the balance on `as_of` is
+        total − paid + the payments dated after it: only those few are grouped (by the
+        effective_on index), not every payment ever made."""
         events = InvoiceEventRow
-        paid_by = (
-            select(events.invoice_id, func.sum(events.amount).label("paid"))
+        paid_later = (
+            select(events.invoice_id, func.sum(events.amount).label("amount"))
             .where(
                 events.action.in_([a.value for a in PAYMENT_ACTIONS]),
-                events.effective_on <= as_of,
+                events.effective_on > as_of,
             )
             .group_by(events.invoice_id)
             .subquery()
         )
-        balance = InvoiceRow.total - func.coalesce(paid_by.c.paid, 0)
+        balance = InvoiceRow.total - InvoiceRow.paid + func.coalesce(paid_later.c.amount, 0)
         due = InvoiceRow.due_date
         bucket = case(
             *[
@@ -57,20 +60,31 @@ class MetricsQueries(Repository):
             ],
             else_=_CURRENT,
         )
-        query = (
-            select(InvoiceRow.currency, bucket, func.count(), func.sum(balance))
-            .select_from(InvoiceRow)
-            .outerjoin(paid_by, paid_by.c.invoice_id == InvoiceRow.id)
-            .where(
-                InvoiceRow.status.in_(_values(STANDING_STATUSES)),
-                InvoiceRow.issue_date <= as_of,
-                balance > 0,
-            )
-            .group_by(InvoiceRow.currency, bucket)
-        )
+        # Two small queries, not one scan of every invoice: the open ones (status index),
+        # and the paid ones that were still open on `as_of` (found from their later payments).
         parts: dict[str, dict[str, Tally]] = {}
-        for currency, label, count, amount in await self.session.execute(query):
-            parts.setdefault(currency, {})[label] = Tally(int(count), Decimal(amount))
+        for statuses, join in (
+            ([Status.APPROVED.value, Status.SENT.value], "outer"),
+            ([Status.PAID.value], "inner"),
+        ):
+            query = (
+                select(InvoiceRow.currency, bucket, func.count(), func.sum(balance))
+                .select_from(InvoiceRow)
+                .join(
+                    paid_later,
+                    paid_later.c.invoice_id == InvoiceRow.id,
+                    isouter=join == "outer",
+                )
+                .where(
+                    InvoiceRow.status.in_(statuses),
+                    InvoiceRow.issue_date <= as_of,
+                    balance > 0,
+                )
+                .group_by(InvoiceRow.currency, bucket)
+            )
+            for currency, label, count, amount in await self.session.execute(query):
+                mine = parts.setdefault(currency, {})
+                mine[label] = mine.get(label, Tally()).plus(Decimal(amount), int(count))
         out = {}
         for currency, by_label in parts.items():
             buckets = {label: by_label.get(label, Tally()) for label, _, _ in AGING_BUCKETS}
@@ -100,13 +114,12 @@ class MetricsQueries(Repository):
             InvoiceRow.status,
             InvoiceRow.client_name,
             InvoiceRow.record_id,
-            InvoiceRow.snapshot["service_date"].as_string(),
             sent_on,
         ]
 
     @staticmethod
     def _issued(row: Any) -> IssuedInvoice:
-        ident, currency, total, issued, due, status, client, record, service, sent = row
+        ident, currency, total, issued, due, status, client, record, sent = row
         return IssuedInvoice(
             invoice_id=ident,
             currency=currency,
@@ -116,23 +129,26 @@ class MetricsQueries(Repository):
             void=status == Status.VOID.value,
             client=client,
             record_id=record,
-            service_date=date.fromisoformat(service) if service else None,
             sent_on=sent,
         )
 
-    async def issued_between(self, first: date, end: date) -> list[IssuedInvoice]:
-        """Invoices approved on a day in [first, end) (their issue date), void ones too."""
-        query = select(*self._issued_columns()).where(
+    async def approvals_between(self, first: date, end: date) -> list[tuple[date, date | None]]:
+        """(approved on, completed at) of the invoices approved on a day in [first, end) whose
+        snapshot has a completed_at (its service_date), void ones too: the cycle time's rows."""
+        service = InvoiceRow.snapshot["service_date"].as_string()
+        query = select(InvoiceRow.issue_date, service).where(
             InvoiceRow.status.in_(_values(ISSUED_STATUSES)),
             InvoiceRow.issue_date >= first,
             InvoiceRow.issue_date < end,
+            service.is_not(None),
         )
-        return [self._issued(row) for row in await self.session.execute(query)]
+        return [(on, date.fromisoformat(done)) for on, done in await self.session.execute(query)]
 
     async def settled_between(
         self, first: date, end: date
     ) -> tuple[list[IssuedInvoice], list[Settlement]]:
-        """The payments dated in [first, end) that cleared a balance, and their invoices."""
+        """The payments dated in [first, end) that cleared a balance, and their invoices (their
+        service_date is not read: turnaround does not need it)."""
         query = (
             select(
                 *self._issued_columns(),
@@ -184,12 +200,10 @@ class MetricsQueries(Repository):
             for record, action, on, category in await self.session.execute(query)
         ]
 
-    async def uninvoiced(
-        self, as_of: date, owner: str | None = None
-    ) -> tuple[list[Record], frozenset[str]]:
-        """Records with a completed_at and no standing invoice issued between it and `as_of`,
-        and the ids among them with a draft waiting now. The date comparison happens in SQL,
-        so records long since invoiced are never read."""
+    async def uninvoiced(self, as_of: date, owner: str | None = None) -> list[tuple[str, bool]]:
+        """Records with a completed_at and no standing invoice issued between it and `as_of`:
+        each as its stored JSON text, and whether a draft of it waits now. The date comparison
+        happens in SQL, so records long since invoiced are never read."""
         completed_text = RecordRow.data["completed_at"].as_string()
         # SQLite keeps dates as ISO text (which sorts as dates); PostgreSQL needs a real date.
         completed = completed_text if self.dialect == "sqlite" else cast(completed_text, Date)
@@ -202,18 +216,14 @@ class MetricsQueries(Repository):
         draft_waiting = exists().where(
             InvoiceRow.record_id == RecordRow.id, InvoiceRow.status == Status.DRAFT.value
         )
-        query = select(RecordRow.data, draft_waiting).where(
-            completed_text.is_not(None), ~invoiced_since
+        # The JSON as text: parsing it is left to the caller (off the event loop).
+        query = select(cast(RecordRow.data, Text), draft_waiting).where(
+            completed_text.is_not(None), completed <= as_of, ~invoiced_since
         )
         if owner is not None:
             query = query.where(RecordRow.owner == owner)
-        records, drafts = [], set()
-        for data, waiting in await self.session.execute(query):
-            record = parse_record(data)
-            records.append(record)
-            if waiting:
-                drafts.add(record.id)
-        return records, frozenset(drafts)
+        rows = [(str(data), bool(waiting)) for data, waiting in await self.session.execute(query)]
+        return rows
 
     async def journal(self, first: date, end: date) -> list[JournalEntry]:
         """Every invoice issued in [first, end) (void ones too, with their status), in number
