@@ -11,7 +11,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.errors import BillingError
-from billing_core.reports import month_bounds, report_lines
 from billing_core.state import InvoiceState
 from billing_core.status import Status as InvoiceStatus
 from handlers import blocks, lists
@@ -38,6 +37,7 @@ from handlers.parsing import (
     Void,
     parse_command,
 )
+from handlers.report_post import post_report
 from handlers.slack_delivery import CONSUMER
 
 log = logging.getLogger(__name__)
@@ -200,10 +200,7 @@ async def _dispatch(
         return
 
     if isinstance(command, Report):
-        first, end = month_bounds(command.month, today)
-        summary = await billing.reporting.period_summary(first, end, now)
-        report = "\n".join(report_lines(summary))
-        await reply(f"```{blocks.escape(report)}```")
+        await post_report(ctx, user, command.month, reply)
         return
 
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover

@@ -20,7 +20,7 @@ USAGE = """\
 • `/invoice sent NUMBER` — mark an approved invoice as sent (approvers and the owner)
 • `/invoice paid NUMBER [AMOUNT] [DATE]` — record a payment; no amount means the whole balance
 • `/invoice void NUMBER REASON` — void an approved or sent invoice (approvers)
-• `/invoice report [YYYY-MM]` — the month's billing report
+• `/invoice report [YYYY-MM]` — the month's figures and chart (approvers and finance)
 • `/invoice help` — this help"""
 
 

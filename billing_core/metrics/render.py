@@ -23,7 +23,7 @@ def amount_text(amount: Decimal, currency: str) -> str:
     return str(amount.quantize(quantum(currency)))
 
 
-def _days(value: Decimal | None) -> str | None:
+def days_text(value: Decimal | None) -> str | None:
     """Days as a plain decimal string: "23", "3.5" (never "1E+2")."""
     if value is None:
         return None
@@ -35,7 +35,7 @@ def _tally(tally: Tally, currency: str) -> dict[str, Any]:
 
 
 def _spread(spread: DaysSpread) -> dict[str, Any]:
-    return {"count": spread.count, "median": _days(spread.median), "p90": spread.p90}
+    return {"count": spread.count, "median": days_text(spread.median), "p90": spread.p90}
 
 
 def report_json(report: MonthReport) -> dict[str, Any]:
@@ -71,11 +71,11 @@ def report_json(report: MonthReport) -> dict[str, Any]:
         "payment_turnaround_days": {
             **_spread(t.overall),
             "by_client": [
-                {"client": p.client, "invoices": p.invoices, "median": _days(p.median_days)}
+                {"client": p.client, "invoices": p.invoices, "median": days_text(p.median_days)}
                 for p in t.by_client
             ],
             "slowest_payers": [
-                {"client": p.client, "invoices": p.invoices, "median": _days(p.median_days)}
+                {"client": p.client, "invoices": p.invoices, "median": days_text(p.median_days)}
                 for p in t.slowest
             ],
         },
@@ -117,7 +117,7 @@ def report_csv_rows(report: MonthReport) -> list[tuple[str, str, str, str]]:
     cycle = report.cycle_time
     plain = [
         ("cycle_time_days_count", str(cycle.count)),
-        ("cycle_time_days_median", _days(cycle.median) or ""),
+        ("cycle_time_days_median", days_text(cycle.median) or ""),
         ("cycle_time_days_p90", "" if cycle.p90 is None else str(cycle.p90)),
         ("drafts_decided", str(c.decided)),
         ("drafts_rejected", str(c.rejected)),
@@ -126,7 +126,7 @@ def report_csv_rows(report: MonthReport) -> list[tuple[str, str, str, str]]:
     plain += [(f"rejected_{cat}", str(n)) for cat, n in c.by_category.items()]
     plain += [
         ("payment_turnaround_days_count", str(t.count)),
-        ("payment_turnaround_days_median", _days(t.median) or ""),
+        ("payment_turnaround_days_median", days_text(t.median) or ""),
         ("payment_turnaround_days_p90", "" if t.p90 is None else str(t.p90)),
         ("uninvoiced_records", str(report.uninvoiced_count)),
     ]
@@ -162,7 +162,7 @@ def report_text(report: MonthReport) -> list[str]:
     cycle = report.cycle_time
     if cycle.count:
         lines.append(
-            f"Cycle time (work completed to approval): median {_days(cycle.median)} days, "
+            f"Cycle time (work completed to approval): median {days_text(cycle.median)} days, "
             f"p90 {cycle.p90} days over {cycle.count} invoices"
         )
     else:
@@ -182,11 +182,11 @@ def report_text(report: MonthReport) -> list[str]:
     t = report.turnaround
     if t.overall.count:
         lines.append(
-            f"Payment turnaround: median {_days(t.overall.median)} days over "
+            f"Payment turnaround: median {days_text(t.overall.median)} days over "
             f"{t.overall.count} invoices paid in full"
         )
         for p in t.slowest:
-            lines.append(f"  {p.client}: median {_days(p.median_days)} days ({p.invoices})")
+            lines.append(f"  {p.client}: median {days_text(p.median_days)} days ({p.invoices})")
     else:
         lines.append("Payment turnaround: no invoice paid in full")
     lines.append(f"Completed but not invoiced: {report.uninvoiced_count}")

@@ -23,6 +23,7 @@ from billing_core.metrics.work_flow import (
     turnaround,
     uninvoiced,
 )
+from billing_core.permissions import check_may_see_figures
 from billing_core.status import PAYMENT_ACTIONS, Action
 from billing_core.usecases.engine import Engine
 
@@ -30,6 +31,13 @@ from billing_core.usecases.engine import Engine
 class Metrics:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    async def month_report_for(
+        self, user: str, first: date, end: date, now: datetime
+    ) -> MonthReport:
+        """The month's report for `user`: NotAllowed unless they may see figures."""
+        check_may_see_figures(user, self.engine.policy)
+        return await self.month_report(first, end, now)
 
     async def month_report(self, first: date, end: date, now: datetime) -> MonthReport:
         """Every metric of [first, end) (business dates), balances as of the period's last day
