@@ -29,6 +29,7 @@ from handlers.parsing import (
     Draft,
     Help,
     ListInvoices,
+    ListUninvoiced,
     MarkPaid,
     MarkSent,
     Report,
@@ -108,14 +109,18 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         if ctx.foreign_team(team_of(body)) or page_value is None:
             await reply("That button names no list; nothing was shown.")
             return
-        kind, offset = page_value
         now = ctx.clock()
         user = body["user"]["id"]
+        if page_value.kind == "uninvoiced":
+            work = await ctx.billing.metrics.uninvoiced(now)
+            await reply(*lists.uninvoiced_reply(work, page_value.offset))
+            return
+        kind, offset, name = page_value.kind, page_value.offset, page_value.client
         page = await ctx.billing.queries.list_invoices(
-            kind, user, now, lists.LIST_PAGE_SIZE, offset
+            kind, user, now, lists.LIST_PAGE_SIZE, offset, client=name
         )
         links = await ctx.links(s.id for s in page.items)
-        await reply(*lists.list_reply(page, kind, ctx.billing.today(now), links))
+        await reply(*lists.list_reply(page, kind, ctx.billing.today(now), links, name))
 
     app.command("/invoice")(ack_command)
     app.action(lists.LIST_MORE_ACTION)(ack=ack_only, lazy=[list_more])
@@ -175,9 +180,15 @@ async def _dispatch(
         return
 
     if isinstance(command, ListInvoices):
-        page = await billing.queries.list_invoices(command.kind, user, now, lists.LIST_PAGE_SIZE)
+        page = await billing.queries.list_invoices(
+            command.kind, user, now, lists.LIST_PAGE_SIZE, client=command.client
+        )
         links = await ctx.links(s.id for s in page.items)
-        await reply(*lists.list_reply(page, command.kind, today, links))
+        await reply(*lists.list_reply(page, command.kind, today, links, command.client))
+        return
+
+    if isinstance(command, ListUninvoiced):
+        await reply(*lists.uninvoiced_reply(await billing.metrics.uninvoiced(now), 0))
         return
 
     if isinstance(command, MarkSent):

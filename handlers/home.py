@@ -45,8 +45,8 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         page = lists.parse_page_value(body)
         if ctx.foreign_team(team_of(body)) or not user or page is None:
             return
-        kind, offset = page
-        await publish(client, user, {kind: offset})
+        if page.kind == "drafts" or page.kind == "mine":
+            await publish(client, user, {page.kind: page.offset})
 
     for kind in ("drafts", "mine"):
         app.action(f"{lists.HOME_PAGE_ACTION}_{kind}")(next_page)

@@ -107,6 +107,7 @@ class InvoiceRepository(Protocol):
         owner: str | None = None,
         due_before: date | None = None,
         overdue_on: date | None = None,
+        client: str | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[InvoiceState]: ...
@@ -117,6 +118,7 @@ class InvoiceRepository(Protocol):
         owner: str | None = None,
         due_before: date | None = None,
         overdue_on: date | None = None,
+        client: str | None = None,
     ) -> int: ...
     async def sums(
         self,
