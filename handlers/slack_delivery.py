@@ -4,9 +4,10 @@ For every domain event the outbox worker (`billing_core.usecases.worker`) hands 
 posts into the invoice's conversation (`store.conversations`, adapter "slack"): the summary,
 draft PDF and buttons for `draft_created`; the final PDF and the decided buttons for
 `invoice_approved`; the reason for `draft_rejected`; a note for a change after approval; a
-nudge; the weekly digest. Each step goes through `slack_posting.Steps`, so a retry never posts
-twice. Handlers call `worker.deliver_for_invoice` right after a change so people see the
-result at once; the background loop picks up the rest (an outage, a crash, another replica).
+nudge; the weekly digest; an owner's weekly readiness DM. Each step goes through
+`slack_posting.Steps`, so a retry never posts twice. Handlers call
+`worker.deliver_for_invoice` right after a change so people see the result at once; the
+background loop picks up the rest (an outage, a crash, another replica).
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ class SlackDelivery:
         steps = Steps(self.client, message, lambda p: self.billing.outbox.save_progress(message, p))
         if event == EventName.DIGEST_DUE:
             return await self._digest(message.payload, steps)
+        if event == EventName.READINESS_DUE:
+            return await self._readiness(message.payload, steps)
         if message.invoice_id is None:
             return {"skipped": "no invoice"}
         state = await self.billing.queries.invoice(message.invoice_id)
@@ -240,6 +243,14 @@ class SlackDelivery:
             return {"skipped": "no billing channel"}
         text, digest = chasing_blocks.digest_message(payload)
         ts = await steps.post("digest", channel=channel, text=text, blocks=digest)
+        return {"ts": ts}
+
+    async def _readiness(self, payload: dict[str, Any], steps: Steps) -> dict[str, Any]:
+        """The owner's DM listing their completed records not invoiced yet."""
+        opened = await self.client.conversations_open(users=str(payload["owner"]))
+        channel = str(opened["channel"]["id"])
+        text, readiness = chasing_blocks.readiness_message(payload)
+        ts = await steps.post("readiness", channel=channel, text=text, blocks=readiness)
         return {"ts": ts}
 
     async def give_up(self, message: OutboxMessage, error: str) -> None:

@@ -42,7 +42,7 @@ class Billing:
         self.documents = Documents(self.engine, renderer)
         self.reporting = Reporting(self.engine)
         self.metrics = Metrics(self.engine)
-        self.chasing = Chasing(self.engine, self.reporting)
+        self.chasing = Chasing(self.engine, self.reporting, self.metrics)
         self.outbox = OutboxCase(self.engine)
         self.requests = Requests(self.engine)
 

@@ -15,7 +15,9 @@ from billing_core.metrics.report import (
     per_currency,
     report_as_of,
 )
+from billing_core.metrics.stats import DaysSpread
 from billing_core.metrics.work_flow import (
+    Corrections,
     Uninvoiced,
     corrections,
     cycle_time,
@@ -76,6 +78,13 @@ class Metrics:
             )
 
         return await asyncio.to_thread(compute)
+
+    async def flow(self, first: date, end: date) -> tuple[DaysSpread, Corrections]:
+        """Cycle time and corrections over [first, end) (the weekly digest's figures)."""
+        async with self.engine.store.unit_of_work(read_only=True) as uow:
+            approvals = await uow.metrics.approvals_between(first, end)
+            decisions = await uow.metrics.decisions_between(first, end)
+        return cycle_time(approvals, first, end), corrections(decisions, first, end)
 
     async def monthly_money(self, last_first: date, months: int = 12) -> list[MonthMoney]:
         """Issued and paid per currency for `months` months ending with the one starting on
