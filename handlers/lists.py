@@ -12,7 +12,7 @@ from billing_core.metrics.work_flow import Uninvoiced
 from billing_core.state import InvoiceState
 from billing_core.status import Status
 from billing_core.usecases.queries import LIST_KINDS, InvoicePage, ListKind
-from handlers.blocks import MAX_TEXT, Blocks, context, escape, money, section
+from handlers.blocks import MAX_TEXT, Blocks, escape, money, section
 
 Links = Mapping[int, str]  # invoice id -> its thread's permalink
 
@@ -138,28 +138,6 @@ def page_value(kind: PageKind, offset: int, client: str = "") -> str:
 
 HOME_PAGE_ACTION = "home_page"
 HOME_PAGE_SIZE = 10
-
-
-def home_view(
-    waiting: InvoicePage | None, mine: InvoicePage, today: date, links: Links
-) -> dict[str, Any]:
-    """The App Home tab: drafts waiting for a decision (approvers only: `waiting` is None for
-    others) and the user's own drafts and open invoices, overdue ones marked. Each list shows
-    its true count and pages on with "Show more" (the value names the list and the offset)."""
-    out: Blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": "invoicebot"}},
-        context("Type `/invoice help` in any channel for everything it can do."),
-    ]
-    for kind, page in (("drafts", waiting), ("mine", mine)):
-        if page is None:
-            continue
-        rows = [invoice_row(s, today, links) for s in page.items]
-        more = None
-        if page.next_offset is not None:
-            more = (f"{HOME_PAGE_ACTION}_{kind}", f"{kind}:{page.next_offset}")
-        out += paged_list(LIST_TITLES[kind], rows, page.total, page.offset, more)
-        out.append({"type": "divider"})
-    return {"type": "home", "blocks": out}
 
 
 def parse_page_value(body: dict[str, Any]) -> PageRef | None:

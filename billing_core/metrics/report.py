@@ -59,6 +59,22 @@ class MonthReport:
         return f"{self.first.year:04d}-{self.first.month:02d}"
 
 
+@dataclass(frozen=True)
+class Headline:
+    """This month's headline figures (the App Home): money per currency, cycle time and
+    corrections; no per-record lists, so it stays cheap to compute on every Home open."""
+
+    first: date
+    as_of: date
+    currencies: Mapping[str, CurrencyFigures]
+    cycle_time: DaysSpread
+    corrections: Corrections
+
+    @property
+    def month(self) -> str:
+        return f"{self.first.year:04d}-{self.first.month:02d}"
+
+
 def report_as_of(first: date, end: date, today: date) -> date:
     """Balances are taken on the period's last day, or today if that is earlier."""
     return min(end - timedelta(days=1), today)

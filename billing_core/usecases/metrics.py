@@ -11,6 +11,7 @@ from billing_core.metrics.facts import Tally
 from billing_core.metrics.journal import JournalEntry
 from billing_core.metrics.report import (
     UNINVOICED_SHOWN,
+    Headline,
     MonthReport,
     per_currency,
     report_as_of,
@@ -78,6 +79,23 @@ class Metrics:
             )
 
         return await asyncio.to_thread(compute)
+
+    async def headline_for(self, user: str, now: datetime) -> Headline:
+        """This month's headline figures for `user` (NotAllowed unless they may see figures):
+        grouped SQL sums plus the month's approvals and decisions."""
+        check_may_see_figures(user, self.engine.policy)
+        today = self.engine.today(now)
+        first = today.replace(day=1)
+        end = add_months(first, 1)
+        async with self.engine.store.unit_of_work(read_only=True) as uow:
+            issued = await uow.history.totals(
+                [Action.APPROVE], first, end, amounts_from_event=False
+            )
+            paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
+            aging = await uow.metrics.aging(today)
+        cycle, fixes = await self.flow(first, end)
+        currencies = per_currency(_tallies(issued), _tallies(paid), aging)
+        return Headline(first, today, currencies, cycle, fixes)
 
     async def flow(self, first: date, end: date) -> tuple[DaysSpread, Corrections]:
         """Cycle time and corrections over [first, end) (the weekly digest's figures)."""

@@ -60,6 +60,20 @@ class Queries:
         async with self.engine.store.unit_of_work(read_only=True) as uow:
             return await uow.history.for_invoice(invoice_id)
 
+    async def overdue_of(
+        self, owner: str, now: datetime, limit: int = 50, offset: int = 0
+    ) -> InvoicePage:
+        """One page of `owner`'s overdue invoices (business date of `now`), oldest due first."""
+        filters: dict[str, Any] = {
+            "statuses": list(OPEN_STATUSES),
+            "owner": owner,
+            "overdue_on": self.engine.today(now),
+        }
+        async with self.engine.store.unit_of_work(read_only=True) as uow:
+            total = await uow.invoices.count(**filters)
+            items = await uow.invoices.matching(**filters, limit=limit, offset=offset)
+        return InvoicePage(items, total, offset)
+
     async def list_invoices(
         self,
         kind: ListKind,
