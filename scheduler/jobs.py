@@ -47,6 +47,8 @@ def build_scheduler(
         if is_business_day(billing.today(now)):
             summary = await run_reminders(billing, sender, now)
             log.info("reminders: %d sent, %d failed", len(summary.sent), len(summary.failed))
+            if await billing.chasing.queue_monthly_report(now):  # the month's first one
+                on_queued()
 
     async def nudges() -> None:
         now = clock()

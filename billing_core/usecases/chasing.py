@@ -10,9 +10,9 @@ from typing import Any, Protocol
 
 from billing_core.events import DomainEvent, EventName
 from billing_core.metrics.render import days_text
-from billing_core.reminders import DueReminder, DueStage
+from billing_core.reminders import DueReminder, DueStage, is_business_day
 from billing_core.usecases.engine import Engine
-from billing_core.usecases.metrics import Metrics
+from billing_core.usecases.metrics import Metrics, add_months
 from billing_core.usecases.reporting import Reporting
 
 # A reminder claimed but never marked sent for this long: its sender died; take it over.
@@ -134,6 +134,22 @@ class Chasing:
             return await self.engine.emit(
                 uow, DomainEvent(EventName.DIGEST_DUE, key, None, payload), now
             )
+
+    async def queue_monthly_report(self, now: datetime) -> bool:
+        """On the first business day of a month, announce last month's report once; False on
+        other days or when it was announced before."""
+        today = self.engine.today(now)
+        first_business = today.replace(day=1)
+        while not is_business_day(first_business):
+            first_business += timedelta(days=1)
+        if today != first_business:
+            return False
+        last_month = add_months(today.replace(day=1), -1)
+        month = f"{last_month.year:04d}-{last_month.month:02d}"
+        key = f"{EventName.MONTHLY_REPORT_DUE.value}:{month}"
+        event = DomainEvent(EventName.MONTHLY_REPORT_DUE, key, None, {"month": month})
+        async with self.engine.store.unit_of_work() as uow:
+            return await self.engine.emit(uow, event, now)
 
     async def queue_readiness(self, now: datetime) -> int:
         """Announce, once per owner and ISO week (business time zone), the owner's records

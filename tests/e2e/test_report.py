@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import struct
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,35 @@ async def test_the_finance_group_may_see_figures_others_are_refused(bot: Bot) ->
     (reply,) = await bot.replies(name, timeout=30)
     assert reply == "I sent you the 2026-11 billing report in a DM."
     assert len(bot.slack.uploaded_files) == 1
+
+
+async def test_on_the_first_business_day_last_month_s_report_goes_to_the_billing_channel(
+    slack: SlackStandIn, tmp_path: Path
+) -> None:
+    from tests.e2e.test_reminders import REMINDER_POLICY, SLACK_SETTINGS, at
+
+    slack.add_channel("C0BILLING")
+    running = await start_bot(
+        slack, tmp_path, REMINDER_POLICY, workers=False, slack_settings=SLACK_SETTINGS
+    )
+    try:
+        daily = running.service.scheduler.get_job("reminders").func
+        running.clock.now = at(date(2026, 11, 30))  # a Monday, not the month's first
+        await daily()
+        await running.deliver_all()
+        assert slack.messages("C0BILLING") == []
+        for hour in (10, 11):  # Tuesday 1 December, the job and a catch-up run
+            running.clock.now = at(date(2026, 12, 1), hour)
+            await daily()
+            await running.deliver_all()
+        (report,) = slack.messages("C0BILLING")
+        assert "Billing report 2026-11" in blocks_text(report.blocks)
+        (chart,) = slack.uploaded_files
+        assert chart.channel_id == "C0BILLING" and chart.filename == "billing-2026-11.png"
+        assert chart.content is not None and png_size(chart.content)[0] == 1200
+        running.clock.now = at(date(2026, 12, 2))
+        await daily()
+        await running.deliver_all()
+        assert len(slack.messages("C0BILLING")) == 1
+    finally:
+        await stop_bot(running)
