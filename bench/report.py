@@ -8,7 +8,8 @@ rejected first; 2,000 completed records never invoiced), then times, each with t
 event-loop stall seen meanwhile (a 10 ms ticker):
   (a) Metrics.month_report for November 2026 (SQL sums + the month's rows + pure metrics);
   (b) Metrics.monthly_money for the 12 months of the chart (24 grouped sums);
-  (c) render_chart in a thread (matplotlib, Agg).
+  (c) render_chart in a thread (matplotlib, Agg);
+  (d) the App Home's reads for an approver: headline figures, the queue, overdue, own list.
 Goal (issue 12): under 1 s each at 100,000 invoices; no stall over 100 ms.
 """
 
@@ -33,7 +34,7 @@ from sqlalchemy import insert
 from billing_core.invoice import Invoice, InvoiceLine, Party, invoice_to_json
 from billing_core.metrics.chart import render_chart
 from billing_core.money import Money
-from billing_core.policy import Policy, ReminderPolicy
+from billing_core.policy import ApprovalPolicy, Policy, ReminderPolicy
 from billing_core.status import Action, Status
 from billing_core.store.engine import new_async_engine, new_sessionmaker, upgrade_database
 from billing_core.store.models import InvoiceEventRow, InvoiceRow, RecordRow
@@ -43,7 +44,10 @@ from billing_core.usecases import Billing
 NOW = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
 START = date(2025, 11, 1)
 DAYS = (date(2026, 12, 31) - START).days
-POLICY = Policy(reminders=ReminderPolicy(timezone="Europe/Berlin"))
+POLICY = Policy(
+    reminders=ReminderPolicy(timezone="Europe/Berlin"),
+    approval=ApprovalPolicy(approvers=("U0APPROVER",)),
+)
 TOTAL = Decimal("1487.38")  # 1200 + 49.90 net, 19 % tax
 T = TypeVar("T")
 
@@ -206,6 +210,19 @@ async def bench(invoices: int, directory: Path, chart: Path | None) -> None:
               f"{stall * 1000:.0f} ms; {len(png) // 1024} KiB PNG")  # fmt: skip
         if chart is not None:
             await asyncio.to_thread(chart.write_bytes, png)
+
+        async def app_home() -> int:
+            # What handlers/home.py reads for an approver who owns invoices.
+            head = await billing.metrics.headline_for("U0APPROVER", NOW)
+            queue = await billing.queries.list_invoices("drafts", "U0APPROVER", NOW, 10)
+            overdue = await billing.queries.overdue_of("U00000001", NOW, 10)
+            mine = await billing.queries.list_invoices("mine", "U00000001", NOW, 10)
+            return len(head.currencies) + queue.total + overdue.total + mine.total
+
+        await app_home()
+        secs, stall, _ = await measured(app_home)
+        print(f"app_home: headline figures and three lists {secs * 1000:.0f} ms, longest stall "
+              f"{stall * 1000:.0f} ms (goal < 1000 ms, stall < 100 ms)")  # fmt: skip
     finally:
         await engine.dispose()
 
