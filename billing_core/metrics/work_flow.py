@@ -23,16 +23,21 @@ from billing_core.records import Record, parse_record
 SLOWEST_PAYERS = 5
 
 
+def spread_of_counts(counts: Iterable[tuple[int, int]]) -> DaysSpread:
+    """Median and p90 over (days, how many) pairs: a histogram, as SQL groups it."""
+    return DaysSpread.of([days for days, n in counts for _ in range(n)])
+
+
 def cycle_time(approvals: Iterable[tuple[date, date | None]], first: date, end: date) -> DaysSpread:
     """Days from the invoice snapshot's `completed_at` to approval, over the (approved on,
     completed at) pairs approved in [first, end) that have a completed_at: median and p90
     (nearest rank)."""
-    days = [
+    days = Counter(
         (approved - completed).days
         for approved, completed in approvals
         if completed is not None and first <= approved < end
-    ]
-    return DaysSpread.of(days)
+    )
+    return spread_of_counts(days.items())
 
 
 @dataclass(frozen=True)
@@ -47,21 +52,38 @@ class Corrections:
     rejected_more_than_once: tuple[str, ...]
 
 
+def corrections_of_counts(
+    approved: int, by_category: Mapping[str | None, int], rejected_more_than_once: Iterable[str]
+) -> Corrections:
+    """From counts: approvals, rejections per category (None counts as "other"), and the
+    records with two or more rejections."""
+    categories: Counter[str] = Counter()
+    for category, n in by_category.items():
+        categories[category or "other"] += n
+    rejected = sum(categories.values())
+    decided = approved + rejected
+    rate = None
+    if decided:
+        rate = (Decimal(rejected) / decided).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    return Corrections(
+        decided=decided,
+        rejected=rejected,
+        rate=rate,
+        by_category=dict(sorted(categories.items())),
+        rejected_more_than_once=tuple(sorted(rejected_more_than_once)),
+    )
+
+
 def corrections(decisions: Iterable[Decision], first: date, end: date) -> Corrections:
     """Over decisions dated in [first, end). A withdrawn draft is the system's doing, not a
     decision, and is not counted. Categories are the REJECTION_CATEGORIES keys."""
     in_period = [d for d in decisions if first <= d.on < end]
     rejected = [d for d in in_period if d.outcome == "rejected"]
     per_record = Counter(d.record_id for d in rejected)
-    rate = None
-    if in_period:
-        rate = (Decimal(len(rejected)) / len(in_period)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-    return Corrections(
-        decided=len(in_period),
-        rejected=len(rejected),
-        rate=rate,
-        by_category=dict(sorted(Counter(d.category or "other" for d in rejected).items())),
-        rejected_more_than_once=tuple(sorted(r for r, n in per_record.items() if n > 1)),
+    return corrections_of_counts(
+        sum(d.outcome == "approved" for d in in_period),
+        Counter(d.category for d in rejected),
+        [r for r, n in per_record.items() if n > 1],
     )
 
 
@@ -84,24 +106,32 @@ class Turnaround:
     slowest: tuple[Payer, ...]
 
 
-def turnaround(
-    invoices: Iterable[IssuedInvoice], settlements: Iterable[Settlement], first: date, end: date
-) -> Turnaround:
-    """Over the payments in [first, end) that cleared an invoice's balance."""
-    by_id = {inv.invoice_id: inv for inv in invoices}
+def turnaround_of_counts(rows: Iterable[tuple[str, int, int]]) -> Turnaround:
+    """From (client, days, how many) rows, as SQL groups them (negative days count as 0)."""
     per_client: dict[str, list[int]] = {}
-    for s in settlements:
-        inv = by_id.get(s.invoice_id)
-        if inv is None or not s.clears or not first <= s.on < end:
-            continue
-        started = inv.sent_on or inv.issue_date
-        per_client.setdefault(inv.client, []).append(max(0, (s.on - started).days))
+    for client, days, n in rows:
+        per_client.setdefault(client, []).extend([max(0, days)] * n)
     payers = tuple(
         Payer(client, len(days), median(days)) for client, days in sorted(per_client.items())
     )
     slowest = sorted(payers, key=lambda p: (-p.median_days, p.client))[:SLOWEST_PAYERS]
     every = [d for days in per_client.values() for d in days]
     return Turnaround(DaysSpread.of(every), payers, tuple(slowest))
+
+
+def turnaround(
+    invoices: Iterable[IssuedInvoice], settlements: Iterable[Settlement], first: date, end: date
+) -> Turnaround:
+    """Over the payments in [first, end) that cleared an invoice's balance: days from the
+    invoice's first marked sent (or its approval) to that payment."""
+    by_id = {inv.invoice_id: inv for inv in invoices}
+    rows = []
+    for s in settlements:
+        inv = by_id.get(s.invoice_id)
+        if inv is None or not s.clears or not first <= s.on < end:
+            continue
+        rows.append((inv.client, (s.on - (inv.sent_on or inv.issue_date)).days, 1))
+    return turnaround_of_counts(rows)
 
 
 def parse_candidates(rows: Iterable[tuple[str, bool]]) -> tuple[list[Record], frozenset[str]]:

@@ -20,10 +20,10 @@ from billing_core.metrics.stats import DaysSpread
 from billing_core.metrics.work_flow import (
     Corrections,
     Uninvoiced,
-    corrections,
-    cycle_time,
+    corrections_of_counts,
     parse_candidates,
-    turnaround,
+    spread_of_counts,
+    turnaround_of_counts,
     uninvoiced,
 )
 from billing_core.permissions import check_may_see_figures
@@ -53,10 +53,13 @@ class Metrics:
             )
             paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
             aging = await uow.metrics.aging(as_of)
-            approvals = await uow.metrics.approvals_between(first, end)
-            settled, settlements = await uow.metrics.settled_between(first, end)
-            decisions = await uow.metrics.decisions_between(first, end)
-            candidates = await uow.metrics.uninvoiced(as_of)
+            cycle = await uow.metrics.cycle_counts(first, end)
+            paid_in_full = await uow.metrics.turnaround_counts(first, end)
+            decisions = await uow.metrics.decision_counts(first, end)
+            # The report lists the oldest few and the true count: only those are read.
+            candidates, uninvoiced_count = await uow.metrics.uninvoiced(
+                as_of, limit=UNINVOICED_SHOWN
+            )
         policy = self.engine.policy
 
         def compute() -> MonthReport:
@@ -71,11 +74,11 @@ class Metrics:
                     _tallies(paid),
                     aging,
                 ),
-                cycle_time=cycle_time(approvals, first, end),
-                corrections=corrections(decisions, first, end),
-                turnaround=turnaround(settled, settlements, first, end),
-                uninvoiced=tuple(work[:UNINVOICED_SHOWN]),
-                uninvoiced_count=len(work),
+                cycle_time=spread_of_counts(cycle),
+                corrections=corrections_of_counts(*decisions),
+                turnaround=turnaround_of_counts(paid_in_full),
+                uninvoiced=tuple(work),
+                uninvoiced_count=uninvoiced_count,
             )
 
         return await asyncio.to_thread(compute)
@@ -100,9 +103,9 @@ class Metrics:
     async def flow(self, first: date, end: date) -> tuple[DaysSpread, Corrections]:
         """Cycle time and corrections over [first, end) (the weekly digest's figures)."""
         async with self.engine.store.unit_of_work(read_only=True) as uow:
-            approvals = await uow.metrics.approvals_between(first, end)
-            decisions = await uow.metrics.decisions_between(first, end)
-        return cycle_time(approvals, first, end), corrections(decisions, first, end)
+            cycle = await uow.metrics.cycle_counts(first, end)
+            decisions = await uow.metrics.decision_counts(first, end)
+        return spread_of_counts(cycle), corrections_of_counts(*decisions)
 
     async def monthly_money(self, last_first: date, months: int = 12) -> list[MonthMoney]:
         """Issued and paid per currency for `months` months ending with the one starting on
@@ -126,7 +129,7 @@ class Metrics:
         stops it; only `owner`'s when given."""
         today = self.engine.today(now)
         async with self.engine.store.unit_of_work(read_only=True) as uow:
-            candidates = await uow.metrics.uninvoiced(today, owner)
+            candidates, _ = await uow.metrics.uninvoiced(today, owner)
         policy = self.engine.policy
 
         def compute() -> list[Uninvoiced]:

@@ -10,11 +10,22 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Text, case, cast, exists, func, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import aliased
 
 from billing_core.invoice import invoice_from_json
-from billing_core.metrics.facts import Decision, IssuedInvoice, Settlement, Tally
+from billing_core.metrics.facts import Tally
 from billing_core.metrics.journal import JournalEntry, journal_entry
 from billing_core.metrics.money_flow import AGING_BUCKETS, Aging, bucket_due_dates
 from billing_core.status import PAYMENT_ACTIONS, Action, Status
@@ -97,64 +108,45 @@ class MetricsQueries(Repository):
             out[currency] = Aging(outstanding, overdue, buckets)
         return out
 
-    def _issued_columns(self) -> list[Any]:
-        sent = aliased(InvoiceEventRow)  # the outer query may select events too
+    def _days(self, later: Any, earlier: Any) -> Any:
+        """Whole days from `earlier` to `later` (dates, or ISO date text on SQLite)."""
+        if self.dialect == "sqlite":
+            return cast(func.julianday(later) - func.julianday(earlier), Integer)
+        return type_coerce(later - earlier, Integer)  # PostgreSQL: date - date is days
+
+    async def cycle_counts(self, first: date, end: date) -> list[tuple[int, int]]:
+        """(days from the snapshot's completed_at to approval, how many) over the invoices
+        approved on a day in [first, end) that have one, void ones too: grouped in SQL, so
+        a month of thousands of approvals is a few dozen rows."""
+        service_text = InvoiceRow.snapshot["service_date"].as_string()
+        service = service_text if self.dialect == "sqlite" else cast(service_text, Date)
+        days = self._days(InvoiceRow.issue_date, service)
+        query = (
+            select(days, func.count())
+            .where(
+                InvoiceRow.status.in_(_values(ISSUED_STATUSES)),
+                InvoiceRow.issue_date >= first,
+                InvoiceRow.issue_date < end,
+                service_text.is_not(None),
+            )
+            .group_by(days)
+        )
+        return [(int(d), int(n)) for d, n in await self.session.execute(query)]
+
+    async def turnaround_counts(self, first: date, end: date) -> list[tuple[str, int, int]]:
+        """(client, days from first marked sent, else approval, to the payment that cleared
+        the balance, how many) over such payments dated in [first, end), grouped in SQL."""
+        sent = aliased(InvoiceEventRow)
         sent_on = (
             select(func.min(sent.effective_on))
             .where(sent.invoice_id == InvoiceRow.id, sent.action == Action.MARK_SENT.value)
             .correlate(InvoiceRow)
             .scalar_subquery()
         )
-        return [
-            InvoiceRow.id,
-            InvoiceRow.currency,
-            InvoiceRow.total,
-            InvoiceRow.issue_date,
-            InvoiceRow.due_date,
-            InvoiceRow.status,
-            InvoiceRow.client_name,
-            InvoiceRow.record_id,
-            sent_on,
-        ]
-
-    @staticmethod
-    def _issued(row: Any) -> IssuedInvoice:
-        ident, currency, total, issued, due, status, client, record, sent = row
-        return IssuedInvoice(
-            invoice_id=ident,
-            currency=currency,
-            total=Decimal(total),
-            issue_date=issued,
-            due_date=due,
-            void=status == Status.VOID.value,
-            client=client,
-            record_id=record,
-            sent_on=sent,
-        )
-
-    async def approvals_between(self, first: date, end: date) -> list[tuple[date, date | None]]:
-        """(approved on, completed at) of the invoices approved on a day in [first, end) whose
-        snapshot has a completed_at (its service_date), void ones too: the cycle time's rows."""
-        service = InvoiceRow.snapshot["service_date"].as_string()
-        query = select(InvoiceRow.issue_date, service).where(
-            InvoiceRow.status.in_(_values(ISSUED_STATUSES)),
-            InvoiceRow.issue_date >= first,
-            InvoiceRow.issue_date < end,
-            service.is_not(None),
-        )
-        return [(on, date.fromisoformat(done)) for on, done in await self.session.execute(query)]
-
-    async def settled_between(
-        self, first: date, end: date
-    ) -> tuple[list[IssuedInvoice], list[Settlement]]:
-        """The payments dated in [first, end) that cleared a balance, and their invoices (their
-        service_date is not read: turnaround does not need it)."""
+        started = func.coalesce(sent_on, InvoiceRow.issue_date)
+        days = self._days(InvoiceEventRow.effective_on, started)
         query = (
-            select(
-                *self._issued_columns(),
-                InvoiceEventRow.amount,
-                InvoiceEventRow.effective_on,
-            )
+            select(InvoiceRow.client_name, days, func.count())
             .select_from(InvoiceEventRow)
             .join(InvoiceRow, InvoiceRow.id == InvoiceEventRow.invoice_id)
             .where(
@@ -162,48 +154,47 @@ class MetricsQueries(Repository):
                 InvoiceEventRow.effective_on >= first,
                 InvoiceEventRow.effective_on < end,
             )
+            .group_by(InvoiceRow.client_name, days)
         )
-        invoices, settlements = [], []
-        for row in await self.session.execute(query):
-            invoice = self._issued(row[:-2])
-            invoices.append(invoice)
-            amount, on = row[-2:]
-            settlements.append(
-                Settlement(invoice.invoice_id, invoice.currency, Decimal(amount), on, clears=True)
-            )
-        return invoices, settlements
+        return [(c, int(d), int(n)) for c, d, n in await self.session.execute(query)]
 
-    async def decisions_between(self, first: date, end: date) -> list[Decision]:
-        """People's approvals and rejections of drafts dated in [first, end)."""
-        query = (
-            select(
-                InvoiceRow.record_id,
-                InvoiceEventRow.action,
-                InvoiceEventRow.effective_on,
-                InvoiceRow.rejection_category,
-            )
-            .select_from(InvoiceEventRow)
-            .join(InvoiceRow, InvoiceRow.id == InvoiceEventRow.invoice_id)
-            .where(
-                InvoiceEventRow.action.in_([Action.APPROVE.value, Action.REJECT.value]),
-                InvoiceEventRow.effective_on >= first,
-                InvoiceEventRow.effective_on < end,
+    async def decision_counts(
+        self, first: date, end: date
+    ) -> tuple[int, dict[str | None, int], list[str]]:
+        """People's decisions on drafts dated in [first, end), counted in SQL: approvals,
+        rejections per category, and the records rejected more than once."""
+        events = InvoiceEventRow
+        in_period = (
+            events.effective_on >= first,
+            events.effective_on < end,
+        )
+        approved = await self.session.execute(
+            select(func.count()).where(events.action == Action.APPROVE.value, *in_period)
+        )
+        rejections = (
+            select(InvoiceRow.rejection_category, InvoiceRow.record_id)
+            .select_from(events)
+            .join(InvoiceRow, InvoiceRow.id == events.invoice_id)
+            .where(events.action == Action.REJECT.value, *in_period)
+            .subquery()
+        )
+        categories = await self.session.execute(
+            select(rejections.c.rejection_category, func.count()).group_by(
+                rejections.c.rejection_category
             )
         )
-        return [
-            Decision(
-                record,
-                "approved" if action == Action.APPROVE.value else "rejected",
-                on or first,  # never None here: the query compares it
-                category if action == Action.REJECT.value else None,
-            )
-            for record, action, on, category in await self.session.execute(query)
-        ]
+        repeated = await self.session.execute(
+            select(rejections.c.record_id).group_by(rejections.c.record_id).having(func.count() > 1)
+        )
+        return (
+            int(approved.scalar_one()),
+            {category: int(n) for category, n in categories},
+            [record for (record,) in repeated],
+        )
 
-    async def uninvoiced(self, as_of: date, owner: str | None = None) -> list[tuple[str, bool]]:
-        """Records with a completed_at and no standing invoice issued between it and `as_of`:
-        each as its stored JSON text, and whether a draft of it waits now. The date comparison
-        happens in SQL, so records long since invoiced are never read."""
+    def _uninvoiced_where(self, as_of: date) -> tuple[Any, Any]:
+        """(completed_at as text, the condition): completed by `as_of` with no standing
+        invoice issued between completion and `as_of`."""
         completed_text = RecordRow.data["completed_at"].as_string()
         # SQLite keeps dates as ISO text (which sorts as dates); PostgreSQL needs a real date.
         completed = completed_text if self.dialect == "sqlite" else cast(completed_text, Date)
@@ -213,17 +204,33 @@ class MetricsQueries(Repository):
             InvoiceRow.issue_date >= completed,
             InvoiceRow.issue_date <= as_of,
         )
+        return completed_text, and_(
+            completed_text.is_not(None), completed <= as_of, ~invoiced_since
+        )
+
+    async def uninvoiced(
+        self, as_of: date, owner: str | None = None, limit: int | None = None
+    ) -> tuple[list[tuple[str, bool]], int]:
+        """Records with a completed_at and no standing invoice issued between it and `as_of`,
+        oldest completion first (the first `limit` when given), and how many there are in
+        all: each as its stored JSON text, and whether a draft of it waits now. One scan:
+        the date comparison happens in SQL, so records long since invoiced are never read."""
+        completed_text, condition = self._uninvoiced_where(as_of)
         draft_waiting = exists().where(
             InvoiceRow.record_id == RecordRow.id, InvoiceRow.status == Status.DRAFT.value
         )
         # The JSON as text: parsing it is left to the caller (off the event loop).
-        query = select(cast(RecordRow.data, Text), draft_waiting).where(
-            completed_text.is_not(None), completed <= as_of, ~invoiced_since
+        query = (
+            select(cast(RecordRow.data, Text), draft_waiting, func.count().over())
+            .where(condition)
+            .order_by(completed_text, RecordRow.id)
+            .limit(limit)
         )
         if owner is not None:
             query = query.where(RecordRow.owner == owner)
-        rows = [(str(data), bool(waiting)) for data, waiting in await self.session.execute(query)]
-        return rows
+        found = (await self.session.execute(query)).all()
+        total = int(found[0][2]) if found else 0  # the same count on every row
+        return [(str(data), bool(waiting)) for data, waiting, _ in found], total
 
     async def journal(self, first: date, end: date) -> list[JournalEntry]:
         """Every invoice issued in [first, end) (void ones too, with their status), in number
