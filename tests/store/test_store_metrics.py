@@ -101,6 +101,7 @@ async def test_the_november_report_from_the_store(
         {"client": "Beta AG", "invoices": 1, "median": "23"},  # approved Nov 5, paid Nov 28
         {"client": "Müller & Søn GmbH", "invoices": 1, "median": "13"},  # sent Nov 3 -> 16
     ]
+    assert data["uninvoiced"]["count"] == 3
     work = [
         (u["record_id"], u["blocker"], u["days_waiting"]) for u in data["uninvoiced"]["records"]
     ]
