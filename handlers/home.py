@@ -14,12 +14,20 @@ from billing_core.permissions import is_approver, may_see_figures
 from handlers import lists
 from handlers.context import HandlerContext, command_key, parse_invoice_id, team_of
 from handlers.home_blocks import HOME_APPROVE_ACTION, HOME_SNOOZE_ACTION, dashboard_view
+from handlers.home_chart import HomeChart
 
 log = logging.getLogger(__name__)
 HomeKind = str  # "drafts", "overdue" or "mine": the Home's lists
 
 
 def register(app: AsyncApp, ctx: HandlerContext) -> None:
+    chart = HomeChart()
+
+    async def with_chart(client: AsyncWebClient, user: str) -> None:
+        """Make today's chart, then show it on this person's tab."""
+        if await chart.make(ctx.billing, client, ctx.billing.today(ctx.clock())):
+            await publish(client, user, {})
+
     async def publish(
         client: AsyncWebClient,
         user: str,
@@ -30,9 +38,12 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         size = lists.HOME_PAGE_SIZE
         billing = ctx.billing
         queries = billing.queries
-        headline = None
+        headline, chart_file = None, None
         if may_see_figures(user, billing.policy):
             headline = await billing.metrics.headline_for(user, now)
+            chart_file = chart.ready(billing.today(now))
+            if chart_file is None:  # drawn and uploaded after this publish, then shown
+                ctx.run_after_ack(with_chart(client, user))
         queue = None
         if is_approver(user, billing.policy.approval):
             queue = await queries.list_invoices("drafts", user, now, size, offsets.get("drafts", 0))
@@ -48,6 +59,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             today=billing.today(now),
             links=links,
             notice=notice,
+            chart_file=chart_file,
         )
         await client.views_publish(user_id=user, view=view)
 

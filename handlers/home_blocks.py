@@ -21,7 +21,10 @@ HOME_SNOOZE_ACTION = "home_snooze"
 MAX_HOME_BLOCKS = 100  # Slack: blocks in a Home tab view
 
 
-def headline_blocks(h: Headline) -> Blocks:
+CHART_ALT = "Issued and paid per month, and overdue by days past due, per currency"
+
+
+def headline_blocks(h: Headline, chart_file: str | None = None) -> Blocks:
     """This month so far, per currency (never added across currencies)."""
     lines = [f"*This month ({h.month}), as of {h.as_of.isoformat()}*"]
     if not h.currencies:
@@ -40,10 +43,10 @@ def headline_blocks(h: Headline) -> Blocks:
     c = h.corrections
     if c.rate is not None:
         lines.append(f"Corrections: {c.rejected} of {c.decided} drafts rejected")
-    return [
-        section("\n".join(lines)),
-        context("`/invoice report` posts the full report and chart."),
-    ]
+    out = [section("\n".join(lines))]
+    if chart_file:
+        out.append({"type": "image", "slack_file": {"id": chart_file}, "alt_text": CHART_ALT})
+    return [*out, context("`/invoice report` posts the full report and chart.")]
 
 
 def _buttons(invoice_id: int, *elements: tuple[str, str, str | None]) -> dict[str, Any]:
@@ -102,9 +105,11 @@ def dashboard_view(
     today: date,
     links: Links,
     notice: str | None = None,
+    chart_file: str | None = None,
 ) -> dict[str, Any]:
     """The Home tab for one person. `headline` None: they may not see figures; `queue` None:
-    they are no approver. `notice`: the outcome of their last click, shown on top."""
+    they are no approver. `notice`: the outcome of their last click, shown on top;
+    `chart_file`: today's chart, already uploaded (its Slack file id)."""
     out: Blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "invoicebot"}},
         context("Type `/invoice help` in any channel for everything it can do."),
@@ -112,7 +117,7 @@ def dashboard_view(
     if notice:
         out.append(section(escape(notice)))
     if headline is not None:
-        out += [*headline_blocks(headline), {"type": "divider"}]
+        out += [*headline_blocks(headline, chart_file), {"type": "divider"}]
     if queue is not None:
         out += _with_buttons(
             LIST_TITLES["drafts"], queue, "drafts", today, links,

@@ -53,9 +53,40 @@ async def click_home(bot: Bot, user: str, button: dict[str, Any]) -> dict[str, A
     return dict(bot.slack.calls_to("views.publish")[-1].params["view"])
 
 
+def images(view: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for b in view["blocks"] if b["type"] == "image"]
+
+
+async def chart_shown(bot: Bot, user: str) -> dict[str, Any]:
+    """Wait for the tab redrawn with today's chart (drawn and uploaded after the first
+    publish); returns that view."""
+
+    def with_image() -> list[Any]:
+        calls = bot.slack.calls_to("views.publish")
+        return [c for c in calls if c.params["user_id"] == user and images(c.params["view"])]
+
+    await bot.slack.wait_until(lambda: bool(with_image()), 30)
+    return dict(with_image()[-1].params["view"])
+
+
+async def test_the_home_chart_is_drawn_once_a_day_and_reused(bot: Bot) -> None:
+    first = await open_view(bot, APPROVER)
+    assert images(first) == []  # the figures at once; the chart follows
+    shown = await chart_shown(bot, APPROVER)
+    (chart,) = bot.slack.uploaded_files
+    assert images(shown)[0]["slack_file"] == {"id": chart.file_id}
+    assert chart.content is not None and chart.content[:8] == b"\x89PNG\r\n\x1a\n"
+    again = await open_view(bot, "U0BOSS")  # another approver, the same day
+    assert images(again)[0]["slack_file"] == {"id": chart.file_id}
+    assert len(bot.slack.uploaded_files) == 1
+    owner = await open_view(bot, OWNER)
+    assert images(owner) == []  # no figures, no chart
+
+
 async def test_an_approver_approves_from_the_home_tab_and_sees_the_figures(bot: Bot) -> None:
     await bot.draft()
-    view = await open_view(bot, APPROVER)
+    await open_view(bot, APPROVER)
+    view = await chart_shown(bot, APPROVER)
     text = visible_text(view)
     assert "This month (2026-11)" in text and "No invoices issued, paid or open." in text
     (approve,) = buttons(view, "home_approve")
