@@ -23,11 +23,6 @@ HomeKind = str  # "drafts", "overdue" or "mine": the Home's lists
 def register(app: AsyncApp, ctx: HandlerContext) -> None:
     chart = HomeChart()
 
-    async def with_chart(client: AsyncWebClient, user: str) -> None:
-        """Make today's chart, then show it on this person's tab."""
-        if await chart.make(ctx.billing, client, ctx.billing.today(ctx.clock())):
-            await publish(client, user, {})
-
     async def publish(
         client: AsyncWebClient,
         user: str,
@@ -41,9 +36,10 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         headline, chart_file = None, None
         if may_see_figures(user, billing.policy):
             headline = await billing.metrics.headline_for(user, now)
-            chart_file = chart.ready(billing.today(now))
-            if chart_file is None:  # drawn and uploaded after this publish, then shown
-                ctx.run_after_ack(with_chart(client, user))
+            # The day's first tab with figures waits for the chart (~1 s, in a thread; the
+            # event was acked already); every later one reuses its file.
+            today = billing.today(now)
+            chart_file = chart.ready(today) or await chart.make(billing, client, today)
         queue = None
         if is_approver(user, billing.policy.approval):
             queue = await queries.list_invoices("drafts", user, now, size, offsets.get("drafts", 0))

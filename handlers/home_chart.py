@@ -1,6 +1,7 @@
 """The App Home's chart: rendered at most once a business day per process, off the event loop,
 uploaded once (a file of the bot's own, shared nowhere) and its file id reused by every Home
-tab that shows figures until the day changes."""
+tab that shows figures until the day changes. A failed upload leaves the tab without the chart
+(the figures are shown all the same) and is tried again on the next open."""
 
 from __future__ import annotations
 
