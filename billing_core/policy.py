@@ -66,11 +66,19 @@ class ReminderPolicy:
 
 
 @dataclass(frozen=True)
+class ReportsPolicy:
+    """Who may see billing figures besides the approvers (a finance group; member IDs)."""
+
+    viewers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Policy:
     company: CompanyPolicy = field(default_factory=CompanyPolicy)
     invoice: InvoicePolicy = field(default_factory=InvoicePolicy)
     approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    reports: ReportsPolicy = field(default_factory=ReportsPolicy)
 
 
 # Member and channel IDs as the chat workspace writes them (U0123ABCD, C0123ABCD).
@@ -80,7 +88,13 @@ _LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
-SECTIONS = ("company", "invoice", "approval", "reminders")  # the engine's; adapters add theirs
+SECTIONS = (
+    "company",
+    "invoice",
+    "approval",
+    "reminders",
+    "reports",
+)  # the engine's; adapters add theirs
 
 
 def _string(key: str, value: Any) -> str:
@@ -221,11 +235,17 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
             "reminders.escalation_channel", r["escalation_channel"]
         )
 
+    viewers = section(data, "reports", {"viewers"}).get("viewers", [])
+    if not isinstance(viewers, list):
+        raise ConfigError("reports.viewers: must be a list of member IDs")
     return Policy(
         company=CompanyPolicy(**company_kwargs),
         invoice=InvoicePolicy(**invoice_kwargs),
         approval=ApprovalPolicy(**approval_kwargs),
         reminders=ReminderPolicy(**reminder_kwargs),
+        reports=ReportsPolicy(
+            tuple(chat_id(f"reports.viewers[{n}]", v) for n, v in enumerate(viewers))
+        ),
     )
 
 

@@ -42,11 +42,17 @@ def filtered(
     owner: str | None = None,
     due_before: date | None = None,
     overdue_on: date | None = None,
+    client: str | None = None,
 ) -> Any:
     if statuses is not None:
         query = query.where(InvoiceRow.status.in_([s.value for s in statuses]))
     if owner is not None:
         query = query.where(InvoiceRow.owner == owner)
+    if client is not None:
+        # Case-insensitive substring; % and _ in the name are matched literally.
+        query = query.where(
+            func.lower(InvoiceRow.client_name).contains(client.lower(), autoescape=True)
+        )
     if due_before is not None:
         query = query.where(InvoiceRow.due_date < due_before)
     if overdue_on is not None:
@@ -137,10 +143,11 @@ class InvoiceRepository(Repository):
         owner: str | None = None,
         due_before: date | None = None,
         overdue_on: date | None = None,
+        client: str | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[InvoiceState]:
-        query = filtered(select(InvoiceRow), statuses, owner, due_before, overdue_on)
+        query = filtered(select(InvoiceRow), statuses, owner, due_before, overdue_on, client)
         query = query.order_by(InvoiceRow.due_date, InvoiceRow.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
@@ -153,9 +160,15 @@ class InvoiceRepository(Repository):
         owner: str | None = None,
         due_before: date | None = None,
         overdue_on: date | None = None,
+        client: str | None = None,
     ) -> int:
         query = filtered(
-            select(func.count()).select_from(InvoiceRow), statuses, owner, due_before, overdue_on
+            select(func.count()).select_from(InvoiceRow),
+            statuses,
+            owner,
+            due_before,
+            overdue_on,
+            client,
         )
         return int((await self.session.execute(query)).scalar_one())
 
