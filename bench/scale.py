@@ -42,6 +42,7 @@ from billing_core.store.unit_of_work import Store
 from billing_core.usecases import Billing
 from bot.loop_monitor import LoopMonitor
 from handlers import lists
+from handlers.home_blocks import dashboard_view
 
 APPROVER = "U0APPROVER"
 BUSY: list[float] = []  # per measured path, in order
@@ -84,19 +85,25 @@ async def queries(url: str, invoices: int, repeat: int) -> None:
 
         end = TODAY.replace(day=1)  # last month: the bench store issued in it
         first = (end - timedelta(days=1)).replace(day=1)
-        report_s, stall, summary = await best(
-            repeat, monitor, lambda: billing.reporting.period_summary(first, end, NOW)
+        report_s, stall, _ = await best(
+            repeat, monitor, lambda: billing.metrics.month_report(first, end, NOW)
         )
-        print(f"report {first:%Y-%m}: issued {summary.issued}, paid {summary.paid}")  # type: ignore[attr-defined]
+        print(f"report {first:%Y-%m}: every metric of `invoicebot report` (metrics.month_report)")
         print(summary_line("report", invoices=invoices, time_s=report_s, loop_stall_max_ms=stall,
                            loop_busy_max_ms=BUSY[-1]))  # fmt: skip
 
         async def app_home() -> dict[str, object]:
-            # What handlers/home.py does for an approver who owns invoices, minus the post.
+            # What handlers/home.py reads and builds for an approver who owns invoices, minus
+            # the chart (drawn once a day, then its file is reused) and the post.
             size = lists.HOME_PAGE_SIZE
-            waiting = await q.list_invoices("drafts", owner_id(1), NOW, size)
+            headline = await billing.metrics.headline_for(APPROVER, NOW)
+            queue = await q.list_invoices("drafts", APPROVER, NOW, size)
+            overdue = await q.overdue_of(owner_id(1), NOW, size)
             mine = await q.list_invoices("mine", owner_id(1), NOW, size)
-            return lists.home_view(waiting, mine, TODAY, {})
+            return dashboard_view(
+                headline=headline, queue=queue, overdue=overdue, mine=mine, today=TODAY,
+                links={}, notice=None, chart_file=None,
+            )  # fmt: skip
 
         home_s, stall, view = await best(repeat, monitor, app_home)
         print(f"app home: {len(view['blocks'])} blocks")  # type: ignore[index, arg-type]
