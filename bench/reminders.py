@@ -56,7 +56,7 @@ from billing_core.store.models import UtcDateTime
 from billing_core.store.unit_of_work import Store
 from billing_core.usecases import Billing
 from billing_core.usecases.chasing import CLAIM_TIMEOUT
-from bot.loop_monitor import LoopMonitor
+from bot.loop_monitor import LoopMonitor, freeze_startup_heap
 from handlers.reminders import SlackReminderSender
 from scheduler.reminders import run_reminders
 
@@ -106,6 +106,7 @@ async def bench(url: str, invoices: int, owners: int, repeat: int) -> None:
     # The stand-in child starts before the monitor: spawning it blocks this loop for a few
     # hundred ms, which is the benchmark's cost, not the product's.
     slack = standin_stack.enter_context(standin_process())
+    freeze_startup_heap()  # as `serve` does once it has started
     monitor = LoopMonitor()
     monitor.start()
     stalls: dict[str, float] = {}

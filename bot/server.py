@@ -29,7 +29,7 @@ from billing_core.usecases import documents as documents_case
 from billing_core.usecases.worker import OutboxWorker
 from bot.api import add_api_routes
 from bot.bootstrap import Container, build, utc_now
-from bot.loop_monitor import LoopMonitor
+from bot.loop_monitor import LoopMonitor, freeze_startup_heap
 from bot.settings import Settings
 from bot.slack_http import slack_events_handler
 from handlers import actions, commands, home, reminders
@@ -234,6 +234,7 @@ async def serve(
     runner = None
     try:
         runner = await start_http(service, settings.host, settings.port)
+        freeze_startup_heap()  # once per process: what start-up made is there to stay
         log.info("invoicebot listening on http://%s:%s", settings.host, settings.port)
         if socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
