@@ -79,8 +79,8 @@ def slack_client(
 def reminder_session() -> aiohttp.ClientSession:
     """The connection pool of the reminder run's client (a run at 100,000 invoices makes
     5,495 calls; at 10,000 invoices one session took it from 6.9 to 5.3 s: bench/reminders.py).
-    Only that client gets
-    one: Bolt deep-copies a listener's context, and a session cannot be copied."""
+    Only that client gets one: Bolt deep-copies a listener's context, and a session cannot be
+    copied."""
     return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT_S))
 
 
