@@ -104,24 +104,28 @@ class ReminderLedger(Repository):
         statement; returns the (invoice, stage) pairs this call claimed. Keep `pairs` in one
         order across callers (PostgreSQL then never deadlocks two racing runners)."""
         claimed: set[tuple[int, int]] = set()
-        ledger = ReminderLedgerRow
+        ledger = ReminderLedgerRow.__table__
+        # One statement executed with many parameter sets ("insertmanyvalues"): compiled
+        # once and cached, where `.values(rows)` compiled a new 500-row statement per call
+        # (a sixth of a 100,000-invoice reminder run's CPU, py-spy).
+        stmt = self.insert(ledger)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["invoice_id", "stage"],
+            set_={
+                "run_date": stmt.excluded.run_date,
+                "claimed_at": stmt.excluded.claimed_at,
+                "recipient": stmt.excluded.recipient,
+            },
+            where=and_(ledger.c.sent_at.is_(None), ledger.c.claimed_at < stale_before),
+        ).returning(ledger.c.invoice_id, ledger.c.stage)
         for start in range(0, len(pairs), 500):
             rows = [
                 {"invoice_id": i, "stage": s, "run_date": run_date, "claimed_at": now,
                  "recipient": r}
                 for i, s, r in pairs[start : start + 500]
             ]  # fmt: skip
-            stmt = self.insert(ledger).values(rows)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["invoice_id", "stage"],
-                set_={
-                    "run_date": stmt.excluded.run_date,
-                    "claimed_at": stmt.excluded.claimed_at,
-                    "recipient": stmt.excluded.recipient,
-                },
-                where=and_(ledger.sent_at.is_(None), ledger.claimed_at < stale_before),
-            ).returning(ledger.invoice_id, ledger.stage)
-            claimed.update((i, s) for i, s in await self.session.execute(stmt))
+            result = await self.session.execute(stmt, rows)
+            claimed.update((i, s) for i, s in result)
         return claimed
 
     async def still_chasable(self, invoice_ids: Sequence[int], today: date) -> set[int]:
