@@ -24,6 +24,7 @@ class EventName(StrEnum):
     PAYMENT_RECORDED = "payment_recorded"
     INVOICE_VOIDED = "invoice_voided"
     INVOICE_SNOOZED = "invoice_snoozed"
+    INVOICE_CREDITED = "invoice_credited"  # a credit note was issued against the invoice
     NUDGE_DUE = "nudge_due"  # a draft has waited longer than approval.nudge_after_hours
     DIGEST_DUE = "digest_due"  # the weekly figures are ready to be told
 
@@ -39,6 +40,12 @@ EVENT_OF: dict[Action, EventName] = {
     Action.SETTLE: EventName.PAYMENT_RECORDED,
     Action.VOID: EventName.INVOICE_VOIDED,
     Action.SNOOZE: EventName.INVOICE_SNOOZED,
+    # A credit note's approval is announced like an invoice's: its final PDF, the decided
+    # buttons; the invoice it corrects hears of it as `invoice_credited`.
+    Action.ISSUE: EventName.INVOICE_APPROVED,
+    Action.CREDIT: EventName.INVOICE_CREDITED,
+    Action.CREDIT_CLOSE: EventName.INVOICE_CREDITED,
+    Action.CREDIT_SETTLE: EventName.INVOICE_CREDITED,
 }
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from billing_core.errors import FieldProblem, InvoiceInvalid, RecordNotReady
 from billing_core.money import MAX_ABS_AMOUNT, Money, round_half_up, sum_money
@@ -81,6 +81,9 @@ class TaxLine:
     tax: Money
 
 
+DocumentType = Literal["invoice", "credit_note"]
+
+
 @dataclass(frozen=True)
 class Invoice:
     """What an invoice says. Status, payments and the drafter live in the store, not here."""
@@ -100,6 +103,16 @@ class Invoice:
     number: str | None = None
     logo_path: str | None = None
     service_date: date | None = None  # the record's completed_at
+    # A credit note (EN 16931 type 381) names the invoice it corrects (BT-25, BT-26); its
+    # amounts are positive, as on the invoice, and are read as a credit.
+    kind: DocumentType = "invoice"
+    credits_number: str | None = None
+    credits_issue_date: date | None = None
+    credit_reason: str = ""
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == "credit_note"
 
     @cached_property
     def subtotal(self) -> Money:
@@ -137,7 +150,9 @@ class Invoice:
         Raises InvoiceInvalid when its dates no longer hold on `issue_date` (a fixed due date
         that has passed since the draft; EN 16931 has no invoice due before it is issued)."""
         due = self.due_date
-        if self.payment_terms_days is not None:
+        if self.is_credit_note:  # nothing falls due on a credit note: it is dated, not due
+            due = issue_date
+        elif self.payment_terms_days is not None:
             due = issue_date + timedelta(days=self.payment_terms_days)
         problems = date_problems(issue_date, due, self.service_date)
         if problems:
@@ -293,6 +308,18 @@ def invoice_to_json(invoice: Invoice) -> dict[str, Any]:
         "number": invoice.number,
         "logo_path": invoice.logo_path,
         "service_date": invoice.service_date.isoformat() if invoice.service_date else None,
+        **(
+            {
+                "kind": invoice.kind,
+                "credits_number": invoice.credits_number,
+                "credits_issue_date": (
+                    invoice.credits_issue_date.isoformat() if invoice.credits_issue_date else None
+                ),
+                "credit_reason": invoice.credit_reason,
+            }
+            if invoice.is_credit_note
+            else {}
+        ),
     }
 
 
@@ -323,4 +350,12 @@ def invoice_from_json(data: dict[str, Any]) -> Invoice:
         number=data.get("number"),
         logo_path=data.get("logo_path"),
         service_date=date.fromisoformat(data["service_date"]) if data.get("service_date") else None,
+        kind="credit_note" if data.get("kind") == "credit_note" else "invoice",
+        credits_number=data.get("credits_number"),
+        credits_issue_date=(
+            date.fromisoformat(data["credits_issue_date"])
+            if data.get("credits_issue_date")
+            else None
+        ),
+        credit_reason=data.get("credit_reason", ""),
     )

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from billing_core.errors import BillingError, ConfigError
 from billing_core.money import check_currency, parse_decimal
-from billing_core.numbering import check_number_format
+from billing_core.numbering import check_number_format, series_apart
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ EInvoiceKind = Literal["factur-x"]
 @dataclass(frozen=True)
 class InvoicePolicy:
     number_format: str = "INV-{year}-{seq:04d}"
+    credit_note_format: str = "CN-{year}-{seq:04d}"  # the credit notes' own gapless series
     currency: str = "EUR"
     payment_terms_days: int = 14
     locale: str = "en_US"
@@ -150,6 +151,21 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
         except BillingError as exc:
             raise ConfigError(f"invoice.number_format: {exc}") from None
         invoice_kwargs["number_format"] = fmt
+    if "credit_note_format" in i:
+        fmt = _string("invoice.credit_note_format", i["credit_note_format"])
+        try:
+            check_number_format(fmt)
+        except BillingError as exc:
+            raise ConfigError(f"invoice.credit_note_format: {exc}") from None
+        invoice_kwargs["credit_note_format"] = fmt
+    invoice_fmt = invoice_kwargs.get("number_format", InvoicePolicy.number_format)
+    credit_fmt = invoice_kwargs.get("credit_note_format", InvoicePolicy.credit_note_format)
+    if not series_apart(invoice_fmt, credit_fmt):
+        raise ConfigError(
+            f"invoice.credit_note_format: {credit_fmt!r} must start with other text than "
+            f"invoice.number_format {invoice_fmt!r} (like CN- beside INV-), or a credit "
+            "note could take an invoice's number"
+        )
     if "currency" in i:
         try:
             invoice_kwargs["currency"] = check_currency(i["currency"])

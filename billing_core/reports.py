@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -23,6 +23,8 @@ class PeriodSummary:
     paid: dict[str, tuple[int, Decimal]]
     overdue: dict[str, tuple[int, Decimal]]
     rejections: list[tuple[str, str, str]]
+    # Credit notes issued in the period (count, gross), beside the invoices issued.
+    credit_notes: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
 
 
 def month_bounds(text: str | None, today: date) -> tuple[date, date]:
@@ -39,11 +41,13 @@ def month_bounds(text: str | None, today: date) -> tuple[date, date]:
     return first, end
 
 
-def _money_lines(title: str, per_currency: dict[str, tuple[int, Decimal]]) -> list[str]:
+def _money_lines(
+    title: str, per_currency: dict[str, tuple[int, Decimal]], noun: str = "invoice"
+) -> list[str]:
     if not per_currency:
         return [f"{title}: none"]
     return [f"{title}:"] + [
-        f"  {format_total(amount, currency)}  ({count} invoice{'s' if count != 1 else ''})"
+        f"  {format_total(amount, currency)}  ({count} {noun}{'s' if count != 1 else ''})"
         for currency, (count, amount) in sorted(per_currency.items())
     ]
 
@@ -53,6 +57,7 @@ def report_lines(summary: PeriodSummary) -> list[str]:
     last = date.fromordinal(summary.end.toordinal() - 1)
     lines = [f"Billing report {summary.first.isoformat()} to {last.isoformat()}"]
     lines += _money_lines("Issued", summary.issued)
+    lines += _money_lines("Credit notes issued", summary.credit_notes, "credit note")
     lines += _money_lines("Paid", summary.paid)
     lines += _money_lines("Overdue now", summary.overdue)
     lines += _money_lines("Drafts waiting now", summary.drafts_waiting)

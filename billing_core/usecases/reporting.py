@@ -18,8 +18,9 @@ class Reporting:
         return await self.period_summary(week_start, week_start + timedelta(days=7), now)
 
     async def period_summary(self, first: date, end: date, now: datetime) -> PeriodSummary:
-        """Issued and paid in [first, end) (business time zone); drafts waiting and overdue
-        as of `now`; people's rejections in the period by category (the correction report)."""
+        """Issued (invoices, and credit notes beside them) and paid in [first, end)
+        (business time zone); drafts waiting and overdue (net of credits) as of `now`;
+        people's rejections in the period by category (the correction report)."""
         zone = self.engine.policy.reminders.zone
         start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
         stop = datetime.combine(end, datetime.min.time(), tzinfo=zone)
@@ -28,10 +29,15 @@ class Reporting:
             issued = await uow.history.totals(
                 [Action.APPROVE], first, end, amounts_from_event=False
             )
+            credit_notes = await uow.history.totals(
+                [Action.ISSUE], first, end, amounts_from_event=False
+            )
             paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
             rejections = await uow.history.rejections_between(start, stop)
             waiting = await uow.invoices.sums(balance=False, statuses=[Status.DRAFT])
             overdue = await uow.invoices.sums(
                 balance=True, statuses=list(OPEN_STATUSES), overdue_on=today
             )
-        return PeriodSummary(first, end, waiting, issued, paid, overdue, rejections)
+        return PeriodSummary(
+            first, end, waiting, issued, paid, overdue, rejections, credit_notes=credit_notes
+        )

@@ -106,6 +106,11 @@ class Settlement:
                     f"{state.label} cannot be voided: {state.paid} has been paid on it. "
                     "An invoice with payments is corrected by a credit note."
                 )
+            if state.credited > 0:
+                raise IllegalTransition(
+                    f"{state.label} cannot be voided: credit notes of {state.credited_total} "
+                    "were issued against it. Credit what is left instead."
+                )
             return await move(
                 self.engine, uow, state, Action.VOID, user, now,
                 note=reason, fields={"void_reason": reason}, event={"reason": reason},

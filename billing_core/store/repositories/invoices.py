@@ -33,6 +33,8 @@ def to_state(row: InvoiceRow | Any) -> InvoiceState:
         void_reason=row.void_reason,
         supersedes_id=row.supersedes_id,
         snoozed_until=row.snoozed_until,
+        credits_id=row.credits_id,
+        credited=Decimal(row.credited),
     )
 
 
@@ -51,7 +53,10 @@ def filtered(
         query = query.where(InvoiceRow.due_date < due_before)
     if overdue_on is not None:
         # Overdue (billing_core.state): due before today and a balance still owed.
-        query = query.where(InvoiceRow.due_date < overdue_on, InvoiceRow.paid < InvoiceRow.total)
+        query = query.where(
+            InvoiceRow.due_date < overdue_on,
+            InvoiceRow.paid + InvoiceRow.credited < InvoiceRow.total,
+        )
     return query
 
 
@@ -63,6 +68,7 @@ class InvoiceRepository(Repository):
         now: datetime,
         *,
         supersedes_id: int | None = None,
+        credits_id: int | None = None,
     ) -> int:
         row = InvoiceRow(
             record_id=invoice.record_id,
@@ -79,6 +85,8 @@ class InvoiceRepository(Repository):
             drafted_by=drafted_by,
             drafted_at=now,
             supersedes_id=supersedes_id,
+            credits_id=credits_id,
+            credited=Decimal(0),
             updated_at=now,
         )
         self.session.add(row)
@@ -124,11 +132,20 @@ class InvoiceRepository(Repository):
         return {row.id: to_state(row) for row in await self.session.execute(query)}
 
     async def open_draft(self, record_id: str) -> InvoiceState | None:
+        """The record's invoice draft awaiting a decision (credit note drafts aside)."""
         query = select(InvoiceRow).where(
-            InvoiceRow.record_id == record_id, InvoiceRow.status == Status.DRAFT.value
+            InvoiceRow.record_id == record_id,
+            InvoiceRow.status == Status.DRAFT.value,
+            InvoiceRow.credits_id.is_(None),
         )
         row = (await self.session.execute(query)).scalar_one_or_none()
         return to_state(row) if row else None
+
+    async def credit_notes(self, invoice_id: int) -> list[InvoiceState]:
+        """The credit notes (drafts included) of one invoice, oldest first."""
+        query = select(InvoiceRow).where(InvoiceRow.credits_id == invoice_id)
+        query = query.order_by(InvoiceRow.id)
+        return [to_state(row) for row in (await self.session.execute(query)).scalars()]
 
     async def matching(
         self,
@@ -167,7 +184,11 @@ class InvoiceRepository(Repository):
         overdue_on: date | None = None,
     ) -> dict[str, tuple[int, Decimal]]:
         """Per currency, summed in SQL: how many match and their totals (or balances)."""
-        amount = InvoiceRow.total - InvoiceRow.paid if balance else InvoiceRow.total
+        amount = (
+            InvoiceRow.total - InvoiceRow.paid - InvoiceRow.credited
+            if balance
+            else InvoiceRow.total
+        )
         query = filtered(
             select(InvoiceRow.currency, func.count(), func.coalesce(func.sum(amount), 0)),
             statuses,
