@@ -180,9 +180,21 @@ def _invoice_json(state: InvoiceState) -> dict[str, Any]:
         "currency": inv.currency,
         "issue_date": inv.issue_date.isoformat(),
         "due_date": inv.due_date.isoformat(),
+        **credit_json(state),
         # Numbered invoices have a final PDF (rendered by the documents worker right after
         # approval; until then the URL answers 404). Drafts have none here.
         "pdf_url": f"/api/invoices/{quote(state.number, safe='')}.pdf" if state.number else None,
+    }
+
+
+def credit_json(state: InvoiceState) -> dict[str, Any]:
+    """What credit notes add to an invoice's JSON: its kind, the invoice a credit note
+    corrects, and for an invoice what was credited and what is owed back to the client."""
+    return {
+        "kind": "credit_note" if state.is_credit_note else "invoice",
+        "credits": state.invoice.credits_number,
+        "credited": str(state.credited_total.amount),
+        "refund_owed": str(state.refund_owed.amount),
     }
 
 

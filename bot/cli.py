@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from billing_core.errors import BillingError, ConfigError, FileUnreadable
 from billing_core.importing import iter_records_file
 from billing_core.records import record_to_json
+from bot.api import credit_json
 from bot.bootstrap import Container, build, utc_now
 from bot.settings import Settings, load_settings
 
@@ -158,6 +159,7 @@ async def _run(args: argparse.Namespace) -> int:
                     "currency": s.invoice.currency,
                     "issue_date": s.invoice.issue_date.isoformat(),
                     "due_date": s.invoice.due_date.isoformat(),
+                    **credit_json(s),
                 }
                 for s in overview.invoices
             ]

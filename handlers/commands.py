@@ -27,6 +27,7 @@ from handlers.context import (
 from handlers.parsing import (
     USAGE,
     Command,
+    Credit,
     Draft,
     Help,
     ListInvoices,
@@ -67,6 +68,8 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             return
         if isinstance(command, Draft):
             await ack(text=f"Drafting an invoice for {blocks.escape(command.record_id)}…")
+        elif isinstance(command, Credit):
+            await ack(text=f"Drafting a credit note for {blocks.escape(command.number)}…")
         else:
             await ack()
         # The work runs after the ack in a task of its own (a Bolt lazy listener would first
@@ -85,7 +88,8 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         key = command_key(body)
 
         async def work() -> None:
-            async with drafting if isinstance(command, Draft) else contextlib.nullcontext():
+            busy = isinstance(command, Draft | Credit)
+            async with drafting if busy else contextlib.nullcontext():
                 await _dispatch(ctx, command, body, reply, key)
 
         try:
@@ -163,6 +167,24 @@ async def _dispatch(
                 f"The draft for {blocks.escape(command.record_id)} is saved, but Slack did "
                 f"not take the post ({blocks.escape(errors[0])}). It will be retried "
                 f"automatically; `/invoice status {command.record_id}` shows progress.",
+            )
+        return
+
+    if isinstance(command, Credit):
+        origin = {
+            "workspace": str(body.get("team_id") or ""),
+            "channel": str(body.get("channel_id") or ""),
+        }
+        result = await billing.crediting.start_credit(
+            command.number, user, command.reason, now,
+            amount=command.amount, currency=command.currency, origin=origin, request_key=key,
+        )  # fmt: skip
+        errors = await ctx.delivery.deliver_for_invoice(result.state.id)
+        if errors:
+            await reply(
+                f"The credit note draft for {blocks.escape(command.number)} is saved, but "
+                f"Slack did not take the post ({blocks.escape(errors[0])}). It will be retried "
+                "automatically.",
             )
         return
 

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from billing_core.errors import BillingError
+from billing_core.money import check_currency
 from billing_core.numbering import INVOICE_NUMBER_RE
 from billing_core.usecases.queries import LIST_KINDS, ListKind
 
@@ -20,6 +22,7 @@ USAGE = """\
 • `/invoice sent NUMBER` — mark an approved invoice as sent (approvers and the owner)
 • `/invoice paid NUMBER [AMOUNT] [DATE]` — record a payment; no amount means the whole balance
 • `/invoice void NUMBER REASON` — void an approved or sent invoice (approvers)
+• `/invoice credit NUMBER [AMOUNT] REASON` — draft a credit note (all, `120.00`, `1200 JPY`)
 • `/invoice report [YYYY-MM]` — the month's billing report
 • `/invoice help` — this help"""
 
@@ -62,6 +65,14 @@ class Void:
 
 
 @dataclass(frozen=True)
+class Credit:
+    number: str
+    reason: str
+    amount: str | None = None  # a gross amount; None: everything still creditable
+    currency: str | None = None  # when the amount was followed by a currency code
+
+
+@dataclass(frozen=True)
 class Report:
     month: str | None = None
 
@@ -71,7 +82,49 @@ class Help:
     pass
 
 
-Command = Draft | Status | ListInvoices | MarkSent | MarkPaid | Void | Report | Help
+Command = Draft | Status | ListInvoices | MarkSent | MarkPaid | Void | Credit | Report | Help
+
+_CREDIT_USAGE = (
+    "usage: `/invoice credit NUMBER [AMOUNT] REASON` (the reason is required; AMOUNT has a "
+    "decimal point, like `120.00`, or is followed by the currency code, like `1200 JPY`)"
+)
+_NUMBER = re.compile(r"\d+(\.\d+)?")
+_DECIMAL = re.compile(r"\d*\.\d+")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def _is_currency(word: str) -> bool:
+    """An ISO 4217 code in capitals (so `2 VAT wrong` is a reason, not an amount)."""
+    if not _CURRENCY.fullmatch(word):
+        return False
+    try:
+        check_currency(word)
+    except BillingError:
+        return False
+    return True
+
+
+def parse_credit(text: str) -> Credit:
+    """`credit NUMBER [AMOUNT] REASON`: the second word is an AMOUNT only when it has a
+    decimal point (`120.00`) or is followed by a currency code (`1200 JPY`); otherwise it
+    starts the reason (`credit INV-1 2 hours billed twice` is a full credit)."""
+    parts = text.split(None, 2)
+    if len(parts) < 3:
+        raise UsageError(_CREDIT_USAGE)
+    number = _reference(parts[1], "an invoice number")
+    rest = parts[2].strip()
+    words = rest.split(None, 2)
+    amount: str | None = None
+    currency: str | None = None
+    if len(words) >= 2 and _NUMBER.fullmatch(words[0]) and _is_currency(words[1]):
+        amount, currency = words[0], words[1]
+        rest = words[2] if len(words) > 2 else ""
+    elif _DECIMAL.fullmatch(words[0]):
+        amount = words[0]
+        rest = rest.split(None, 1)[1] if len(words) > 1 else ""
+    if not rest.strip():
+        raise UsageError(_CREDIT_USAGE)
+    return Credit(number, rest.strip(), amount, currency)
 
 
 def _reference(word: str, what: str) -> str:
@@ -130,6 +183,8 @@ def parse_command(text: str) -> Command:
             raise UsageError("usage: `/invoice void NUMBER REASON` (the reason is required)")
         reason = text.split(None, 2)[2].strip()
         return Void(_reference(args[0], "an invoice number"), reason)
+    if verb == "credit":
+        return parse_credit(text)
     if verb == "report":
         if len(args) > 1 or (args and not _MONTH.fullmatch(args[0])):
             raise UsageError("usage: `/invoice report [YYYY-MM]`")

@@ -59,10 +59,11 @@ def _draw_page(
 
 def _metadata(document: Document, inv: Invoice) -> None:
     """Title, author, dates and file ID, all taken from the invoice (no clock)."""
+    kind = "credit note" if inv.is_credit_note else "invoice"
     if inv.number is None:
-        title = f"Draft invoice for {inv.buyer.name} ({inv.record_id})"
+        title = f"Draft {kind} for {inv.buyer.name} ({inv.record_id})"
     else:
-        title = f"Invoice {inv.number}"
+        title = f"{kind.capitalize()} {inv.number}"
     stamp = datestr(f"D:{inv.issue_date:%Y%m%d}000000Z")
     identity = hashlib.sha256(repr(inv).encode()).hexdigest()[:32].upper()
     document[name("Trailer")] = {

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from billing_core.invoice import Invoice, Party
+from billing_core.money import Money
 from billing_core.pdf.bundled_fonts import EmbeddedFont, bold_font, regular_font
 from billing_core.pdf.canvas import Canvas
 from billing_core.pdf.formatter import Formatter, buyer_country, tax_word
@@ -38,6 +39,7 @@ from billing_core.pdf.style import (
     TOTALS_WIDTH,
 )
 from billing_core.pdf.text import address_lines, clean, wrap
+from billing_core.pdf.wording import draft_note, payment_sentence, total_label
 
 # The public module's name, which the PDF's warnings have always been logged under.
 log = logging.getLogger("billing_core.pdf.render")
@@ -73,6 +75,8 @@ class Layout:
         self.fmt = Formatter(invoice.locale)
         self.fonts = _Fonts(regular_font(), bold_font())
         self.is_draft = invoice.number is None
+        self.is_credit = invoice.is_credit_note  # type 381: names the invoice it corrects
+        self.kind_label = "Credit note" if self.is_credit else "Invoice"
         self.tax_word = tax_word(invoice.seller.country)
         self.logo = self._logo()
         self.footer_top = self.footer(Canvas(None), 1, 1)
@@ -120,11 +124,11 @@ class Layout:
         wrapped = [w for line in details for w in wrap(line, f.regular, 8.5, seller_width)]
         left_bottom = c.lines(LEFT, y, wrapped, f.regular, 8.5, 11, MUTED)
 
-        title = "DRAFT" if self.is_draft else "INVOICE"
+        title = "DRAFT" if self.is_draft else self.kind_label.upper()
         c.text(RIGHT, TOP - 20, title, f.bold, 22, DRAFT_RED if self.is_draft else INK, "right")
         right_bottom = TOP - 26
         if self.is_draft:
-            note = "For approval – not valid for payment"
+            note = draft_note(self.invoice)
             c.text(RIGHT, right_bottom - 10, note, f.regular, SMALL, DRAFT_RED, "right")
             right_bottom -= 14
 
@@ -152,11 +156,17 @@ class Layout:
         block_left = RIGHT - 200
         value_left = block_left + 68
         rows: list[tuple[str, str, EmbeddedFont, tuple[float, float, float]]] = [
-            ("Invoice no.", inv.number or "assigned on approval", f.bold,
+            (f"{self.kind_label} no.", inv.number or "assigned on approval", f.bold,
              INK if inv.number else DRAFT_RED),
             ("Issue date", fmt.date(inv.issue_date), f.regular, INK),
-            ("Due date", fmt.date(inv.due_date), f.bold, INK),
         ]  # fmt: skip
+        if self.is_credit:
+            # The invoice it corrects (EN 16931 BT-25, BT-26); a credit note falls not due.
+            rows.append(("Credits invoice", clean(inv.credits_number or ""), f.bold, INK))
+            if inv.credits_issue_date:
+                rows.append(("Invoice date", fmt.date(inv.credits_issue_date), f.regular, INK))
+        else:
+            rows.append(("Due date", fmt.date(inv.due_date), f.bold, INK))
         if inv.service_date:
             # German invoices must state when the service was delivered (§14 UStG).
             rows.append(("Service date", fmt.date(inv.service_date), f.regular, INK))
@@ -185,9 +195,10 @@ class Layout:
         name_lines = wrap(clean(inv.seller.name), f.bold, 10, 280)
         c.text(LEFT, TOP - 10, name_lines[0], f.bold, 10)
         if self.is_draft:
-            c.text(RIGHT, TOP - 10, "DRAFT invoice", f.bold, 10, DRAFT_RED, "right")
+            draft_title = f"DRAFT {self.kind_label.lower()}"
+            c.text(RIGHT, TOP - 10, draft_title, f.bold, 10, DRAFT_RED, "right")
         else:
-            c.text(RIGHT, TOP - 10, f"Invoice {inv.number}", f.bold, 10, INK, "right")
+            c.text(RIGHT, TOP - 10, f"{self.kind_label} {inv.number}", f.bold, 10, INK, "right")
         client = wrap(clean(inv.buyer.name), f.regular, 8.5, 280)[0]
         c.text(LEFT, TOP - 24, client, f.regular, 8.5, MUTED)
         c.text(RIGHT, TOP - 24, f"Issue date {self.fmt.date(inv.issue_date)}", f.regular, 8.5,
@@ -319,10 +330,17 @@ class Layout:
         right = RIGHT - 6
         left = RIGHT - TOTALS_WIDTH
         y = top - 14
-        rows: list[tuple[str, str]] = [("Subtotal (net)", fmt.money(inv.subtotal))]
+
+        # A credit note's totals read as a credit: negative, labelled as credited (its
+        # e-invoice XML keeps them positive, as EN 16931 wants for type 381).
+        def signed(amount: Money) -> str:
+            return fmt.money(-amount if self.is_credit else amount)
+
+        subtotal = "Credited (net)" if self.is_credit else "Subtotal (net)"
+        rows: list[tuple[str, str]] = [(subtotal, signed(inv.subtotal))]
         for tax in inv.tax_lines:
             label = f"{self.tax_word} {fmt.rate(tax.rate)} on {fmt.money(tax.net)}"
-            rows.append((label, fmt.money(tax.tax)))
+            rows.append((label, signed(tax.tax)))
         for label, amount in rows:
             c.text(left, y - BODY, label, f.regular, BODY, MUTED)
             c.text(right, y - BODY, amount, f.regular, BODY, INK, "right")
@@ -332,8 +350,8 @@ class Layout:
         c.band(left - 8, y - band_h, RIGHT - left + 8, band_h, BAND)
         c.rule(left - 8, y, RIGHT, 0.8, INK)
         baseline = y - band_h / 2 - 11 * 0.36
-        c.text(left, baseline, "Total due" if not self.is_draft else "Total", f.bold, 11)
-        c.text(right, baseline, fmt.money(inv.total), f.bold, 11, INK, "right")
+        c.text(left, baseline, total_label(inv), f.bold, 11)
+        c.text(right, baseline, signed(inv.total), f.bold, 11, INK, "right")
         return y - band_h
 
     def _payment(self, c: Canvas, top: float) -> float:
@@ -341,24 +359,9 @@ class Layout:
         inv, f, fmt = self.invoice, self.fonts, self.fmt
         width = PAYMENT_WIDTH
         y = top - 14
-        c.text(LEFT, y - BODY, "Payment", f.bold, BODY)
+        c.text(LEFT, y - BODY, "Credit" if self.is_credit else "Payment", f.bold, BODY)
         y -= BODY + 5
-        total, due = fmt.money(inv.total), fmt.date(inv.due_date)
-        if self.is_draft:
-            # A due date derived from terms moves with the approval date (Invoice.finalised).
-            if inv.payment_terms_days is None:
-                due_when = f"by {due}"
-            elif inv.payment_terms_days == 0:
-                due_when = "on the invoice date"
-            else:
-                due_when = f"{inv.payment_terms_days} days after the invoice date"
-            sentence = (
-                "Draft for approval: no invoice number yet, not a request for payment. "
-                f"Once approved, {total} will be due {due_when}."
-            )
-        else:
-            terms = f" ({inv.payment_terms_days} days net)" if inv.payment_terms_days else ""
-            sentence = f"Please transfer {total} by {due}{terms}, quoting {inv.number}."
+        sentence = payment_sentence(inv, fmt)
         lines = wrap(sentence, f.regular, 8.5, width)
         color = DRAFT_RED if self.is_draft else INK
         y = c.lines(LEFT, y, lines, f.regular, 8.5, 11.5, color)

@@ -86,6 +86,7 @@ def _printed_texts(invoice: Invoice) -> Iterator[tuple[str, str]]:
     yield "scope_ref", invoice.scope_ref
     yield "id", invoice.record_id
     yield "number", invoice.number or ""
+    yield "reason", invoice.credit_reason
     for n, line in enumerate(invoice.lines):
         yield f"line_items[{n}].description", line.description
     fmt = Formatter(invoice.locale)

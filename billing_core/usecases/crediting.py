@@ -36,11 +36,13 @@ class Crediting:
         now: datetime,
         *,
         amount: Decimal | str | None = None,
+        currency: str | None = None,
         origin: Mapping[str, str] | None = None,
         request_key: str | None = None,
     ) -> DraftResult:
         """Draft a credit note for invoice `number`: its whole creditable amount when `amount`
-        is None, else that gross amount (in the invoice's currency). Anyone may draft it;
+        is None, else that gross amount (in the invoice's currency; `currency`, when the
+        person named one, must be it). Anyone may draft it;
         approvers approve it. Several drafts may be open at once (each checked again against
         what is still creditable when approved). Raises InvoiceNotFound, CreditRefused,
         InvalidAmount, InvalidReason, UnsupportedCharacters, AlreadyHandled; nothing stored
@@ -52,7 +54,7 @@ class Crediting:
             gross = None
             if amount is not None:
                 value = parse_decimal(amount, what="amount")
-                gross = Money(value, original.invoice.currency)
+                gross = Money(value, currency or original.invoice.currency)
             note = draft_credit_note(original, gross, reason, self.engine.today(now))
             check_renderable(note)
             credit_id = await uow.invoices.add(
