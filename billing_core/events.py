@@ -25,6 +25,10 @@ class EventName(StrEnum):
     INVOICE_VOIDED = "invoice_voided"
     INVOICE_SNOOZED = "invoice_snoozed"
     INVOICE_CREDITED = "invoice_credited"  # a credit note was issued against the invoice
+    INVOICE_HELD = "invoice_held"  # disputed: not chased until released
+    INVOICE_RELEASED = "invoice_released"
+    PAYMENT_REVERSED = "payment_reversed"
+    REFUND_RECORDED = "refund_recorded"
     NUDGE_DUE = "nudge_due"  # a draft has waited longer than approval.nudge_after_hours
     DIGEST_DUE = "digest_due"  # the weekly figures are ready to be told
 
@@ -46,6 +50,12 @@ EVENT_OF: dict[Action, EventName] = {
     Action.CREDIT: EventName.INVOICE_CREDITED,
     Action.CREDIT_CLOSE: EventName.INVOICE_CREDITED,
     Action.CREDIT_SETTLE: EventName.INVOICE_CREDITED,
+    Action.HOLD: EventName.INVOICE_HELD,
+    Action.RELEASE: EventName.INVOICE_RELEASED,
+    Action.UNPAY: EventName.PAYMENT_REVERSED,
+    Action.REOPEN_SENT: EventName.PAYMENT_REVERSED,
+    Action.REOPEN_APPROVED: EventName.PAYMENT_REVERSED,
+    Action.REFUND: EventName.REFUND_RECORDED,
 }
 
 

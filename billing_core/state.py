@@ -28,6 +28,8 @@ class InvoiceState:
     snoozed_until: date | None = None
     credits_id: int | None = None  # a credit note: the invoice it corrects
     credited: Decimal = Decimal(0)  # an invoice: the sum of its issued credit notes
+    refunded: Decimal = Decimal(0)  # refunds paid out to the client
+    held_reason: str | None = None  # on hold (disputed): why; never chased while held
 
     @property
     def is_credit_note(self) -> bool:
@@ -63,8 +65,9 @@ class InvoiceState:
     @property
     def refund_owed(self) -> Money:
         """What credit notes took off beyond the balance of a paid invoice: owed back to the
-        client (paid + credited - total, never below zero)."""
-        excess = self.paid + self.credited_total - self.invoice.total
+        client (paid + credited - total - refunded, never below zero)."""
+        refunded = Money(self.refunded, self.invoice.currency).rounded()
+        excess = self.paid + self.credited_total - self.invoice.total - refunded
         return excess if excess.amount > 0 else Money.zero(self.invoice.currency)
 
     @property

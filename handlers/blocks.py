@@ -238,6 +238,8 @@ def status_reply(
         lines.append(f"Credited {money(state.credited_total, inv.locale)}")
     if state.refund_owed.amount > 0:
         lines.append(f"Refund owed to the client {money(state.refund_owed, inv.locale)}")
+    if state.held_reason is not None:
+        lines.append(f"On hold (not chased): {escape(state.held_reason)}")
     if state.status is Status.VOID and state.void_reason:
         lines.append(f"Void: {escape(state.void_reason)}")
     if link:

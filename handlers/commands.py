@@ -30,11 +30,15 @@ from handlers.parsing import (
     Credit,
     Draft,
     Help,
+    Hold,
     ListInvoices,
     MarkPaid,
     MarkSent,
+    Refunded,
+    Release,
     Report,
     Status,
+    Unpay,
     UsageError,
     Void,
     parse_command,
@@ -219,6 +223,32 @@ async def _dispatch(
             command.number, user, command.reason, now, request_key=key
         )
         await _changed(ctx, state, reply, "is voided")
+        return
+
+    if isinstance(command, Hold):
+        state = await billing.corrections.hold(
+            command.number, user, command.reason, now, request_key=key
+        )
+        await _changed(ctx, state, reply, "is on hold: no reminders until released")
+        return
+
+    if isinstance(command, Release):
+        state = await billing.corrections.release(command.number, user, now, request_key=key)
+        await _changed(ctx, state, reply, "is released: reminders resume")
+        return
+
+    if isinstance(command, Unpay):
+        state = await billing.corrections.unpay(
+            command.number, user, command.reason, now, request_key=key
+        )
+        await _changed(ctx, state, reply, "had its last payment reversed")
+        return
+
+    if isinstance(command, Refunded):
+        state = await billing.corrections.refund(
+            command.number, user, now, command.amount, command.refunded_on, request_key=key
+        )
+        await _changed(ctx, state, reply, "refund recorded")
         return
 
     if isinstance(command, Report):

@@ -21,8 +21,11 @@ USAGE = """\
 • `/invoice list [drafts|overdue|mine]` — open invoices, drafts waiting, overdue, or yours
 • `/invoice sent NUMBER` — mark an approved invoice as sent (approvers and the owner)
 • `/invoice paid NUMBER [AMOUNT] [DATE]` — record a payment; no amount means the whole balance
-• `/invoice void NUMBER REASON` — void an approved or sent invoice (approvers)
+• `/invoice void NUMBER REASON` — void an approved invoice never sent (approvers)
 • `/invoice credit NUMBER [AMOUNT] REASON` — draft a credit note (all, `120.00`, `1200 JPY`)
+• `/invoice hold NUMBER REASON` / `/invoice release NUMBER` — stop / resume chasing
+• `/invoice unpay NUMBER REASON` — reverse the last payment recorded
+• `/invoice refunded NUMBER [AMOUNT] [DATE]` — a refund owed was paid out
 • `/invoice report [YYYY-MM]` — the month's billing report
 • `/invoice help` — this help"""
 
@@ -73,6 +76,30 @@ class Credit:
 
 
 @dataclass(frozen=True)
+class Hold:
+    number: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Release:
+    number: str
+
+
+@dataclass(frozen=True)
+class Unpay:
+    number: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Refunded:
+    number: str
+    amount: str | None = None
+    refunded_on: date | None = None
+
+
+@dataclass(frozen=True)
 class Report:
     month: str | None = None
 
@@ -82,7 +109,21 @@ class Help:
     pass
 
 
-Command = Draft | Status | ListInvoices | MarkSent | MarkPaid | Void | Credit | Report | Help
+Command = (
+    Draft
+    | Status
+    | ListInvoices
+    | MarkSent
+    | MarkPaid
+    | Void
+    | Credit
+    | Hold
+    | Release
+    | Unpay
+    | Refunded
+    | Report
+    | Help
+)
 
 _CREDIT_USAGE = (
     "usage: `/invoice credit NUMBER [AMOUNT] REASON` (the reason is required; AMOUNT has a "
@@ -161,9 +202,10 @@ def parse_command(text: str) -> Command:
         if len(args) != 1:
             raise UsageError("usage: `/invoice sent NUMBER`")
         return MarkSent(_reference(args[0], "an invoice number"))
-    if verb == "paid":
+    if verb in ("paid", "refunded"):
+        usage = f"usage: `/invoice {verb} NUMBER [AMOUNT] [DATE]`"
         if not 1 <= len(args) <= 3:
-            raise UsageError("usage: `/invoice paid NUMBER [AMOUNT] [DATE]`")
+            raise UsageError(usage)
         number = _reference(args[0], "an invoice number")
         amount: str | None = None
         paid_on: date | None = None
@@ -176,8 +218,20 @@ def parse_command(text: str) -> Command:
             elif amount is None:
                 amount = word
             else:
-                raise UsageError("usage: `/invoice paid NUMBER [AMOUNT] [DATE]`")
+                raise UsageError(usage)
+        if verb == "refunded":
+            return Refunded(number, amount, paid_on)
         return MarkPaid(number, amount, paid_on)
+    if verb in ("hold", "unpay"):
+        if len(args) < 2:
+            raise UsageError(f"usage: `/invoice {verb} NUMBER REASON` (the reason is required)")
+        reason = text.split(None, 2)[2].strip()
+        number = _reference(args[0], "an invoice number")
+        return Hold(number, reason) if verb == "hold" else Unpay(number, reason)
+    if verb == "release":
+        if len(args) != 1:
+            raise UsageError("usage: `/invoice release NUMBER`")
+        return Release(_reference(args[0], "an invoice number"))
     if verb == "void":
         if len(args) < 2:
             raise UsageError("usage: `/invoice void NUMBER REASON` (the reason is required)")

@@ -341,7 +341,8 @@ class FakeLedger(_Part):
             i
             for i in invoice_ids
             if (s := self.data.invoices[i].state).status in OPEN_STATUSES
-            and s.paid < s.total
+            and s.paid + s.credited_total < s.total
+            and s.held_reason is None
             and (s.snoozed_until is None or s.snoozed_until < today)
         }
 

@@ -147,6 +147,8 @@ class InvoiceRow(Base):
     credits_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     # An invoice: the sum of its issued credit notes (balance = total - paid - credited).
     credited: Mapped[Decimal] = mapped_column(Amount(), default=Decimal(0))
+    refunded: Mapped[Decimal] = mapped_column(Amount(), default=Decimal(0))  # paid back out
+    held_reason: Mapped[str | None] = mapped_column(Text)  # on hold (disputed): why
     nudged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from billing_core.reports import PeriodSummary
-from billing_core.status import OPEN_STATUSES, PAYMENT_ACTIONS, Action, Status
+from billing_core.status import OPEN_STATUSES, PAYMENT_ACTIONS, UNPAY_ACTIONS, Action, Status
 from billing_core.usecases.engine import Engine
 
 
@@ -33,6 +34,11 @@ class Reporting:
                 [Action.ISSUE], first, end, amounts_from_event=False
             )
             paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
+            # A reversed payment (unpay) takes its amount back out of the period it counts in.
+            reversed_ = await uow.history.totals(UNPAY_ACTIONS, first, end, amounts_from_event=True)
+            for currency, (_, amount) in reversed_.items():
+                n, total = paid.get(currency, (0, Decimal(0)))
+                paid[currency] = (n, total - amount)
             rejections = await uow.history.rejections_between(start, stop)
             waiting = await uow.invoices.sums(balance=False, statuses=[Status.DRAFT])
             overdue = await uow.invoices.sums(

@@ -98,7 +98,10 @@ async def test_a_partial_credit_lowers_the_balance_and_a_credited_invoice_is_not
 ) -> None:
     number = await sent_invoice(bot)
     await bot.command(f"credit {number} 428.00 discount agreed", DRAFTER)
-    await bot.click("invoice_approve", await credit_buttons(bot, number), APPROVER)
+    buttons = await credit_buttons(bot, number)
+    # As a person would: click once the draft PDF is in the thread.
+    await bot.slack.wait_until(lambda: len(bot.slack.uploaded_files) == 3, 20)
+    await bot.click("invoice_approve", buttons, APPROVER)
     await bot.slack.wait_until(lambda: len(bot.slack.uploaded_files) == 4, 20)
     text = pdf_text(bot.slack.uploaded_files[3].content)
     assert "CN-2026-0001" in text and "-€428.00" in text
@@ -119,7 +122,9 @@ async def test_a_partial_credit_lowers_the_balance_and_a_credited_invoice_is_not
     assert len(owner_dms()) == 1 and "€1,000.00" in str(owner_dms()[0].blocks)
 
     await bot.command(f"credit {number} rest waived", DRAFTER)
-    await bot.click("invoice_approve", await credit_buttons(bot, number), APPROVER)
+    buttons = await credit_buttons(bot, number)
+    await bot.slack.wait_until(lambda: len(bot.slack.uploaded_files) == 5, 20)
+    await bot.click("invoice_approve", buttons, APPROVER)
     await bot.slack.wait_until(lambda: len(bot.slack.uploaded_files) == 6, 20)
     assert "CN-2026-0002" in pdf_text(bot.slack.uploaded_files[5].content)
     assert (await bot.billing.queries.find(number)).status.value == "credited"

@@ -277,13 +277,17 @@ async def test_upgrading_from_0003_gives_every_invoice_no_credit_and_keeps_one_o
         ]  # fmt: skip
         async with engine.begin() as conn:  # a credit note draft beside the invoice draft
             await conn.execute(
-                text(insert_invoice.format(extra=", credits_id, credited", values=", 2, 0")),
+                text(
+                    insert_invoice.format(
+                        extra=", credits_id, credited, refunded", values=", 2, 0, 0"
+                    )
+                ),
                 {"number": None, "status": "draft", "paid": 0, "t": LATE},
             )
         with pytest.raises(IntegrityError):  # but never a second invoice draft
             async with engine.begin() as conn:
                 await conn.execute(
-                    text(insert_invoice.format(extra=", credited", values=", 0")),
+                    text(insert_invoice.format(extra=", credited, refunded", values=", 0, 0")),
                     {"number": None, "status": "draft", "paid": 0, "t": LATE},
                 )
     finally:

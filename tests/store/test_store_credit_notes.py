@@ -160,7 +160,18 @@ async def test_credit_notes_are_not_paid_sent_voided_or_credited(
         await billing.settlement.void(note.number, APPROVER, "oops", NOW)
     with pytest.raises(CreditRefused, match="is a credit note"):
         await billing.crediting.start_credit(note.number, OWNER, "again", NOW)
-    with pytest.raises(IllegalTransition, match="credit notes"):
+    with pytest.raises(IllegalTransition, match="sent to the client"):
+        await billing.settlement.void(number, APPROVER, "oops", NOW)
+
+
+async def test_an_approved_invoice_with_a_credit_note_cannot_be_voided(
+    billing: Billing, draft: Draft
+) -> None:
+    drafted = await draft("P-123")
+    number = (await billing.drafting.approve(drafted.id, APPROVER, NOW)).number
+    assert number is not None
+    await credit(billing, number, "100.00")
+    with pytest.raises(IllegalTransition, match=r"credit notes of 100\.00 EUR"):
         await billing.settlement.void(number, APPROVER, "oops", NOW)
 
 

@@ -35,6 +35,8 @@ def to_state(row: InvoiceRow | Any) -> InvoiceState:
         snoozed_until=row.snoozed_until,
         credits_id=row.credits_id,
         credited=Decimal(row.credited),
+        refunded=Decimal(row.refunded),
+        held_reason=row.held_reason,
     )
 
 
@@ -87,6 +89,7 @@ class InvoiceRepository(Repository):
             supersedes_id=supersedes_id,
             credits_id=credits_id,
             credited=Decimal(0),
+            refunded=Decimal(0),
             updated_at=now,
         )
         self.session.add(row)

@@ -59,6 +59,7 @@ class ReminderLedger(Repository):
             .where(
                 InvoiceRow.status.in_([s.value for s in OPEN_STATUSES]),
                 InvoiceRow.paid + InvoiceRow.credited < InvoiceRow.total,
+                InvoiceRow.held_reason.is_(None),
                 InvoiceRow.due_date < today,
                 InvoiceRow.due_date <= today - timedelta(days=stages_days[0]),
                 or_(InvoiceRow.snoozed_until.is_(None), InvoiceRow.snoozed_until < today),
@@ -119,6 +120,7 @@ class ReminderLedger(Repository):
                 InvoiceRow.id.in_(invoice_ids[start : start + 500]),
                 InvoiceRow.status.in_([s.value for s in OPEN_STATUSES]),
                 InvoiceRow.paid + InvoiceRow.credited < InvoiceRow.total,
+                InvoiceRow.held_reason.is_(None),
                 or_(InvoiceRow.snoozed_until.is_(None), InvoiceRow.snoozed_until < today),
             )
             found.update(await self.session.scalars(query))

@@ -1,8 +1,9 @@
-"""credit notes: an invoice row may correct another (credits_id); invoices sum their credits
+"""credit notes and corrections: credits_id, credited, refunded, held_reason
 
 - `invoices.credits_id` (NULL for invoices) names the invoice a credit note corrects;
   `invoices.credited` (0 for every existing invoice) is the sum of its issued credit notes,
-  so balance = total - paid - credited.
+  so balance = total - paid - credited. `invoices.refunded` (0) is what was paid back out
+  of a refund owed; `invoices.held_reason` (NULL) marks an invoice on hold (not chased).
 - The one-open-draft-per-record index now counts invoice drafts only (credit note drafts
   are not limited; their approval checks what is still creditable).
 - Nothing else changes: existing rows keep their meaning (no credit notes existed).
@@ -36,6 +37,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("credited", _amount(), nullable=False, server_default=sa.text("0"))
         )
+        batch_op.add_column(
+            sa.Column("refunded", _amount(), nullable=False, server_default=sa.text("0"))
+        )
+        batch_op.add_column(sa.Column("held_reason", sa.Text(), nullable=True))
         batch_op.create_foreign_key(
             "fk_invoices_credits_id_invoices", "invoices", ["credits_id"], ["id"]
         )
@@ -55,6 +60,7 @@ def upgrade() -> None:
     # The default served its purpose (existing rows hold 0); the model always writes it.
     with op.batch_alter_table("invoices") as batch_op:
         batch_op.alter_column("credited", server_default=None)
+        batch_op.alter_column("refunded", server_default=None)
 
 
 def downgrade() -> None:
@@ -69,5 +75,7 @@ def downgrade() -> None:
         )
         batch_op.drop_index("ix_invoices_credits_id")
         batch_op.drop_constraint("fk_invoices_credits_id_invoices", type_="foreignkey")
+        batch_op.drop_column("held_reason")
+        batch_op.drop_column("refunded")
         batch_op.drop_column("credited")
         batch_op.drop_column("credits_id")
