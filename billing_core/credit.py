@@ -137,6 +137,7 @@ def draft_credit_note(
         issue_date=today,
         due_date=today,
         locale=invoice.locale,
+        language=invoice.language,
         logo_path=invoice.logo_path,
         service_date=invoice.service_date,
         kind="credit_note",

@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from billing_core.errors import FieldProblem, InvoiceInvalid, RecordNotReady
+from billing_core.language import LOCALE_OF, language_problem
 from billing_core.money import MAX_ABS_AMOUNT, Money, round_half_up, sum_money
 from billing_core.policy import CompanyPolicy, Policy
 from billing_core.records import Client, Record
@@ -99,7 +100,7 @@ class Invoice:
     issue_date: date
     due_date: date
     payment_terms_days: int | None = None  # set when the due date was derived from terms
-    locale: str = "en_US"
+    locale: str = "en_US"  # numbers and dates on the PDF
     number: str | None = None
     logo_path: str | None = None
     service_date: date | None = None  # the record's completed_at
@@ -109,6 +110,7 @@ class Invoice:
     credits_number: str | None = None
     credits_issue_date: date | None = None
     credit_reason: str = ""
+    language: str = "en"  # the PDF's labels (billing_core.language.SUPPORTED)
 
     @property
     def is_credit_note(self) -> bool:
@@ -233,6 +235,8 @@ def readiness_problems(record: Record, policy: Policy, today: date) -> list[Fiel
         problems.append(FieldProblem("currency", "missing"))
     if not record.owner:
         problems.append(FieldProblem("owner", "missing (a member ID like U0123ABCD)"))
+    if record.client.language and (why := language_problem(record.client.language)):
+        problems.append(FieldProblem("client.language", why))
     due, _ = _due_date(record, policy, today)
     problems += date_problems(today, due, record.completed_at)
     return problems
@@ -264,6 +268,7 @@ def draft_invoice(record: Record, policy: Policy, today: date) -> Invoice:
         raise RecordNotReady(record.id, problems)
     currency = record.currency or policy.invoice.currency
     due, terms = _due_date(record, policy, today)
+    language = record.client.language or policy.invoice.language
     return Invoice(
         record_id=record.id,
         title=record.title,
@@ -276,7 +281,8 @@ def draft_invoice(record: Record, policy: Policy, today: date) -> Invoice:
         issue_date=today,
         due_date=due,
         payment_terms_days=terms,
-        locale=policy.invoice.locale,
+        language=language,
+        locale=policy.invoice.locale or LOCALE_OF[language],
         logo_path=str(policy.company.logo) if policy.company.logo else None,
         service_date=record.completed_at,
     )
@@ -305,6 +311,7 @@ def invoice_to_json(invoice: Invoice) -> dict[str, Any]:
         "due_date": invoice.due_date.isoformat(),
         "payment_terms_days": invoice.payment_terms_days,
         "locale": invoice.locale,
+        **({"language": invoice.language} if invoice.language != "en" else {}),
         "number": invoice.number,
         "logo_path": invoice.logo_path,
         "service_date": invoice.service_date.isoformat() if invoice.service_date else None,
@@ -347,6 +354,7 @@ def invoice_from_json(data: dict[str, Any]) -> Invoice:
         due_date=date.fromisoformat(data["due_date"]),
         payment_terms_days=data.get("payment_terms_days"),
         locale=data.get("locale", "en_US"),
+        language=data.get("language", "en"),
         number=data.get("number"),
         logo_path=data.get("logo_path"),
         service_date=date.fromisoformat(data["service_date"]) if data.get("service_date") else None,

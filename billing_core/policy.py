@@ -18,6 +18,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from billing_core.errors import BillingError, ConfigError
+from billing_core.language import language_problem
 from billing_core.money import check_currency, parse_decimal
 from billing_core.numbering import check_number_format, series_apart
 
@@ -43,7 +44,8 @@ class InvoicePolicy:
     credit_note_format: str = "CN-{year}-{seq:04d}"  # the credit notes' own gapless series
     currency: str = "EUR"
     payment_terms_days: int = 14
-    locale: str = "en_US"
+    language: str = "en"  # the PDF's labels; a record's client.language wins
+    locale: str | None = None  # None: the language's own (billing_core.language.LOCALE_OF)
     einvoice: EInvoiceKind | None = None
 
 
@@ -180,6 +182,12 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
         if not _LOCALE.fullmatch(loc) or not _babel_knows(loc):
             raise ConfigError(f"invoice.locale: {loc!r} is not a known locale like en_US or de_DE")
         invoice_kwargs["locale"] = loc
+    if "language" in i:
+        language = _string("invoice.language", i["language"])
+        why = language_problem(language)
+        if why:
+            raise ConfigError(f"invoice.language: {why}")
+        invoice_kwargs["language"] = language
     if "einvoice" in i:
         kind = _string("invoice.einvoice", i["einvoice"])
         if kind != "factur-x":

@@ -54,7 +54,7 @@ def _draw_page(
         layout.continued(c, y, page_no + 1)
     layout.footer(c, page_no, pages)
     if layout.is_draft:
-        c.watermark(outline_path("DRAFT", 110.0, 52.0), DRAFT_RED, 0.09)
+        c.watermark(outline_path(layout._("DRAFT"), 110.0, 52.0), DRAFT_RED, 0.09)
 
 
 def _metadata(document: Document, inv: Invoice) -> None:

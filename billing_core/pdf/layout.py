@@ -9,6 +9,7 @@ a canvas without a page it measures; that is how pagination learns heights befor
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from billing_core.invoice import Invoice, Party
@@ -39,7 +40,8 @@ from billing_core.pdf.style import (
     TOTALS_WIDTH,
 )
 from billing_core.pdf.text import address_lines, clean, wrap
-from billing_core.pdf.wording import draft_note, payment_sentence, total_label
+from billing_core.pdf.translations import translations
+from billing_core.pdf.wording import draft_note, fact_rows, payment_sentence, total_label
 
 # The public module's name, which the PDF's warnings have always been logged under.
 log = logging.getLogger("billing_core.pdf.render")
@@ -64,7 +66,8 @@ class Columns:
     net_right: float
 
 
-_HEADERS = ("#", "Description", "Qty", "Unit price", "VAT", "Net amount")
+def _headers(_: Callable[[str], str]) -> tuple[str, ...]:
+    return ("#", _("Description"), _("Qty"), _("Unit price"), _("VAT"), _("Net amount"))
 
 
 class Layout:
@@ -76,8 +79,13 @@ class Layout:
         self.fonts = _Fonts(regular_font(), bold_font())
         self.is_draft = invoice.number is None
         self.is_credit = invoice.is_credit_note  # type 381: names the invoice it corrects
-        self.kind_label = "Credit note" if self.is_credit else "Invoice"
-        self.tax_word = tax_word(invoice.seller.country)
+        # Every label comes from the invoice language's gettext catalog (translations.py).
+        self._ = _ = translations(invoice.language).gettext
+        self.headers = _headers(_)
+        english_tax = tax_word(invoice.seller.country)  # "VAT" or "Tax"
+        is_vat = english_tax == "VAT"
+        self.tax_word = _("VAT") if is_vat else _("Tax")  # literal msgids: pybabel finds them
+        self.tax_id_label = _("VAT ID") if is_vat else _("Tax ID")
         self.logo = self._logo()
         self.footer_top = self.footer(Canvas(None), 1, 1)
 
@@ -124,18 +132,20 @@ class Layout:
         wrapped = [w for line in details for w in wrap(line, f.regular, 8.5, seller_width)]
         left_bottom = c.lines(LEFT, y, wrapped, f.regular, 8.5, 11, MUTED)
 
-        title = "DRAFT" if self.is_draft else self.kind_label.upper()
+        _ = self._
+        title = _("CREDIT NOTE") if self.is_credit else _("INVOICE")
+        title = _("DRAFT") if self.is_draft else title
         c.text(RIGHT, TOP - 20, title, f.bold, 22, DRAFT_RED if self.is_draft else INK, "right")
         right_bottom = TOP - 26
         if self.is_draft:
-            note = draft_note(self.invoice)
+            note = draft_note(self.invoice, _)
             c.text(RIGHT, right_bottom - 10, note, f.regular, SMALL, DRAFT_RED, "right")
             right_bottom -= 14
 
         # Client (left) and the invoice's facts (right), side by side.
         top = min(left_bottom, right_bottom) - 24
         y = top
-        c.text(LEFT, y - SMALL, "BILL TO", f.bold, SMALL, MUTED)
+        c.text(LEFT, y - SMALL, _("BILL TO"), f.bold, SMALL, MUTED)
         y -= SMALL + 6
         buyer_width = 270.0
         name_lines = wrap(clean(inv.buyer.name), f.bold, 10.5, buyer_width)
@@ -145,7 +155,7 @@ class Layout:
         y = c.lines(LEFT, y, wrapped, f.regular, BODY, 12)
         extra = []
         if inv.buyer.tax_id:
-            extra.append(f"{self.tax_word} ID {clean(inv.buyer.tax_id)}")
+            extra.append(f"{self.tax_id_label} {clean(inv.buyer.tax_id)}")
         if inv.buyer.email:
             extra.append(clean(inv.buyer.email))
         if extra:
@@ -155,26 +165,10 @@ class Layout:
 
         block_left = RIGHT - 200
         value_left = block_left + 68
-        rows: list[tuple[str, str, EmbeddedFont, tuple[float, float, float]]] = [
-            (f"{self.kind_label} no.", inv.number or "assigned on approval", f.bold,
-             INK if inv.number else DRAFT_RED),
-            ("Issue date", fmt.date(inv.issue_date), f.regular, INK),
-        ]  # fmt: skip
-        if self.is_credit:
-            # The invoice it corrects (EN 16931 BT-25, BT-26); a credit note falls not due.
-            rows.append(("Credits invoice", clean(inv.credits_number or ""), f.bold, INK))
-            if inv.credits_issue_date:
-                rows.append(("Invoice date", fmt.date(inv.credits_issue_date), f.regular, INK))
-        else:
-            rows.append(("Due date", fmt.date(inv.due_date), f.bold, INK))
-        if inv.service_date:
-            # German invoices must state when the service was delivered (§14 UStG).
-            rows.append(("Service date", fmt.date(inv.service_date), f.regular, INK))
-        if inv.scope_ref:
-            rows.append(("Reference", clean(inv.scope_ref), f.regular, INK))
-        rows.append(("Record ID", clean(inv.record_id), f.regular, INK))
         y = top
-        for label, value, font, color in rows:
+        for label, value, strong in fact_rows(inv, fmt, _):
+            font = f.bold if strong else f.regular
+            color = DRAFT_RED if value == _("assigned on approval") else INK
             c.text(block_left, y - BODY, label, f.regular, 8.5, MUTED)
             value_lines = wrap(value, font, BODY, RIGHT - value_left)
             y = c.lines(RIGHT, y, value_lines, font, BODY, 12, color, "right") - 3.5
@@ -191,18 +185,19 @@ class Layout:
 
     def header_next(self, c: Canvas) -> float:
         """Top of pages 2+: who and which invoice, then a rule. Returns y."""
-        inv, f = self.invoice, self.fonts
+        inv, f, _ = self.invoice, self.fonts, self._
         name_lines = wrap(clean(inv.seller.name), f.bold, 10, 280)
         c.text(LEFT, TOP - 10, name_lines[0], f.bold, 10)
         if self.is_draft:
-            draft_title = f"DRAFT {self.kind_label.lower()}"
+            draft_title = _("DRAFT credit note") if self.is_credit else _("DRAFT invoice")
             c.text(RIGHT, TOP - 10, draft_title, f.bold, 10, DRAFT_RED, "right")
         else:
-            c.text(RIGHT, TOP - 10, f"{self.kind_label} {inv.number}", f.bold, 10, INK, "right")
+            which = _("Credit note {number}") if self.is_credit else _("Invoice {number}")
+            c.text(RIGHT, TOP - 10, which.format(number=inv.number), f.bold, 10, INK, "right")
         client = wrap(clean(inv.buyer.name), f.regular, 8.5, 280)[0]
         c.text(LEFT, TOP - 24, client, f.regular, 8.5, MUTED)
-        c.text(RIGHT, TOP - 24, f"Issue date {self.fmt.date(inv.issue_date)}", f.regular, 8.5,
-               MUTED, "right")  # fmt: skip
+        issued = _("Issue date {date}").format(date=self.fmt.date(inv.issue_date))
+        c.text(RIGHT, TOP - 24, issued, f.regular, 8.5, MUTED, "right")
         c.rule(LEFT, TOP - 32, RIGHT, 0.5, RULE)
         return TOP - 48
 
@@ -215,7 +210,7 @@ class Layout:
             [(clean(seller.name), f.bold)]
             + [(line, f.regular) for line in self._party_lines(seller)],
             [(text, f.regular) for text in (
-                f"{self.tax_word} ID {clean(seller.tax_id)}" if seller.tax_id else "",
+                f"{self.tax_id_label} {clean(seller.tax_id)}" if seller.tax_id else "",
                 clean(seller.email),
             ) if text],
             [(text, f.regular) for text in (
@@ -223,8 +218,9 @@ class Layout:
                 f"BIC {clean(seller.bic)}" if seller.bic else "",
             ) if text],
         ]  # fmt: skip
-        page_label = f"Page {page_no} of {pages}"
-        page_width = f.regular.width(f"Page {pages} of {pages}", size)
+        page_of = self._("Page {page} of {pages}")
+        page_label = page_of.format(page=page_no, pages=pages)
+        page_width = f.regular.width(page_of.format(page=pages, pages=pages), size)
         # The bank column is as wide as an IBAN (never broken across lines) within reason;
         # the other two share what is left.
         bank_width = min(max([font.width(text, size) for text, font in columns[2]] + [60.0]), 190.0)
@@ -266,7 +262,7 @@ class Layout:
         gap = 14.0
 
         def widest(i: int, font: EmbeddedFont) -> float:
-            header = f.bold.width(_HEADERS[i], SMALL)
+            header = f.bold.width(self.headers[i], SMALL)
             return max([header] + [font.width(r[i], TABLE) for r in raw])
 
         pos_w = widest(0, f.regular)
@@ -296,10 +292,10 @@ class Layout:
         h = TABLE_HEADER_HEIGHT
         c.band(LEFT, top - h, CONTENT_WIDTH, h, BAND)
         baseline = top - h / 2 - SMALL * 0.36
-        c.text(cols.pos_right, baseline, _HEADERS[0], f.bold, SMALL, MUTED, "right")
-        c.text(cols.desc_left, baseline, _HEADERS[1], f.bold, SMALL, MUTED)
+        c.text(cols.pos_right, baseline, self.headers[0], f.bold, SMALL, MUTED, "right")
+        c.text(cols.desc_left, baseline, self.headers[1], f.bold, SMALL, MUTED)
         for text, right in zip(
-            _HEADERS[2:],
+            self.headers[2:],
             (cols.qty_right, cols.price_right, cols.rate_right, cols.net_right),
             strict=True,
         ):
@@ -336,10 +332,12 @@ class Layout:
         def signed(amount: Money) -> str:
             return fmt.money(-amount if self.is_credit else amount)
 
-        subtotal = "Credited (net)" if self.is_credit else "Subtotal (net)"
+        subtotal = self._("Credited (net)") if self.is_credit else self._("Subtotal (net)")
         rows: list[tuple[str, str]] = [(subtotal, signed(inv.subtotal))]
         for tax in inv.tax_lines:
-            label = f"{self.tax_word} {fmt.rate(tax.rate)} on {fmt.money(tax.net)}"
+            label = self._("{tax} {rate} on {net}").format(
+                tax=self.tax_word, rate=fmt.rate(tax.rate), net=fmt.money(tax.net)
+            )
             rows.append((label, signed(tax.tax)))
         for label, amount in rows:
             c.text(left, y - BODY, label, f.regular, BODY, MUTED)
@@ -350,7 +348,7 @@ class Layout:
         c.band(left - 8, y - band_h, RIGHT - left + 8, band_h, BAND)
         c.rule(left - 8, y, RIGHT, 0.8, INK)
         baseline = y - band_h / 2 - 11 * 0.36
-        c.text(left, baseline, total_label(inv), f.bold, 11)
+        c.text(left, baseline, total_label(inv, self._), f.bold, 11)
         c.text(right, baseline, signed(inv.total), f.bold, 11, INK, "right")
         return y - band_h
 
@@ -359,9 +357,10 @@ class Layout:
         inv, f, fmt = self.invoice, self.fonts, self.fmt
         width = PAYMENT_WIDTH
         y = top - 14
-        c.text(LEFT, y - BODY, "Credit" if self.is_credit else "Payment", f.bold, BODY)
+        heading = self._("Credit") if self.is_credit else self._("Payment")
+        c.text(LEFT, y - BODY, heading, f.bold, BODY)
         y -= BODY + 5
-        sentence = payment_sentence(inv, fmt)
+        sentence = payment_sentence(inv, fmt, self._)
         lines = wrap(sentence, f.regular, 8.5, width)
         color = DRAFT_RED if self.is_draft else INK
         y = c.lines(LEFT, y, lines, f.regular, 8.5, 11.5, color)
@@ -370,7 +369,7 @@ class Layout:
             y -= 5
             label_width = 72.0
             for label, value in (
-                ("Account holder", clean(seller.name)),
+                (self._("Account holder"), clean(seller.name)),
                 ("IBAN", clean(seller.iban)),
                 ("BIC", clean(seller.bic)),
             ):
@@ -394,5 +393,5 @@ class Layout:
 
     def continued(self, c: Canvas, top: float, next_page: int) -> None:
         """Under the last row of a page that is not the last: where the table goes on."""
-        note = f"Continued on page {next_page}"
+        note = self._("Continued on page {page}").format(page=next_page)
         c.text(RIGHT, top - 13, note, self.fonts.regular, SMALL, MUTED, "right")
