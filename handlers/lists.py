@@ -19,6 +19,7 @@ LIST_TITLES = {
     "drafts": "Drafts waiting for a decision",
     "overdue": "Overdue invoices",
     "mine": "Your invoices",
+    "refunds": "Refunds owed to clients",
 }
 LIST_MORE_ACTION = "invoice_list_more"
 LIST_PAGE_SIZE = 20
@@ -32,6 +33,8 @@ def invoice_row(s: InvoiceState, today: date, links: Links) -> str:
     link = links.get(s.id)
     label = f"<{link}|{label}>" if link else label
     amount = s.balance if s.status in (Status.APPROVED, Status.SENT) else s.total
+    if s.refund_owed.amount > 0:
+        extra += f", refund owed {money(s.refund_owed, inv.locale)}"
     return (
         f"• {label} — {escape(inv.buyer.name)} — {money(amount, inv.locale)} — "
         f"{s.status.value}, due {inv.due_date.isoformat()}{extra}"

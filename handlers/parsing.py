@@ -18,7 +18,7 @@ USAGE = """\
 *Usage*
 • `/invoice draft ID` — draft an invoice from record ID, for approval in a thread
 • `/invoice status NUMBER|ID` — where an invoice stands
-• `/invoice list [drafts|overdue|mine]` — open invoices, drafts waiting, overdue, or yours
+• `/invoice list [drafts|overdue|mine|refunds]` — open, drafts waiting, overdue, yours, refunds owed
 • `/invoice sent NUMBER` — mark an approved invoice as sent (approvers and the owner)
 • `/invoice paid NUMBER [AMOUNT] [DATE]` — record a payment; no amount means the whole balance
 • `/invoice void NUMBER REASON` — void an approved invoice never sent (approvers)
@@ -196,7 +196,7 @@ def parse_command(text: str) -> Command:
         wanted = args[0].lower() if args else "open"
         kinds = [kind for kind in LIST_KINDS if kind == wanted]
         if len(args) > 1 or not kinds:
-            raise UsageError("usage: `/invoice list [drafts|overdue|mine]`")
+            raise UsageError("usage: `/invoice list [drafts|overdue|mine|refunds]`")
         return ListInvoices(kinds[0])
     if verb == "sent":
         if len(args) != 1:

@@ -166,6 +166,8 @@ class FakeInvoices(_Part):
                 continue
             if due_before is not None and not s.invoice.due_date < due_before:
                 continue
+            if filters.get("refund_owed") and s.refund_owed.is_zero():
+                continue
             if overdue_on is not None and not (
                 s.invoice.due_date < overdue_on and s.paid + s.credited_total < s.total
             ):

@@ -72,7 +72,7 @@ class HandledRequest:
     reply: dict[str, Any] | None
 
 
-InvoiceFilters = Mapping[str, Any]  # statuses, owner, due_before, overdue_on
+InvoiceFilters = Mapping[str, Any]  # statuses, owner, due_before, overdue_on, refund_owed
 
 
 class RecordRepository(Protocol):
@@ -117,6 +117,7 @@ class InvoiceRepository(Protocol):
         owner: str | None = None,
         due_before: date | None = None,
         overdue_on: date | None = None,
+        refund_owed: bool = False,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[InvoiceState]: ...
@@ -127,6 +128,7 @@ class InvoiceRepository(Protocol):
         owner: str | None = None,
         due_before: date | None = None,
         overdue_on: date | None = None,
+        refund_owed: bool = False,
     ) -> int: ...
     async def sums(
         self,

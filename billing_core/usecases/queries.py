@@ -12,8 +12,8 @@ from billing_core.status import OPEN_STATUSES, Status
 from billing_core.usecases.engine import Engine
 from billing_core.usecases.ports import StoredEvent
 
-ListKind = Literal["open", "drafts", "overdue", "mine"]
-LIST_KINDS: tuple[ListKind, ...] = ("open", "drafts", "overdue", "mine")
+ListKind = Literal["open", "drafts", "overdue", "mine", "refunds"]
+LIST_KINDS: tuple[ListKind, ...] = ("open", "drafts", "overdue", "mine", "refunds")
 
 
 @dataclass(frozen=True)
@@ -63,13 +63,16 @@ class Queries:
     async def list_invoices(
         self, kind: ListKind, user: str, now: datetime, limit: int = 50, offset: int = 0
     ) -> InvoicePage:
-        """One page of `drafts`, `overdue`, `mine` (the user's drafts and open invoices) or
-        `open` invoices, oldest due first, with how many there are in all."""
+        """One page of `drafts`, `overdue`, `mine` (the user's drafts and open invoices),
+        `refunds` (paid invoices with a refund owed to the client) or `open` invoices, oldest
+        due first, with how many there are in all."""
         filters: dict[str, Any] = {"statuses": list(OPEN_STATUSES)}
         if kind == "drafts":
             filters = {"statuses": [Status.DRAFT]}
         elif kind == "overdue":
             filters["overdue_on"] = self.engine.today(now)
+        elif kind == "refunds":  # credit notes beyond what was due: owed back until refunded
+            filters = {"statuses": [Status.PAID], "refund_owed": True}
         elif kind == "mine":
             filters = {"statuses": [Status.DRAFT, *OPEN_STATUSES], "owner": user}
         async with self.engine.store.unit_of_work(read_only=True) as uow:

@@ -145,3 +145,25 @@ async def test_crediting_more_than_is_left_or_a_draft_is_refused_in_private(bot:
     invoice = await bot.billing.queries.find(number)
     async with bot.billing.store.unit_of_work(read_only=True) as uow:
         assert await uow.invoices.credit_notes(invoice.id) == []
+
+
+async def test_a_german_clients_invoice_and_credit_note_read_in_german(bot: Bot) -> None:
+    from tests.e2e.harness import record_json
+
+    data = record_json("P-DE")
+    data["client"]["language"] = "de"
+    await bot.add_records(data)
+    buttons = await bot.draft("P-DE")
+    await bot.click("invoice_approve", buttons, APPROVER)
+    await bot.slack.wait_until(lambda: len(bot.slack.uploaded_files) == 2, 20)
+    text = pdf_text(bot.slack.uploaded_files[1].content).replace("\xa0", " ")
+    assert "RECHNUNG" in text and "Fällig am" in text and "1.428,00 €" in text
+    assert "INVOICE" not in text
+    await bot.command("credit INV-2026-0001 Projekt abgesagt", DRAFTER)
+    note_buttons = await credit_buttons(bot, "INV-2026-0001")
+    await bot.slack.wait_until(lambda: len(bot.slack.uploaded_files) == 3, 20)
+    await bot.click("invoice_approve", note_buttons, APPROVER)
+    await bot.slack.wait_until(lambda: len(bot.slack.uploaded_files) == 4, 20)
+    text = pdf_text(bot.slack.uploaded_files[3].content).replace("\xa0", " ")
+    assert "GUTSCHRIFT" in text and "CN-2026-0001" in text and "Zur Rechnung" in text
+    assert "-1.428,00 €" in text and "Grund: Projekt abgesagt" in text

@@ -111,6 +111,8 @@ async def test_a_refund_owed_after_a_credit_is_recorded_paid_out(
     note = await billing.crediting.start_credit(number, OWNER, "discount", NOW, amount="200.00")
     await billing.drafting.approve(note.state.id, APPROVER, NOW)
     assert (await billing.queries.find(number)).refund_owed.amount == Decimal("200.00")
+    owed = await billing.queries.list_invoices("refunds", APPROVER, NOW)
+    assert [i.number for i in owed.items] == [number] and owed.total == 1
     with pytest.raises(PaymentRefused, match="more than the refund owed"):
         await billing.corrections.refund(number, OWNER, NOW, "200.01")
     with pytest.raises(PaymentRefused, match="in the future"):
@@ -119,5 +121,6 @@ async def test_a_refund_owed_after_a_credit_is_recorded_paid_out(
     assert part.refund_owed.amount == Decimal("150.00") and part.status is Status.PAID
     rest = await billing.corrections.refund(number, OWNER, NOW)
     assert rest.refund_owed.is_zero() and rest.refunded == Decimal("200.00")
+    assert (await billing.queries.list_invoices("refunds", APPROVER, NOW)).total == 0
     with pytest.raises(PaymentRefused, match="no refund is owed"):
         await billing.corrections.refund(number, OWNER, NOW)

@@ -46,7 +46,12 @@ def filtered(
     owner: str | None = None,
     due_before: date | None = None,
     overdue_on: date | None = None,
+    refund_owed: bool = False,
 ) -> Any:
+    if refund_owed:  # InvoiceState.refund_owed > 0
+        query = query.where(
+            InvoiceRow.paid + InvoiceRow.credited - InvoiceRow.refunded > InvoiceRow.total
+        )
     if statuses is not None:
         query = query.where(InvoiceRow.status.in_([s.value for s in statuses]))
     if owner is not None:
@@ -157,10 +162,11 @@ class InvoiceRepository(Repository):
         owner: str | None = None,
         due_before: date | None = None,
         overdue_on: date | None = None,
+        refund_owed: bool = False,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[InvoiceState]:
-        query = filtered(select(InvoiceRow), statuses, owner, due_before, overdue_on)
+        query = filtered(select(InvoiceRow), statuses, owner, due_before, overdue_on, refund_owed)
         query = query.order_by(InvoiceRow.due_date, InvoiceRow.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
@@ -173,10 +179,12 @@ class InvoiceRepository(Repository):
         owner: str | None = None,
         due_before: date | None = None,
         overdue_on: date | None = None,
+        refund_owed: bool = False,
     ) -> int:
         query = filtered(
-            select(func.count()).select_from(InvoiceRow), statuses, owner, due_before, overdue_on
-        )
+            select(func.count()).select_from(InvoiceRow),
+            statuses, owner, due_before, overdue_on, refund_owed,
+        )  # fmt: skip
         return int((await self.session.execute(query)).scalar_one())
 
     async def sums(
