@@ -218,7 +218,7 @@ def status_reply(
     """Where an invoice stands (`link`: its thread); offers a retry when something is not yet
     posted to Slack."""
     inv = state.invoice
-    label = state.number or state.label.capitalize()
+    label = state.number or state.label[:1].upper() + state.label[1:]
     lines = [
         f"*{escape(label)}* — {state.status.value}"
         + (" (overdue)" if state.is_overdue(today) else ""),

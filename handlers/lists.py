@@ -28,7 +28,7 @@ LIST_PAGE_SIZE = 20
 def invoice_row(s: InvoiceState, today: date, links: Links) -> str:
     """One invoice in a list: number (linked to its thread), client, amount, status, due."""
     inv = s.invoice
-    label = escape(s.number or f"draft of {s.record_id}")
+    label = escape(s.label)  # the number, "draft of P-123" or "credit note draft for INV-…"
     extra = f", {s.days_overdue(today)} days overdue" if s.is_overdue(today) else ""
     link = links.get(s.id)
     label = f"<{link}|{label}>" if link else label

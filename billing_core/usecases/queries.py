@@ -44,13 +44,14 @@ class Queries:
         return state
 
     async def find(self, reference: str) -> InvoiceState:
-        """An invoice by number, or a record's latest invoice by record ID."""
+        """An invoice (or credit note) by number, or a record's latest invoice by record ID
+        (its credit notes go by their own numbers)."""
         reference = reference.strip()
         async with self.engine.store.unit_of_work(read_only=True) as uow:
             state = await uow.invoices.by_number(reference)
             if state is not None:
                 return state
-            invoices = await uow.invoices.for_record(reference)
+            invoices = [s for s in await uow.invoices.for_record(reference) if not s.is_credit_note]
         if invoices:
             return invoices[-1]
         raise InvoiceNotFound(reference)

@@ -167,3 +167,15 @@ async def test_a_german_clients_invoice_and_credit_note_read_in_german(bot: Bot)
     text = pdf_text(bot.slack.uploaded_files[3].content).replace("\xa0", " ")
     assert "GUTSCHRIFT" in text and "CN-2026-0001" in text and "Zur Rechnung" in text
     assert "-1.428,00 €" in text and "Grund: Projekt abgesagt" in text
+
+
+async def test_a_credit_note_draft_is_listed_and_shown_as_such(bot: Bot) -> None:
+    number = await sent_invoice(bot)
+    await bot.command(f"credit {number} 100.00 goodwill", DRAFTER)
+    await credit_buttons(bot, number)
+    _, name = await bot.command("list drafts", APPROVER)
+    (listed,) = await bot.replies(name)
+    assert f"credit note draft for {number}" in listed and "€100.00" in listed
+    _, name = await bot.command("status P-123", APPROVER)  # the record's invoice, not the note
+    (status,) = await bot.replies(name)
+    assert f"*{number}* — sent" in status
