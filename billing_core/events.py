@@ -31,6 +31,10 @@ class EventName(StrEnum):
     REFUND_RECORDED = "refund_recorded"
     NUDGE_DUE = "nudge_due"  # a draft has waited longer than approval.nudge_after_hours
     DIGEST_DUE = "digest_due"  # the weekly figures are ready to be told
+    # An owner's completed records not invoiced yet, once per ISO week (business time zone)
+    READINESS_DUE = "readiness_due"
+    # Last month's report, on the month's first business day
+    MONTHLY_REPORT_DUE = "monthly_report_due"
 
 
 # The event each transition announces (a payment of either kind is one event).

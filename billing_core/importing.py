@@ -8,7 +8,7 @@ while holding only a batch of records at a time. `parse_records_file` is the lis
 CSV columns (header row required; only `id` is mandatory, unknown columns are refused):
     id, kind, title, owner, client_name, client_email, client_address, client_country,
     client_tax_id, scope_ref, currency, due_date, completed_at, payment_terms_days, amount,
-    description, quantity, unit_price, tax_rate
+    description, quantity, unit_price, tax_rate, tax_category, tax_exemption_reason
 Rows sharing an `id` form one record (its line items in file order); record-level columns may
 be left blank on the later rows, and must not contradict the first.
 """
@@ -29,7 +29,9 @@ CSV_RECORD_COLUMNS = (
     "payment_terms_days", "amount",
 )  # fmt: skip
 CSV_CLIENT_COLUMNS = ("name", "email", "address", "country", "tax_id")
-CSV_LINE_COLUMNS = ("description", "quantity", "unit_price", "tax_rate")
+CSV_LINE_COLUMNS = (
+    "description", "quantity", "unit_price", "tax_rate", "tax_category", "tax_exemption_reason",
+)  # fmt: skip
 CSV_COLUMNS = (
     *CSV_RECORD_COLUMNS,
     *(f"client_{c}" for c in CSV_CLIENT_COLUMNS),

@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
+from billing_core.einvoice.readiness import vat_problems
 from billing_core.errors import FieldProblem, InvoiceInvalid, RecordNotReady
 from billing_core.language import LOCALE_OF, language_problem
 from billing_core.money import MAX_ABS_AMOUNT, Money, round_half_up, sum_money
-from billing_core.policy import CompanyPolicy, Policy
-from billing_core.records import Client, Record
+from billing_core.policy import CompanyPolicy, EInvoiceKind, Policy
+from billing_core.records import Client, Record, line_vat
+from billing_core.vat import TaxCategory
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class InvoiceLine:
     quantity: Decimal
     unit_price: Money
     tax_rate: Decimal  # percent
+    tax_category: TaxCategory | None = None  # effective: S above 0 %, None at 0 % if not given
+    tax_exemption_reason: str = ""  # effective (BT-120), the category's wording by default
 
     @cached_property
     def net(self) -> Money:
@@ -75,11 +79,14 @@ class InvoiceLine:
 
 @dataclass(frozen=True)
 class TaxLine:
-    """One tax rate's base and tax, as printed in the totals block."""
+    """One VAT breakdown (EN 16931 BG-23): a category and rate's base and tax, as printed in
+    the totals block."""
 
     rate: Decimal
     net: Money
     tax: Money
+    category: TaxCategory | None = None
+    exemption_reason: str = ""
 
 
 DocumentType = Literal["invoice", "credit_note"]
@@ -111,6 +118,7 @@ class Invoice:
     credits_issue_date: date | None = None
     credit_reason: str = ""
     language: str = "en"  # the PDF's labels (billing_core.language.SUPPORTED)
+    einvoice: EInvoiceKind | None = None  # the final PDF carries EN 16931 XML (policy at draft)
 
     @property
     def is_credit_note(self) -> bool:
@@ -122,16 +130,20 @@ class Invoice:
 
     @cached_property
     def tax_lines(self) -> tuple[TaxLine, ...]:
-        """Per tax rate, ascending: base = sum of line nets, tax rounded half-up once."""
-        by_rate: dict[Decimal, Money] = {}
+        """Per (rate, category), rate ascending: base = sum of line nets, tax rounded half-up
+        once. Only 0 % lines have categories other than S, so the amounts are those of a
+        grouping by rate alone."""
+        bases: dict[tuple[Decimal, str], Money] = {}
+        first: dict[tuple[Decimal, str], InvoiceLine] = {}
         for line in self.lines:
-            rate = _plain(line.tax_rate)
-            by_rate[rate] = by_rate.get(rate, Money.zero(self.currency)) + line.net
+            key: tuple[Decimal, str] = (_plain(line.tax_rate), line.tax_category or "")
+            bases[key] = bases.get(key, Money.zero(self.currency)) + line.net
+            first.setdefault(key, line)
         out = []
-        for rate in sorted(by_rate):
-            base = by_rate[rate]
+        for key in sorted(bases):
+            rate, base, line = key[0], bases[key], first[key]
             tax = Money(round_half_up(base.amount * rate / 100, self.currency), self.currency)
-            out.append(TaxLine(rate, base, tax))
+            out.append(TaxLine(rate, base, tax, line.tax_category, line.tax_exemption_reason))
         return tuple(out)
 
     @cached_property
@@ -160,6 +172,19 @@ class Invoice:
         if problems:
             raise InvoiceInvalid(problems)
         return dataclasses.replace(self, number=number, issue_date=issue_date, due_date=due)
+
+
+def vat_notes(tax_lines: tuple[TaxLine, ...]) -> list[TaxLine]:
+    """The breakdowns whose exemption reason the invoice must state, once per category and
+    reason (EN 16931 BT-120; Art. 226 VAT Directive: reverse charge, exemptions)."""
+    seen: set[tuple[str | None, str]] = set()
+    out = []
+    for tax in tax_lines:
+        key = (tax.category, tax.exemption_reason)
+        if tax.exemption_reason and key not in seen:
+            seen.add(key)
+            out.append(tax)
+    return out
 
 
 def _plain(rate: Decimal) -> Decimal:
@@ -239,14 +264,20 @@ def readiness_problems(record: Record, policy: Policy, today: date) -> list[Fiel
         problems.append(FieldProblem("client.language", why))
     due, _ = _due_date(record, policy, today)
     problems += date_problems(today, due, record.completed_at)
+    einvoice = policy.invoice.einvoice is not None
+    problems += vat_problems(record, policy.company, einvoice, currency or "")
     return problems
 
 
 def _lines(record: Record, currency: str) -> tuple[InvoiceLine, ...]:
-    return tuple(
-        InvoiceLine(li.description, li.quantity, Money(li.unit_price, currency), li.tax_rate)
-        for li in record.line_items
-    )
+    lines = []
+    for li in record.line_items:
+        vat = line_vat(li)
+        price = Money(li.unit_price, currency)
+        lines.append(
+            InvoiceLine(li.description, li.quantity, price, li.tax_rate, vat.category, vat.reason)
+        )
+    return tuple(lines)
 
 
 def _due_date(record: Record, policy: Policy, today: date) -> tuple[date, int | None]:
@@ -285,85 +316,5 @@ def draft_invoice(record: Record, policy: Policy, today: date) -> Invoice:
         locale=policy.invoice.locale or LOCALE_OF[language],
         logo_path=str(policy.company.logo) if policy.company.logo else None,
         service_date=record.completed_at,
-    )
-
-
-def invoice_to_json(invoice: Invoice) -> dict[str, Any]:
-    """The snapshot as plain JSON (amounts as strings) for storage."""
-    return {
-        "record_id": invoice.record_id,
-        "title": invoice.title,
-        "scope_ref": invoice.scope_ref,
-        "owner": invoice.owner,
-        "seller": dataclasses.asdict(invoice.seller),
-        "buyer": dataclasses.asdict(invoice.buyer),
-        "currency": invoice.currency,
-        "lines": [
-            {
-                "description": line.description,
-                "quantity": str(line.quantity),
-                "unit_price": str(line.unit_price.amount),
-                "tax_rate": str(line.tax_rate),
-            }
-            for line in invoice.lines
-        ],
-        "issue_date": invoice.issue_date.isoformat(),
-        "due_date": invoice.due_date.isoformat(),
-        "payment_terms_days": invoice.payment_terms_days,
-        "locale": invoice.locale,
-        **({"language": invoice.language} if invoice.language != "en" else {}),
-        "number": invoice.number,
-        "logo_path": invoice.logo_path,
-        "service_date": invoice.service_date.isoformat() if invoice.service_date else None,
-        **(
-            {
-                "kind": invoice.kind,
-                "credits_number": invoice.credits_number,
-                "credits_issue_date": (
-                    invoice.credits_issue_date.isoformat() if invoice.credits_issue_date else None
-                ),
-                "credit_reason": invoice.credit_reason,
-            }
-            if invoice.is_credit_note
-            else {}
-        ),
-    }
-
-
-def invoice_from_json(data: dict[str, Any]) -> Invoice:
-    """Inverse of invoice_to_json."""
-    currency = data["currency"]
-    return Invoice(
-        record_id=data["record_id"],
-        title=data["title"],
-        scope_ref=data["scope_ref"],
-        owner=data["owner"],
-        seller=Party(**data["seller"]),
-        buyer=Party(**data["buyer"]),
-        currency=currency,
-        lines=tuple(
-            InvoiceLine(
-                line["description"],
-                Decimal(line["quantity"]),
-                Money(Decimal(line["unit_price"]), currency),
-                Decimal(line["tax_rate"]),
-            )
-            for line in data["lines"]
-        ),
-        issue_date=date.fromisoformat(data["issue_date"]),
-        due_date=date.fromisoformat(data["due_date"]),
-        payment_terms_days=data.get("payment_terms_days"),
-        locale=data.get("locale", "en_US"),
-        language=data.get("language", "en"),
-        number=data.get("number"),
-        logo_path=data.get("logo_path"),
-        service_date=date.fromisoformat(data["service_date"]) if data.get("service_date") else None,
-        kind="credit_note" if data.get("kind") == "credit_note" else "invoice",
-        credits_number=data.get("credits_number"),
-        credits_issue_date=(
-            date.fromisoformat(data["credits_issue_date"])
-            if data.get("credits_issue_date")
-            else None
-        ),
-        credit_reason=data.get("credit_reason", ""),
+        einvoice=policy.invoice.einvoice,
     )

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from billing_core.errors import BillingError, ConfigError
-from billing_core.language import language_problem
+from billing_core.language import LOCALE_OF, language_problem
 from billing_core.money import check_currency, parse_decimal
 from billing_core.numbering import check_number_format, series_apart
 
@@ -48,6 +48,12 @@ class InvoicePolicy:
     locale: str | None = None  # None: the language's own (billing_core.language.LOCALE_OF)
     einvoice: EInvoiceKind | None = None
 
+    @property
+    def figures_locale(self) -> str:
+        """The locale of figures that belong to no one invoice (reports, charts): `locale`
+        when set, else the default language's (en -> en_US, de -> de_DE, ...)."""
+        return self.locale or LOCALE_OF[self.language]
+
 
 @dataclass(frozen=True)
 class ApprovalPolicy:
@@ -69,11 +75,19 @@ class ReminderPolicy:
 
 
 @dataclass(frozen=True)
+class ReportsPolicy:
+    """Who may see billing figures besides the approvers (a finance group; member IDs)."""
+
+    viewers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Policy:
     company: CompanyPolicy = field(default_factory=CompanyPolicy)
     invoice: InvoicePolicy = field(default_factory=InvoicePolicy)
     approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    reports: ReportsPolicy = field(default_factory=ReportsPolicy)
 
 
 # Member and channel IDs as the chat workspace writes them (U0123ABCD, C0123ABCD).
@@ -83,7 +97,13 @@ _LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
-SECTIONS = ("company", "invoice", "approval", "reminders")  # the engine's; adapters add theirs
+SECTIONS = (
+    "company",
+    "invoice",
+    "approval",
+    "reminders",
+    "reports",
+)  # the engine's; adapters add theirs
 
 
 def _string(key: str, value: Any) -> str:
@@ -245,11 +265,17 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
             "reminders.escalation_channel", r["escalation_channel"]
         )
 
+    viewers = section(data, "reports", {"viewers"}).get("viewers", [])
+    if not isinstance(viewers, list):
+        raise ConfigError("reports.viewers: must be a list of member IDs")
     return Policy(
         company=CompanyPolicy(**company_kwargs),
         invoice=InvoicePolicy(**invoice_kwargs),
         approval=ApprovalPolicy(**approval_kwargs),
         reminders=ReminderPolicy(**reminder_kwargs),
+        reports=ReportsPolicy(
+            tuple(chat_id(f"reports.viewers[{n}]", v) for n, v in enumerate(viewers))
+        ),
     )
 
 

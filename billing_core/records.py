@@ -17,6 +17,16 @@ from typing import Any, Literal
 
 from billing_core.errors import BillingError, FieldProblem, RecordInvalid
 from billing_core.money import check_currency, parse_decimal
+from billing_core.vat import (
+    TAX_CATEGORIES,
+    LineVat,
+    TaxCategory,
+    breakdown_problems,
+    category_of,
+    effective_category,
+    effective_reason,
+    line_problems,
+)
 
 RECORD_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,20}$")  # a workspace member ID
@@ -27,11 +37,12 @@ RecordKind = Literal["lead", "project"]
 KINDS: tuple[RecordKind, ...] = ("lead", "project")
 MAX_LINES = 1000
 _TEXT_LIMITS = {"title": 200, "scope_ref": 200, "name": 200, "email": 254, "address": 500,
-                "tax_id": 40, "description": 500}  # fmt: skip
+                "tax_id": 40, "description": 500, "tax_exemption_reason": 300}  # fmt: skip
 _TOP_KEYS = {"id", "kind", "title", "owner", "client", "scope_ref", "currency", "due_date",
              "completed_at", "line_items", "amount", "payment_terms_days"}  # fmt: skip
 _CLIENT_KEYS = {"name", "email", "address", "country", "tax_id", "language"}
-_LINE_KEYS = {"description", "quantity", "unit_price", "tax_rate"}
+_LINE_KEYS = {"description", "quantity", "unit_price", "tax_rate", "tax_category",
+              "tax_exemption_reason"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,8 @@ class LineItem:
     quantity: Decimal
     unit_price: Decimal
     tax_rate: Decimal  # percent, e.g. Decimal("19")
+    tax_category: TaxCategory | None = None  # as given; see billing_core.vat for the default
+    tax_exemption_reason: str = ""  # as given (BT-120); AE, K, G, O have a standard wording
 
 
 @dataclass(frozen=True)
@@ -146,10 +159,22 @@ def _line(data: Any, field: str, problems: _Problems) -> LineItem | None:
     tax_rate = _decimal(data.get("tax_rate", "0"), f"{field}.tax_rate", problems, places=2)
     if tax_rate is not None and not 0 <= tax_rate <= 100:
         problems.add(f"{field}.tax_rate", "must be a percentage from 0 to 100")
+    category: TaxCategory | None = None
+    raw_category = data.get("tax_category")
+    if raw_category not in (None, ""):
+        category = category_of(raw_category) if isinstance(raw_category, str) else None
+        if category is None:
+            problems.add(
+                f"{field}.tax_category",
+                f"must be one of {', '.join(TAX_CATEGORIES)} (EN 16931 VAT category codes)",
+            )
+    reason = _text(data, "tax_exemption_reason", f"{field}.tax_exemption_reason", problems)
+    if tax_rate is not None and (category is not None or raw_category in (None, "")):
+        problems.items += line_problems(field, category, tax_rate, reason)
     if len(problems.items) > before:
         return None
     assert quantity is not None and unit_price is not None and tax_rate is not None
-    return LineItem(description, quantity, unit_price, tax_rate)
+    return LineItem(description, quantity, unit_price, tax_rate, category, reason)
 
 
 def parse_record(data: Any) -> Record:
@@ -232,10 +257,10 @@ def parse_record(data: Any) -> Record:
         elif len(raw_lines) > MAX_LINES:
             problems.add("line_items", f"has {len(raw_lines)} lines, at most {MAX_LINES}")
         else:
-            for n, raw in enumerate(raw_lines):
-                line = _line(raw, f"line_items[{n}]", problems)
-                if line is not None:
-                    lines.append(line)
+            parsed = [_line(raw, f"line_items[{n}]", problems) for n, raw in enumerate(raw_lines)]
+            lines = [line for line in parsed if line is not None]
+            if len(lines) == len(parsed):
+                problems.items += breakdown_problems([line_vat(line) for line in lines])
     elif "amount" in data:
         amount = _decimal(data["amount"], "amount", problems)
         if amount is not None:
@@ -259,6 +284,27 @@ def parse_record(data: Any) -> Record:
     )
 
 
+def line_vat(line: LineItem) -> LineVat:
+    """The line's effective category, rate and exemption reason (defaults applied)."""
+    category = effective_category(line.tax_category, line.tax_rate)
+    return LineVat(category, line.tax_rate, effective_reason(category, line.tax_exemption_reason))
+
+
+def _line_json(li: LineItem) -> dict[str, str]:
+    out = {
+        "description": li.description,
+        "quantity": str(li.quantity),
+        "unit_price": str(li.unit_price),
+        "tax_rate": str(li.tax_rate),
+    }
+    # Only when given, so a record in the old format reads back exactly as it was written.
+    if li.tax_category is not None:
+        out["tax_category"] = li.tax_category
+    if li.tax_exemption_reason:
+        out["tax_exemption_reason"] = li.tax_exemption_reason
+    return out
+
+
 def record_to_json(record: Record) -> dict[str, Any]:
     """The record in its public JSON shape (amounts as strings), for storage and the API."""
     out: dict[str, Any] = {
@@ -275,15 +321,7 @@ def record_to_json(record: Record) -> dict[str, Any]:
             **({"language": record.client.language} if record.client.language else {}),
         },
         "scope_ref": record.scope_ref,
-        "line_items": [
-            {
-                "description": li.description,
-                "quantity": str(li.quantity),
-                "unit_price": str(li.unit_price),
-                "tax_rate": str(li.tax_rate),
-            }
-            for li in record.line_items
-        ],
+        "line_items": [_line_json(li) for li in record.line_items],
     }
     if record.currency:
         out["currency"] = record.currency

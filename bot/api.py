@@ -32,6 +32,7 @@ from billing_core.numbering import INVOICE_NUMBER_RE
 from billing_core.records import RECORD_ID_RE, Record, parse_record, record_to_json
 from billing_core.state import InvoiceState
 from billing_core.usecases import Billing
+from bot.credit_view import credit_json
 
 MAX_BODY_BYTES = 256 * 1024
 _READ_CHUNK = 64 * 1024
@@ -184,17 +185,6 @@ def _invoice_json(state: InvoiceState) -> dict[str, Any]:
         # Numbered invoices have a final PDF (rendered by the documents worker right after
         # approval; until then the URL answers 404). Drafts have none here.
         "pdf_url": f"/api/invoices/{quote(state.number, safe='')}.pdf" if state.number else None,
-    }
-
-
-def credit_json(state: InvoiceState) -> dict[str, Any]:
-    """What credit notes add to an invoice's JSON: its kind, the invoice a credit note
-    corrects, and for an invoice what was credited and what is owed back to the client."""
-    return {
-        "kind": "credit_note" if state.is_credit_note else "invoice",
-        "credits": state.invoice.credits_number,
-        "credited": str(state.credited_total.amount),
-        "refund_owed": str(state.refund_owed.amount),
     }
 
 

@@ -15,16 +15,17 @@ from billing_core.usecases import Billing
 from billing_core.usecases import documents as documents_case
 from billing_core.usecases.engine import Subscribers
 from bot.settings import Settings
-from handlers import slack_delivery
+from handlers.names import SLACK_CONSUMER
 
 if TYPE_CHECKING:
     from billing_core.pdf import PdfRenderer
 
 # Who hears of what happened: the document renderer of approvals, and the Slack thread of
 # everything. A new adapter (e-mail, say) is one more name here and a worker of its own.
+# The Slack name comes without the Slack client, which offline CLI commands never load.
 SUBSCRIBERS: Subscribers = {
     documents_case.CONSUMER: documents_case.SUBSCRIPTION,
-    slack_delivery.CONSUMER: None,
+    SLACK_CONSUMER: None,
 }
 
 

@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -18,9 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from billing_core.errors import BillingError, ConfigError, FileUnreadable
 from billing_core.importing import iter_records_file
 from billing_core.records import record_to_json
-from bot.api import credit_json
 from bot.bootstrap import Container, build, utc_now
+from bot.credit_view import credit_json
+from bot.report_cli import OutputUnwritable
 from bot.settings import Settings, load_settings
+
+_MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,13 +58,33 @@ def _parser() -> argparse.ArgumentParser:
     draft = commands.add_parser("draft", help="render a record's draft invoice PDF (offline)")
     draft.add_argument("id")
     draft.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    draft.add_argument(
+        "--einvoice",
+        action="store_true",
+        help="a Factur-X preview: EN 16931 XML inside, numbered DRAFT-<id>, marked DRAFT",
+    )
 
     remind = commands.add_parser("remind", help="run the overdue reminders once")
     remind.add_argument("--as-of", type=_date, metavar="DATE", help="evaluate as of this date")
     remind.add_argument("--dry-run", action="store_true", help="print, send nothing")
 
-    report = commands.add_parser("report", help="print the monthly billing report")
-    report.add_argument("--month", metavar="YYYY-MM")
+    report = commands.add_parser(
+        "report", help="the month's billing metrics (text, JSON or CSV) and a PNG chart"
+    )
+    report.add_argument("--month", type=_month, metavar="YYYY-MM", help="default: this month")
+    report.add_argument(
+        "--format", choices=("text", "json", "csv"), default="text", help="default: text"
+    )
+    report.add_argument(
+        "--chart", type=_png, metavar="FILE.png", help="also draw issued/paid and aging"
+    )
+
+    export = commands.add_parser("export", help="export for the accountant")
+    export_commands = export.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    journal = export_commands.add_parser(
+        "journal", help="CSV: one row per invoice issued in the month, net and VAT per rate"
+    )
+    journal.add_argument("--month", type=_month, metavar="YYYY-MM", required=True)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -94,10 +119,34 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date like 2026-12-01: {text!r}") from None
 
 
+def _month(text: str) -> str:
+    if not _MONTH_RE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"not a month like 2026-11: {text!r}")
+    return text
+
+
+def _png(text: str) -> Path:
+    """A PNG file we can write: its folder exists and is writable, and it is no folder."""
+    path = Path(text)
+    folder = path.parent
+    if path.suffix.lower() != ".png":
+        raise argparse.ArgumentTypeError(f"the chart is a PNG: name it FILE.png, not {text!r}")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file")
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: no folder {str(folder)!r}")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: permission denied")
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return asyncio.run(_run(args))
+    except OutputUnwritable as exc:
+        print(f"invoicebot: {exc}", file=sys.stderr)
+        return 2
     except BillingError as exc:
         print(f"invoicebot: {exc}", file=sys.stderr)
         return 1
@@ -139,9 +188,13 @@ async def _run(args: argparse.Namespace) -> int:
 
         return await run_reminders_cli(settings, as_of=args.as_of, dry_run=args.dry_run)
     if args.command == "report":
-        from bot.jobs import run_report_cli
+        from bot.report_cli import run_report
 
-        return await run_report_cli(settings, month=args.month)
+        return await run_report(settings, month=args.month, fmt=args.format, chart=args.chart)
+    if args.command == "export":
+        from bot.report_cli import run_journal
+
+        return await run_journal(settings, month=args.month)
 
     container = await build(settings)
     try:
@@ -166,7 +219,7 @@ async def _run(args: argparse.Namespace) -> int:
             print(json.dumps(out, indent=2, ensure_ascii=False))
             return 0
         if args.command == "draft":
-            return await _draft(container, args.id, args.out)
+            return await _draft(container, args.id, args.out, einvoice=args.einvoice)
     finally:
         await container.close()
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
@@ -197,17 +250,26 @@ async def _import(container: Container, path: Path) -> int:
     return 0
 
 
-async def _draft(container: Container, record_id: str, out: Path) -> int:
-    """Render the draft a record would get now, without storing an invoice."""
+async def _draft(container: Container, record_id: str, out: Path, *, einvoice: bool) -> int:
+    """Render the draft a record would get now, without storing an invoice. With `einvoice`,
+    as a Factur-X preview (the record must then be ready for an e-invoice)."""
     from billing_core.invoice import draft_invoice
-    from billing_core.pdf import render_invoice_pdf
+    from billing_core.pdf.render import (  # not the package: no process pool
+        render_einvoice_preview,
+        render_invoice_pdf,
+    )
 
     record = await container.billing.records.get(record_id)
-    invoice = draft_invoice(record, container.settings.policy, container.billing.today(utc_now()))
-    pdf = await asyncio.to_thread(render_invoice_pdf, invoice)
+    policy = container.settings.policy
+    if einvoice:
+        policy = replace(policy, invoice=replace(policy.invoice, einvoice="factur-x"))
+    invoice = draft_invoice(record, policy, container.billing.today(utc_now()))
+    render = render_einvoice_preview if einvoice else render_invoice_pdf
+    pdf = await asyncio.to_thread(render, invoice)
     try:
         await asyncio.to_thread(out.write_bytes, pdf)
     except OSError as exc:
         raise FileUnreadable(f"cannot write {out}: {exc.strerror}") from None
-    print(f"wrote {out} ({len(pdf) // 1024} KB): draft of {record_id}, total {invoice.total}")
+    what = f"Factur-X preview (DRAFT-{record_id})" if einvoice else f"draft of {record_id}"
+    print(f"wrote {out} ({len(pdf) // 1024} KB): {what}, total {invoice.total}")
     return 0

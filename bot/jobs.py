@@ -1,10 +1,9 @@
-"""`invoicebot remind` and `invoicebot report`: the scheduler's jobs, run once from a shell."""
+"""`invoicebot remind`: the scheduler's reminder job, run once from a shell."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from billing_core.reports import month_bounds, report_lines
 from bot.bootstrap import build, utc_now
 from bot.settings import Settings
 from handlers.reminders import SlackReminderSender
@@ -42,16 +41,4 @@ async def run_reminders_cli(settings: Settings, *, as_of: date | None, dry_run: 
     if summary.failed:
         print(f"failed for {', '.join(summary.failed)}: they will be retried on the next run")
         return 1
-    return 0
-
-
-async def run_report_cli(settings: Settings, *, month: str | None) -> int:
-    container = await build(settings)
-    try:
-        now = utc_now()
-        first, end = month_bounds(month, container.billing.today(now))
-        summary = await container.billing.reporting.period_summary(first, end, now)
-    finally:
-        await container.close()
-    print("\n".join(report_lines(summary)))
     return 0

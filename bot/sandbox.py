@@ -22,8 +22,6 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from slackstandin.page import ChatPage, Person
-
 from billing_core.errors import ConfigError
 from billing_core.policy import Policy, parse_policy
 from billing_core.records import parse_record
@@ -34,6 +32,7 @@ from bot.settings import Settings, load_settings
 from handlers.reminders import SlackReminderSender
 from scheduler.jobs import run_reminders
 from slackstandin import SlackStandIn
+from slackstandin.page import ChatPage, Person
 
 log = logging.getLogger("invoicebot.sandbox")
 

@@ -108,13 +108,6 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
                 "%s: company.logo: file not found: %s; PDFs have no logo", config_path.name, logo
             )
             policy = replace(policy, company=replace(policy.company, logo=None))
-        if policy.invoice.einvoice:
-            log.warning(
-                "%s: invoice.einvoice = %r is accepted but not produced yet: final PDFs carry "
-                "no EN 16931 XML",
-                config_path.name,
-                policy.invoice.einvoice,
-            )
 
     port_text = env.get("PORT", "3000")
     if not (port_text.isascii() and port_text.isdigit()) or not 0 <= int(port_text) <= 65535:

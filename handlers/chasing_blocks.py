@@ -10,6 +10,7 @@ from billing_core.money import Money
 from billing_core.reminders import DueReminder
 from billing_core.state import InvoiceState
 from handlers.blocks import MAX_BLOCKS, Blocks, escape, money, section
+from handlers.lists import row_sections
 
 Links = Mapping[int, str]  # invoice id -> its thread's permalink
 
@@ -151,5 +152,53 @@ def digest_message(digest: dict[str, Any]) -> tuple[str, Blocks]:
             for currency, (count, amount) in sorted(per_currency.items())
         ]
         lines.append(f"• {title}: " + "; ".join(parts))
+    cycle = digest.get("cycle_time_days") or {}
+    if cycle.get("count"):
+        lines.append(
+            f"• Cycle time (work completed to approval): median {cycle['median']} days, "
+            f"p90 {cycle['p90']} days over {cycle['count']} invoices"
+        )
+    corrections = digest.get("corrections") or {}
+    if corrections.get("decided"):
+        rate = Decimal(str(corrections["rate"])) * 100
+        lines.append(
+            f"• Corrections: {corrections['rejected']} of {corrections['decided']} decided "
+            f"drafts rejected ({rate:.1f} %)"
+        )
     text = "\n".join(lines)
     return f"Weekly billing digest, week of {digest['week_start']}", [section(text)]
+
+
+READINESS_WHY = {
+    "draft_waiting": "a draft waits for a decision",
+    "ready": "ready: draft it with `/invoice draft {id}`",
+}
+
+
+def readiness_message(payload: dict[str, Any]) -> tuple[str, Blocks]:
+    """An owner's weekly DM: their completed records not invoiced yet, each with what stops
+    it, so the record is fixed upstream before anyone drafts. `payload` as queued by
+    Chasing.queue_readiness (at most 25 records, with the true count)."""
+    count = int(payload.get("count", 0))
+    records = payload.get("records") or []
+    rows = []
+    for r in records:
+        rid = escape(str(r.get("record_id", "")))
+        if r.get("blocker") == "not_ready":
+            why = "missing " + "; ".join(
+                f"{escape(str(f))}: {escape(str(m))}" for f, m in r.get("missing") or []
+            )
+        else:
+            why = READINESS_WHY.get(str(r.get("blocker")), "").format(id=rid)
+        rows.append(
+            f"• {rid} {escape(str(r.get('title', '')))} — completed {r.get('completed_at')}: {why}"
+        )
+    noun = "record is" if count == 1 else "records are"
+    head = (
+        f"*Work completed but not invoiced* ({payload.get('week')}): {count} of your {noun} "
+        "waiting. Fix what is missing in the record so it can be drafted."
+    )
+    if count > len(rows):
+        head += f" The {len(rows)} oldest are below; `/invoice list uninvoiced` shows them all."
+    text = f"{count} of your completed records are not invoiced yet"
+    return text, [section(head), *row_sections(rows)]

@@ -11,7 +11,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.errors import BillingError
-from billing_core.reports import month_bounds, report_lines
 from billing_core.state import InvoiceState
 from billing_core.status import Status as InvoiceStatus
 from handlers import blocks, lists
@@ -32,6 +31,7 @@ from handlers.parsing import (
     Help,
     Hold,
     ListInvoices,
+    ListUninvoiced,
     MarkPaid,
     MarkSent,
     Refunded,
@@ -43,6 +43,7 @@ from handlers.parsing import (
     Void,
     parse_command,
 )
+from handlers.report_post import post_report
 from handlers.slack_delivery import CONSUMER
 
 log = logging.getLogger(__name__)
@@ -116,14 +117,18 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         if ctx.foreign_team(team_of(body)) or page_value is None:
             await reply("That button names no list; nothing was shown.")
             return
-        kind, offset = page_value
         now = ctx.clock()
         user = body["user"]["id"]
+        if page_value.kind == "uninvoiced":
+            work = await ctx.billing.metrics.uninvoiced(now)
+            await reply(*lists.uninvoiced_reply(work, page_value.offset))
+            return
+        kind, offset, name = page_value.kind, page_value.offset, page_value.client
         page = await ctx.billing.queries.list_invoices(
-            kind, user, now, lists.LIST_PAGE_SIZE, offset
+            kind, user, now, lists.LIST_PAGE_SIZE, offset, client=name
         )
         links = await ctx.links(s.id for s in page.items)
-        await reply(*lists.list_reply(page, kind, ctx.billing.today(now), links))
+        await reply(*lists.list_reply(page, kind, ctx.billing.today(now), links, name))
 
     app.command("/invoice")(ack_command)
     app.action(lists.LIST_MORE_ACTION)(ack=ack_only, lazy=[list_more])
@@ -201,9 +206,15 @@ async def _dispatch(
         return
 
     if isinstance(command, ListInvoices):
-        page = await billing.queries.list_invoices(command.kind, user, now, lists.LIST_PAGE_SIZE)
+        page = await billing.queries.list_invoices(
+            command.kind, user, now, lists.LIST_PAGE_SIZE, client=command.client
+        )
         links = await ctx.links(s.id for s in page.items)
-        await reply(*lists.list_reply(page, command.kind, today, links))
+        await reply(*lists.list_reply(page, command.kind, today, links, command.client))
+        return
+
+    if isinstance(command, ListUninvoiced):
+        await reply(*lists.uninvoiced_reply(await billing.metrics.uninvoiced(now), 0))
         return
 
     if isinstance(command, MarkSent):
@@ -252,10 +263,7 @@ async def _dispatch(
         return
 
     if isinstance(command, Report):
-        first, end = month_bounds(command.month, today)
-        summary = await billing.reporting.period_summary(first, end, now)
-        report = "\n".join(report_lines(summary))
-        await reply(f"```{blocks.escape(report)}```")
+        await post_report(ctx, user, command.month, reply)
         return
 
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover

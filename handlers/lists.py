@@ -3,14 +3,16 @@ within Slack's limits, and "Show more" for the next page."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
+from billing_core.metrics.work_flow import Uninvoiced
 from billing_core.state import InvoiceState
 from billing_core.status import Status
 from billing_core.usecases.queries import LIST_KINDS, InvoicePage, ListKind
-from handlers.blocks import MAX_TEXT, Blocks, context, escape, money, section
+from handlers.blocks import MAX_TEXT, Blocks, escape, money, section
 
 Links = Mapping[int, str]  # invoice id -> its thread's permalink
 
@@ -20,7 +22,9 @@ LIST_TITLES = {
     "overdue": "Overdue invoices",
     "mine": "Your invoices",
     "refunds": "Refunds owed to clients",
+    "client": "Invoices of clients matching",
 }
+UNINVOICED_TITLE = "Completed but not invoiced"
 LIST_MORE_ACTION = "invoice_list_more"
 LIST_PAGE_SIZE = 20
 
@@ -79,51 +83,79 @@ def paged_list(
     return out
 
 
-def list_reply(page: InvoicePage, kind: ListKind, today: date, links: Links) -> tuple[str, Blocks]:
+def list_reply(
+    page: InvoicePage, kind: ListKind, today: date, links: Links, client: str = ""
+) -> tuple[str, Blocks]:
     """`/invoice list …`: one page, the true count, a "Show more" button for the rest."""
     title = LIST_TITLES[kind]
+    if kind == "client":
+        title = f"{title} “{escape(client)}”"
     rows = [invoice_row(s, today, links) for s in page.items]
     more = None
     if page.next_offset is not None:
-        more = (LIST_MORE_ACTION, f"{kind}:{page.next_offset}")
+        more = (LIST_MORE_ACTION, page_value(kind, page.next_offset, client))
     return f"{title} ({page.total})", paged_list(title, rows, page.total, page.offset, more)
+
+
+def uninvoiced_row(u: Uninvoiced) -> str:
+    """A record completed but not invoiced: id, title, owner, since when, what stops it."""
+    if u.blocker == "not_ready":
+        why = "missing " + "; ".join(escape(str(p)) for p in u.missing)
+    elif u.blocker == "draft_waiting":
+        why = "a draft waits for a decision"
+    else:
+        why = "ready: draft it with `/invoice draft " + escape(u.record_id) + "`"
+    owner = f" — <@{u.owner}>" if u.owner else ""
+    return (
+        f"• {escape(u.record_id)} {escape(u.title)}{owner} — completed "
+        f"{u.completed_at.isoformat()} ({u.days_waiting} days ago): {why}"
+    )
+
+
+def uninvoiced_reply(work: Sequence[Uninvoiced], offset: int) -> tuple[str, Blocks]:
+    """`/invoice list uninvoiced`: oldest first, a page at a time, with the true count."""
+    shown = work[offset : offset + LIST_PAGE_SIZE]
+    end = offset + len(shown)
+    more = (LIST_MORE_ACTION, page_value("uninvoiced", end)) if end < len(work) else None
+    rows = [uninvoiced_row(u) for u in shown]
+    blocks = paged_list(UNINVOICED_TITLE, rows, len(work), offset, more)
+    return f"{UNINVOICED_TITLE} ({len(work)})", blocks
+
+
+PageKind = ListKind | Literal["uninvoiced"]
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """Which list a "Show more" button continues, and from where."""
+
+    kind: PageKind
+    offset: int
+    client: str = ""
+
+
+def page_value(kind: PageKind, offset: int, client: str = "") -> str:
+    """The button's value: "drafts:20", or "client:20:Acme" (a name is at most 200 chars)."""
+    return f"{kind}:{offset}:{client}" if client else f"{kind}:{offset}"
 
 
 HOME_PAGE_ACTION = "home_page"
 HOME_PAGE_SIZE = 10
 
 
-def home_view(
-    waiting: InvoicePage | None, mine: InvoicePage, today: date, links: Links
-) -> dict[str, Any]:
-    """The App Home tab: drafts waiting for a decision (approvers only: `waiting` is None for
-    others) and the user's own drafts and open invoices, overdue ones marked. Each list shows
-    its true count and pages on with "Show more" (the value names the list and the offset)."""
-    out: Blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": "invoicebot"}},
-        context("Type `/invoice help` in any channel for everything it can do."),
-    ]
-    for kind, page in (("drafts", waiting), ("mine", mine)):
-        if page is None:
-            continue
-        rows = [invoice_row(s, today, links) for s in page.items]
-        more = None
-        if page.next_offset is not None:
-            more = (f"{HOME_PAGE_ACTION}_{kind}", f"{kind}:{page.next_offset}")
-        out += paged_list(LIST_TITLES[kind], rows, page.total, page.offset, more)
-        out.append({"type": "divider"})
-    return {"type": "home", "blocks": out}
-
-
-def parse_page_value(body: dict[str, Any]) -> tuple[ListKind, int] | None:
-    """("drafts", 20) from a "Show more" button's value "drafts:20"; None if forged."""
+def parse_page_value(body: dict[str, Any]) -> PageRef | None:
+    """PageRef("drafts", 20) from a "Show more" button's value "drafts:20" (see page_value);
+    None if forged."""
     try:
-        kind, _, offset = str(body["actions"][0]["value"]).partition(":")
+        kind, _, rest = str(body["actions"][0]["value"]).partition(":")
     except (KeyError, IndexError, TypeError):
         return None
-    if not (offset.isascii() and offset.isdigit()) or len(offset) > 9:
+    offset, _, client = rest.partition(":")
+    if not (offset.isascii() and offset.isdigit()) or len(offset) > 9 or len(client) > 200:
         return None
+    if kind == "uninvoiced" and not client:
+        return PageRef("uninvoiced", int(offset))
     for known in LIST_KINDS:
-        if kind == known:
-            return known, int(offset)
+        if kind == known and (known == "client") == bool(client.strip()):
+            return PageRef(known, int(offset), client)
     return None

@@ -12,13 +12,17 @@ from billing_core.numbering import INVOICE_NUMBER_RE
 from billing_core.usecases.queries import LIST_KINDS, ListKind
 
 MAX_COMMAND_LENGTH = 3000
+MAX_CLIENT_QUERY = 200  # a client's name is at most 200 characters
+LIST_USAGE = "[drafts|overdue|mine|refunds|uninvoiced|client NAME]"
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 USAGE = """\
 *Usage*
 • `/invoice draft ID` — draft an invoice from record ID, for approval in a thread
 • `/invoice status NUMBER|ID` — where an invoice stands
-• `/invoice list [drafts|overdue|mine|refunds]` — open, drafts waiting, overdue, yours, refunds owed
+• `/invoice list [drafts|overdue|mine|refunds|uninvoiced|client NAME]` — open invoices,
+  drafts waiting, overdue, yours, refunds owed to clients, completed work not invoiced yet,
+  or one client's invoices
 • `/invoice sent NUMBER` — mark an approved invoice as sent (approvers and the owner)
 • `/invoice paid NUMBER [AMOUNT] [DATE]` — record a payment; no amount means the whole balance
 • `/invoice void NUMBER REASON` — void an approved invoice never sent (approvers)
@@ -26,7 +30,7 @@ USAGE = """\
 • `/invoice hold NUMBER REASON` / `/invoice release NUMBER` — stop / resume chasing
 • `/invoice unpay NUMBER REASON` — reverse the last payment recorded
 • `/invoice refunded NUMBER [AMOUNT] [DATE]` — a refund owed was paid out
-• `/invoice report [YYYY-MM]` — the month's billing report
+• `/invoice report [YYYY-MM]` — the month's figures and chart (approvers and finance)
 • `/invoice help` — this help"""
 
 
@@ -47,6 +51,12 @@ class Status:
 @dataclass(frozen=True)
 class ListInvoices:
     kind: ListKind
+    client: str = ""  # for kind "client": part of the client's name
+
+
+@dataclass(frozen=True)
+class ListUninvoiced:
+    """Completed records without an approved invoice, and what stops each."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,7 @@ Command = (
     Draft
     | Status
     | ListInvoices
+    | ListUninvoiced
     | MarkSent
     | MarkPaid
     | Void
@@ -194,9 +205,19 @@ def parse_command(text: str) -> Command:
         return Status(_reference(args[0], "an invoice number or record ID"))
     if verb == "list":
         wanted = args[0].lower() if args else "open"
+        if wanted == "client":
+            name = text.split(None, 2)[2].strip() if len(args) > 1 else ""
+            if not name or len(name) > MAX_CLIENT_QUERY:
+                raise UsageError(
+                    f"usage: `/invoice list client NAME` (part of the client's name, "
+                    f"up to {MAX_CLIENT_QUERY} characters)"
+                )
+            return ListInvoices("client", name)
+        if wanted == "uninvoiced" and len(args) == 1:
+            return ListUninvoiced()
         kinds = [kind for kind in LIST_KINDS if kind == wanted]
         if len(args) > 1 or not kinds:
-            raise UsageError("usage: `/invoice list [drafts|overdue|mine|refunds]`")
+            raise UsageError(f"usage: `/invoice list {LIST_USAGE}`")
         return ListInvoices(kinds[0])
     if verb == "sent":
         if len(args) != 1:

@@ -4,13 +4,15 @@ For every domain event the outbox worker (`billing_core.usecases.worker`) hands 
 posts into the invoice's conversation (`store.conversations`, adapter "slack"): the summary,
 draft PDF and buttons for `draft_created`; the final PDF and the decided buttons for
 `invoice_approved`; the reason for `draft_rejected`; a note for a change after approval; a
-nudge; the weekly digest. Each step goes through `slack_posting.Steps`, so a retry never posts
-twice. Handlers call `worker.deliver_for_invoice` right after a change so people see the
-result at once; the background loop picks up the rest (an outage, a crash, another replica).
+nudge; the weekly digest; an owner's weekly readiness DM. Each step goes through
+`slack_posting.Steps`, so a retry never posts twice. Handlers call
+`worker.deliver_for_invoice` right after a change so people see the result at once; the
+background loop picks up the rest (an outage, a crash, another replica).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -21,7 +23,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.events import EventName
+from billing_core.metrics.chart import render_chart
 from billing_core.money import Money
+from billing_core.reports import month_bounds
 from billing_core.state import InvoiceState
 from billing_core.status import Status
 from billing_core.store.conversations import Conversation, Conversations
@@ -30,13 +34,15 @@ from billing_core.usecases.documents import document_filename
 from billing_core.usecases.ports import OutboxMessage
 from billing_core.usecases.worker import OutboxWorker, PermanentFailure
 from handlers import blocks, chasing_blocks
+from handlers.names import SLACK_CONSUMER
+from handlers.report_blocks import report_message
 from handlers.slack_errors import slack_error
 from handlers.slack_posting import Steps
 from handlers.slack_settings import SlackSettings
 
 log = logging.getLogger(__name__)
 
-ADAPTER = CONSUMER = "slack"
+ADAPTER = CONSUMER = SLACK_CONSUMER
 # Slack errors no retry can fix: give up on the message (a draft that cannot reach its
 # thread is withdrawn, so the record can be drafted again where the bot may post).
 PERMANENT_ERRORS = frozenset(
@@ -99,6 +105,10 @@ class SlackDelivery:
         steps = Steps(self.client, message, lambda p: self.billing.outbox.save_progress(message, p))
         if event == EventName.DIGEST_DUE:
             return await self._digest(message.payload, steps)
+        if event == EventName.READINESS_DUE:
+            return await self._readiness(message.payload, steps)
+        if event == EventName.MONTHLY_REPORT_DUE:
+            return await self._monthly_report(str(message.payload.get("month")), steps)
         if message.invoice_id is None:
             return {"skipped": "no invoice"}
         state = await self.billing.queries.invoice(message.invoice_id)
@@ -242,6 +252,35 @@ class SlackDelivery:
             return {"skipped": "no billing channel"}
         text, digest = chasing_blocks.digest_message(payload)
         ts = await steps.post("digest", channel=channel, text=text, blocks=digest)
+        return {"ts": ts}
+
+    async def _readiness(self, payload: dict[str, Any], steps: Steps) -> dict[str, Any]:
+        """The owner's DM listing their completed records not invoiced yet."""
+        opened = await self.client.conversations_open(users=str(payload["owner"]))
+        channel = str(opened["channel"]["id"])
+        text, readiness = chasing_blocks.readiness_message(payload)
+        ts = await steps.post("readiness", channel=channel, text=text, blocks=readiness)
+        return {"ts": ts}
+
+    async def _monthly_report(self, month: str, steps: Steps) -> dict[str, Any]:
+        """Last month's report and chart in `billing_channel` (none set: nothing to do)."""
+        channel = self.settings.billing_channel
+        if not channel:
+            return {"skipped": "no billing channel"}
+        now = self.clock()
+        first, end = month_bounds(month, self.billing.today(now))
+        report = await self.billing.metrics.month_report(first, end, now)
+        locale = self.billing.policy.invoice.figures_locale
+        text, figures = report_message(report, locale)
+        ts = await steps.post("report", channel=channel, text=text, blocks=figures)
+        if not steps.progress.get("chart"):
+            months = await self.billing.metrics.monthly_money(first)
+            aging = {code: f.aging for code, f in report.currencies.items()}
+            png = await asyncio.to_thread(render_chart, months, aging, locale)
+            await steps.upload(
+                "chart", channel=channel, thread_ts=None, content=png,
+                filename=f"billing-{month}.png", comment=f"Billing {month}: issued vs paid, aging",
+            )  # fmt: skip
         return {"ts": ts}
 
     async def give_up(self, message: OutboxMessage, error: str) -> None:

@@ -1,5 +1,6 @@
 """The scheduled jobs: overdue reminders (business days, `scheduler.reminders`), approval
-nudges, the weekly digest. Nudges also forget idempotency keys older than two days."""
+nudges, the weekly digest and the owners' readiness DMs (Mondays). Nudges also forget
+idempotency keys older than two days."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ def build_scheduler(
         if is_business_day(billing.today(now)):
             summary = await run_reminders(billing, sender, now)
             log.info("reminders: %d sent, %d failed", len(summary.sent), len(summary.failed))
+            if await billing.chasing.queue_monthly_report(now):  # the month's first one
+                on_queued()
 
     async def nudges() -> None:
         now = clock()
@@ -60,6 +63,10 @@ def build_scheduler(
         if await billing.chasing.queue_digest(last_week, now):
             on_queued()
 
+    async def readiness() -> None:
+        if await billing.chasing.queue_readiness(clock()):
+            on_queued()
+
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
     every_business_day = DailyTrigger(policy.time, zone)
     mondays = DailyTrigger(policy.time, zone, frozenset({0}))
@@ -68,6 +75,7 @@ def build_scheduler(
         nudges, IntervalTrigger(seconds=nudge_every.total_seconds()), id="nudges", **common
     )
     scheduler.add_job(digest, mondays, id="digest", **common)
+    scheduler.add_job(readiness, mondays, id="readiness", **common)
 
     now = clock().astimezone(zone)
     if is_business_day(now.date()) and now.time() >= policy.time:
@@ -78,6 +86,7 @@ def build_scheduler(
         scheduler.add_job(daily, id="reminders-catch-up", **catch_up)
         if now.weekday() == 0:
             scheduler.add_job(digest, id="digest-catch-up", **catch_up)
+            scheduler.add_job(readiness, id="readiness-catch-up", **catch_up)
     return scheduler
 
 

@@ -18,6 +18,7 @@ class Recorder:
 
     calls: list[Call]
     workspace: Workspace
+    version: int = 0  # grows on every recorded request and `notify` (the page polls it)
     failures: Failures
     socket: SocketModeHub
     _signal: Signal
@@ -118,6 +119,7 @@ class Recorder:
 
     def notify(self) -> None:
         """Wake waiters (and page listeners) after a change made outside an API call."""
+        self.version += 1
         self._signal.notify()
 
     def messages(
@@ -162,4 +164,5 @@ class Recorder:
 
     def _record(self, call: Call) -> None:
         self.calls.append(call)
+        self.version += 1
         self._signal.notify()

@@ -104,6 +104,7 @@ class SlackStandIn(Recorder):
     bot_user_id = property(lambda self: self.workspace.bot_user_id)
     bot_id = property(lambda self: self.workspace.bot_id)
     app_id = property(lambda self: self.workspace.app_id)
+    stopping = property(lambda self: self._closing.is_set())  # stop() began: streams end
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -130,8 +131,9 @@ class SlackStandIn(Recorder):
         return self
 
     async def stop(self) -> None:
-        """Close websockets, abort injected delays, stop listening."""
+        """Close websockets, abort injected delays, end page streams, stop listening."""
         self._closing.set()
+        self.notify()
         await self.socket.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -235,7 +237,6 @@ class SlackStandIn(Recorder):
             await asyncio.wait_for(self._closing.wait(), seconds)
 
     # -- socket mode delegation --------------------------------------------------------------
-
     @property
     def socket_url(self) -> str:
         """ws:// URL without ticket (apps.connections.open adds one)."""

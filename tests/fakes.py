@@ -164,6 +164,9 @@ class FakeInvoices(_Part):
                 continue
             if owner is not None and s.owner != owner:
                 continue
+            client = filters.get("client")
+            if client is not None and client.lower() not in s.invoice.buyer.name.lower():
+                continue
             if due_before is not None and not s.invoice.due_date < due_before:
                 continue
             if filters.get("refund_owed") and s.refund_owed.is_zero():

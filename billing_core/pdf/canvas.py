@@ -1,5 +1,5 @@
-"""Drawing on one borb page: text through borb's Chunk, everything else as content-stream
-operators (rules, bands, images, the translucent DRAFT outline).
+"""Drawing on one borb page: everything as content-stream operators (text, rules, bands,
+images, the translucent DRAFT outline).
 
 A `Canvas` without a page draws nothing and only measures, so every block can be run once to
 learn its height and again to draw it.
@@ -11,9 +11,7 @@ import functools
 import math
 
 from borb.pdf import Page
-from borb.pdf.color.rgb_color import RGBColor
 from borb.pdf.layout_element.layout_element import LayoutElement
-from borb.pdf.layout_element.text.chunk import Chunk
 from borb.pdf.primitives import name
 
 from billing_core.pdf.bundled_fonts import BOLD_FONT_FILE, EmbeddedFont
@@ -25,11 +23,6 @@ def _num(value: float) -> str:
     """A PDF number: at most 2 decimals, never exponent notation."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
-
-
-@functools.lru_cache(maxsize=16)
-def _color(rgb: tuple[float, float, float]) -> RGBColor:
-    return RGBColor(*(round(c * 255) for c in rgb))
 
 
 class Canvas:
@@ -52,7 +45,12 @@ class Canvas:
         color: tuple[float, float, float] = INK,
         align: str = "left",
     ) -> float:
-        """Draw one line of text; x is its left, right or centre edge per `align`."""
+        """Draw one line of text; x is its left, right or centre edge per `align`.
+
+        Written as content-stream operators, glyph ids in one hex string (Identity-H), where
+        borb's Chunk would lay out a box per call: the same text at the same place, in a
+        third of the time (a 300-line invoice draws 2,500 of them).
+        """
         width = font.width(text, size)
         if self.page is None or not text:
             return width
@@ -60,17 +58,26 @@ class Canvas:
             x -= width
         elif align == "center":
             x -= width / 2
-        chunk = Chunk(
-            text,
-            font=font.font,
-            font_size=size,  # borb annotates int, accepts float
-            font_color=_color(color),
-            vertical_alignment=LayoutElement.VerticalAlignment.BOTTOM,
+        codes = font.codes
+        glyphs = "".join(f"{codes[c]:04X}" for c in text)
+        r, g, b = color
+        self._append(
+            f"\nq BT {_num(r)} {_num(g)} {_num(b)} rg /{self._font_label(font)} {_num(size)} Tf "
+            f"{_num(x)} {_num(baseline)} Td <{glyphs}> Tj ET Q\n"
         )
-        # BOTTOM alignment: the chunk's baseline is the box's bottom edge.
-        box = (round(x, 2), round(baseline, 2), math.ceil(width) + 1, size)
-        chunk.paint(available_space=box, page=self.page)
         return width
+
+    def _font_label(self, font: EmbeddedFont) -> str:
+        """The page's resource name for `font` (F1, F2, ...), added on first use."""
+        assert self.page is not None
+        resources = self.page.setdefault(name("Resources"), {})
+        fonts = resources.setdefault(name("Font"), {})
+        for label, known in fonts.items():
+            if known is font.font:
+                return str(label)
+        label = f"F{len(fonts) + 1}"
+        fonts[name(label)] = font.font
+        return label
 
     def lines(
         self,

@@ -1,6 +1,6 @@
 """The invoice's blocks, each a method drawing on a `Canvas`: the page 1 header (seller,
 client, the invoice's facts, its title), the short header of pages 2+, the line table's
-header row and rows, payment terms beside the totals, and the footer.
+header row and rows, and the footer; payment terms beside the totals are in tail.py.
 
 Each block starts at a given y and returns the y below it (the footer: its top), so run on
 a canvas without a page it measures; that is how pagination learns heights before drawing.
@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from billing_core.invoice import Invoice, Party
-from billing_core.money import Money
 from billing_core.pdf.bundled_fonts import EmbeddedFont, bold_font, regular_font
 from billing_core.pdf.canvas import Canvas
 from billing_core.pdf.formatter import Formatter, buyer_country, tax_word
@@ -28,7 +27,6 @@ from billing_core.pdf.style import (
     INK,
     LEFT,
     MUTED,
-    PAYMENT_WIDTH,
     RIGHT,
     ROW_PAD,
     RULE,
@@ -37,11 +35,11 @@ from billing_core.pdf.style import (
     TABLE_HEADER_HEIGHT,
     TABLE_LEADING,
     TOP,
-    TOTALS_WIDTH,
 )
+from billing_core.pdf.tail import payment_block, totals_block
 from billing_core.pdf.text import address_lines, clean, wrap
 from billing_core.pdf.translations import translations
-from billing_core.pdf.wording import draft_note, fact_rows, payment_sentence, total_label
+from billing_core.pdf.wording import draft_note, fact_rows
 
 # The public module's name, which the PDF's warnings have always been logged under.
 log = logging.getLogger("billing_core.pdf.render")
@@ -319,71 +317,12 @@ class Layout:
         c.rule(LEFT, bottom, RIGHT, 0.5, RULE)
         return bottom
 
-    # ----- totals and payment -----------------------------------------------------------------
-
-    def _totals(self, c: Canvas, top: float) -> float:
-        inv, f, fmt = self.invoice, self.fonts, self.fmt
-        right = RIGHT - 6
-        left = RIGHT - TOTALS_WIDTH
-        y = top - 14
-
-        # A credit note's totals read as a credit: negative, labelled as credited (its
-        # e-invoice XML keeps them positive, as EN 16931 wants for type 381).
-        def signed(amount: Money) -> str:
-            return fmt.money(-amount if self.is_credit else amount)
-
-        subtotal = self._("Credited (net)") if self.is_credit else self._("Subtotal (net)")
-        rows: list[tuple[str, str]] = [(subtotal, signed(inv.subtotal))]
-        for tax in inv.tax_lines:
-            label = self._("{tax} {rate} on {net}").format(
-                tax=self.tax_word, rate=fmt.rate(tax.rate), net=fmt.money(tax.net)
-            )
-            rows.append((label, signed(tax.tax)))
-        for label, amount in rows:
-            c.text(left, y - BODY, label, f.regular, BODY, MUTED)
-            c.text(right, y - BODY, amount, f.regular, BODY, INK, "right")
-            y -= 15
-        y -= 4
-        band_h = 24.0
-        c.band(left - 8, y - band_h, RIGHT - left + 8, band_h, BAND)
-        c.rule(left - 8, y, RIGHT, 0.8, INK)
-        baseline = y - band_h / 2 - 11 * 0.36
-        c.text(left, baseline, total_label(inv, self._), f.bold, 11)
-        c.text(right, baseline, signed(inv.total), f.bold, 11, INK, "right")
-        return y - band_h
-
-    def _payment(self, c: Canvas, top: float) -> float:
-        """Payment terms and bank account, in the column left of the totals."""
-        inv, f, fmt = self.invoice, self.fonts, self.fmt
-        width = PAYMENT_WIDTH
-        y = top - 14
-        heading = self._("Credit") if self.is_credit else self._("Payment")
-        c.text(LEFT, y - BODY, heading, f.bold, BODY)
-        y -= BODY + 5
-        sentence = payment_sentence(inv, fmt, self._)
-        lines = wrap(sentence, f.regular, 8.5, width)
-        color = DRAFT_RED if self.is_draft else INK
-        y = c.lines(LEFT, y, lines, f.regular, 8.5, 11.5, color)
-        seller = inv.seller
-        if seller.iban:
-            y -= 5
-            label_width = 72.0
-            for label, value in (
-                (self._("Account holder"), clean(seller.name)),
-                ("IBAN", clean(seller.iban)),
-                ("BIC", clean(seller.bic)),
-            ):
-                if not value:
-                    continue
-                c.text(LEFT, y - 8.5, label, f.regular, 8, MUTED)
-                value_lines = wrap(value, f.regular, 8.5, width - label_width)
-                y = c.lines(LEFT + label_width, y, value_lines, f.regular, 8.5, 11.5)
-        return y
+    # ----- totals and payment (tail.py) -----------------------------------------------------
 
     def tail(self, c: Canvas, top: float) -> float:
         """Payment (left) and totals (right) side by side under the table; returns the y
         below both."""
-        return min(self._payment(c, top), self._totals(c, top))
+        return min(payment_block(self, c, top), totals_block(self, c, top))
 
     def tail_height(self) -> float:
         """The room payment and totals need under the table."""

@@ -22,6 +22,7 @@ from billing_core.store.repositories.documents import Documents
 from billing_core.store.repositories.history import History, NumberCounters
 from billing_core.store.repositories.invoices import InvoiceRepository
 from billing_core.store.repositories.ledger import ReminderLedger
+from billing_core.store.repositories.metrics import MetricsQueries
 from billing_core.store.repositories.outbox import Outbox
 from billing_core.store.repositories.records import RecordRepository
 from billing_core.store.repositories.requests import RequestKeys
@@ -61,6 +62,7 @@ class UnitOfWork:
         self.ledger = ReminderLedger(session)
         self.outbox = Outbox(session)
         self.requests = RequestKeys(session)
+        self.metrics = MetricsQueries(session)
 
     async def __aenter__(self) -> UnitOfWork:
         try:

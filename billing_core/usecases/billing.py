@@ -16,6 +16,7 @@ from billing_core.usecases.crediting import Crediting
 from billing_core.usecases.documents import Documents, Renderer
 from billing_core.usecases.drafting import Drafting
 from billing_core.usecases.engine import Engine, Subscribers
+from billing_core.usecases.metrics import Metrics
 from billing_core.usecases.outbox import OutboxCase
 from billing_core.usecases.ports import Store
 from billing_core.usecases.queries import Queries
@@ -44,7 +45,8 @@ class Billing:
         self.queries = Queries(self.engine)
         self.documents = Documents(self.engine, renderer)
         self.reporting = Reporting(self.engine)
-        self.chasing = Chasing(self.engine, self.reporting)
+        self.metrics = Metrics(self.engine)
+        self.chasing = Chasing(self.engine, self.reporting, self.metrics)
         self.outbox = OutboxCase(self.engine)
         self.requests = Requests(self.engine)
 

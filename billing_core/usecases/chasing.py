@@ -9,8 +9,10 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from billing_core.events import DomainEvent, EventName
-from billing_core.reminders import DueReminder, DueStage
+from billing_core.metrics.render import days_text
+from billing_core.reminders import DueReminder, DueStage, is_business_day
 from billing_core.usecases.engine import Engine
+from billing_core.usecases.metrics import Metrics, add_months
 from billing_core.usecases.reporting import Reporting
 
 # A reminder claimed but never marked sent for this long: its sender died; take it over.
@@ -18,6 +20,8 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 # Request keys are kept at least this long (Slack retries within minutes; people double
 # submit within seconds), then purged.
 REQUEST_KEYS_KEPT = timedelta(hours=48)
+# Records listed in one owner's readiness DM (the DM gives the true count beyond that).
+READINESS_LISTED = 25
 
 
 class Pair(Protocol):
@@ -30,9 +34,10 @@ class Pair(Protocol):
 
 
 class Chasing:
-    def __init__(self, engine: Engine, reporting: Reporting) -> None:
+    def __init__(self, engine: Engine, reporting: Reporting, metrics: Metrics) -> None:
         self.engine = engine
         self.reporting = reporting
+        self.metrics = metrics
 
     async def due_stages(self, today: date, now: datetime) -> list[DueStage]:
         """Overdue (invoice, stage) pairs not yet pinged as of business date `today`, owner
@@ -106,12 +111,23 @@ class Chasing:
         def as_json(section: dict[str, tuple[int, Decimal]]) -> dict[str, list[Any]]:
             return {currency: [n, str(amount)] for currency, (n, amount) in section.items()}
 
+        cycle, corrections = await self.metrics.flow(week_start, week_start + timedelta(days=7))
         payload = {
             "week_start": week_start.isoformat(),
             "drafts_waiting": as_json(digest.drafts_waiting),
             "issued": as_json(digest.issued),
             "paid": as_json(digest.paid),
             "overdue": as_json(digest.overdue),
+            "cycle_time_days": {
+                "count": cycle.count,
+                "median": days_text(cycle.median),
+                "p90": cycle.p90,
+            },
+            "corrections": {
+                "decided": corrections.decided,
+                "rejected": corrections.rejected,
+                "rate": None if corrections.rate is None else str(corrections.rate),
+            },
         }
         if digest.credit_notes:  # beside the invoices issued, when there were any
             payload["credit_notes"] = as_json(digest.credit_notes)
@@ -120,6 +136,57 @@ class Chasing:
             return await self.engine.emit(
                 uow, DomainEvent(EventName.DIGEST_DUE, key, None, payload), now
             )
+
+    async def queue_monthly_report(self, now: datetime) -> bool:
+        """On the first business day of a month, announce last month's report once; False on
+        other days or when it was announced before."""
+        today = self.engine.today(now)
+        first_business = today.replace(day=1)
+        while not is_business_day(first_business):
+            first_business += timedelta(days=1)
+        if today != first_business:
+            return False
+        last_month = add_months(today.replace(day=1), -1)
+        month = f"{last_month.year:04d}-{last_month.month:02d}"
+        key = f"{EventName.MONTHLY_REPORT_DUE.value}:{month}"
+        event = DomainEvent(EventName.MONTHLY_REPORT_DUE, key, None, {"month": month})
+        async with self.engine.store.unit_of_work() as uow:
+            return await self.engine.emit(uow, event, now)
+
+    async def queue_readiness(self, now: datetime) -> int:
+        """Announce, once per owner and ISO week (business time zone), the owner's records
+        completed but not invoiced, each with what stops it (the missing fields, a draft
+        waiting, or nothing); returns how many owners were announced now. Records without an
+        owner have nobody to tell. Another run or replica the same week announces nothing
+        again: the outbox keeps one message per key."""
+        today = self.engine.today(now)
+        year, week, _ = today.isocalendar()
+        iso_week = f"{year}-W{week:02d}"
+        by_owner: dict[str, list[dict[str, Any]]] = {}
+        for u in await self.metrics.uninvoiced(now):
+            if u.owner:
+                by_owner.setdefault(u.owner, []).append(
+                    {
+                        "record_id": u.record_id,
+                        "title": u.title,
+                        "completed_at": u.completed_at.isoformat(),
+                        "blocker": u.blocker,
+                        "missing": [[p.field, p.message] for p in u.missing],
+                    }
+                )
+        queued = 0
+        async with self.engine.store.unit_of_work() as uow:
+            for owner, records in sorted(by_owner.items()):
+                key = f"{EventName.READINESS_DUE.value}:{iso_week}:{owner}"
+                payload = {
+                    "owner": owner,
+                    "week": iso_week,
+                    "count": len(records),
+                    "records": records[:READINESS_LISTED],
+                }
+                event = DomainEvent(EventName.READINESS_DUE, key, None, payload)
+                queued += await self.engine.emit(uow, event, now)
+        return queued
 
     async def purge_request_keys(self, now: datetime) -> int:
         """Forget request keys older than REQUEST_KEYS_KEPT; returns how many."""

@@ -20,6 +20,8 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from billing_core.invoice import Invoice
+from billing_core.metrics.journal import JournalEntry
+from billing_core.metrics.money_flow import Aging
 from billing_core.records import Record
 from billing_core.reminders import DueStage
 from billing_core.state import InvoiceState
@@ -117,6 +119,7 @@ class InvoiceRepository(Protocol):
         owner: str | None = None,
         due_before: date | None = None,
         overdue_on: date | None = None,
+        client: str | None = None,
         refund_owed: bool = False,
         limit: int | None = None,
         offset: int = 0,
@@ -128,6 +131,7 @@ class InvoiceRepository(Protocol):
         owner: str | None = None,
         due_before: date | None = None,
         overdue_on: date | None = None,
+        client: str | None = None,
         refund_owed: bool = False,
     ) -> int: ...
     async def sums(
@@ -267,6 +271,21 @@ class RequestKeys(Protocol):
     async def purge(self, before: datetime) -> int: ...
 
 
+class MetricsQueries(Protocol):
+    """What the billing metrics read (billing_core/store/repositories/metrics.py)."""
+
+    async def aging(self, as_of: date) -> dict[str, Aging]: ...
+    async def cycle_counts(self, first: date, end: date) -> list[tuple[int, int]]: ...
+    async def turnaround_counts(self, first: date, end: date) -> list[tuple[str, int, int]]: ...
+    async def decision_counts(
+        self, first: date, end: date
+    ) -> tuple[int, dict[str | None, int], list[str]]: ...
+    async def uninvoiced(
+        self, as_of: date, owner: str | None = None, limit: int | None = None
+    ) -> tuple[list[tuple[str, bool]], int]: ...
+    async def journal(self, first: date, end: date) -> list[JournalEntry]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: commits when the `async with` block ends normally, else rolls back.
     Raises StoreBusy when the database is held elsewhere for longer than it waits."""
@@ -287,6 +306,8 @@ class UnitOfWork(Protocol):
     def outbox(self) -> Outbox: ...
     @property
     def requests(self) -> RequestKeys: ...
+    @property
+    def metrics(self) -> MetricsQueries: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -12,8 +12,8 @@ from billing_core.status import OPEN_STATUSES, Status
 from billing_core.usecases.engine import Engine
 from billing_core.usecases.ports import StoredEvent
 
-ListKind = Literal["open", "drafts", "overdue", "mine", "refunds"]
-LIST_KINDS: tuple[ListKind, ...] = ("open", "drafts", "overdue", "mine", "refunds")
+ListKind = Literal["open", "drafts", "overdue", "mine", "client", "refunds"]
+LIST_KINDS: tuple[ListKind, ...] = ("open", "drafts", "overdue", "mine", "client", "refunds")
 
 
 @dataclass(frozen=True)
@@ -61,14 +61,39 @@ class Queries:
         async with self.engine.store.unit_of_work(read_only=True) as uow:
             return await uow.history.for_invoice(invoice_id)
 
+    async def overdue_of(
+        self, owner: str, now: datetime, limit: int = 50, offset: int = 0
+    ) -> InvoicePage:
+        """One page of `owner`'s overdue invoices (business date of `now`), oldest due first."""
+        filters: dict[str, Any] = {
+            "statuses": list(OPEN_STATUSES),
+            "owner": owner,
+            "overdue_on": self.engine.today(now),
+        }
+        async with self.engine.store.unit_of_work(read_only=True) as uow:
+            total = await uow.invoices.count(**filters)
+            items = await uow.invoices.matching(**filters, limit=limit, offset=offset)
+        return InvoicePage(items, total, offset)
+
     async def list_invoices(
-        self, kind: ListKind, user: str, now: datetime, limit: int = 50, offset: int = 0
+        self,
+        kind: ListKind,
+        user: str,
+        now: datetime,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        client: str = "",
     ) -> InvoicePage:
         """One page of `drafts`, `overdue`, `mine` (the user's drafts and open invoices),
-        `refunds` (paid invoices with a refund owed to the client) or `open` invoices, oldest
-        due first, with how many there are in all."""
+        `open` invoices, `client` (drafts, open and paid invoices whose client name contains
+        `client`, any case) or `refunds` (paid invoices with a refund owed to the client),
+        oldest due first, with how many there are in all."""
         filters: dict[str, Any] = {"statuses": list(OPEN_STATUSES)}
-        if kind == "drafts":
+        if kind == "client":
+            statuses = [Status.DRAFT, *OPEN_STATUSES, Status.PAID]
+            filters = {"statuses": statuses, "client": client}
+        elif kind == "drafts":
             filters = {"statuses": [Status.DRAFT]}
         elif kind == "overdue":
             filters["overdue_on"] = self.engine.today(now)

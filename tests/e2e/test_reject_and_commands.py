@@ -191,24 +191,6 @@ async def test_slack_outage_keeps_the_draft_and_tells_the_person(bot: Bot) -> No
     await bot.buttons_message("P-123")
 
 
-async def test_report_shows_the_month_issued_paid_and_rejections(bot: Bot) -> None:
-    from tests.e2e.harness import record_json
-
-    number = await approve(bot)
-    await bot.command(f"paid {number} 428.00", OWNER)
-    await bot.add_records(record_json("P-2"))
-    await bot.draft("P-2")
-    await bot.submit_reject(
-        (await bot.billing.queries.find("P-2")).id, "wrong_client", "VAT ID missing"
-    )
-    _, name = await bot.command("report 2026-11", APPROVER)
-    (reply,) = await bot.replies(name)
-    assert "Billing report 2026-11-01 to 2026-11-30" in reply
-    assert "EUR 1,428.00  (1 invoice)" in reply  # issued
-    assert "EUR 428.00  (1 invoice)" in reply  # paid
-    assert "P-2: Wrong client details: VAT ID missing" in reply
-
-
 async def test_a_draft_slack_will_not_post_is_withdrawn_and_can_be_drafted_again(bot: Bot) -> None:
     """Withdrawn, not rejected: nobody decided anything, so no correction is counted."""
     channel = bot.slack.add_channel(CHANNEL, bot_member=False, members=[DRAFTER])

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from billing_core.invoice import invoice_to_json
+from billing_core.invoice_json import invoice_to_json
 from billing_core.policy import ReminderPolicy
 from billing_core.state import InvoiceState
 from billing_core.store.models import InvoiceRow
@@ -591,8 +591,10 @@ async def test_weekly_digest_is_posted_once_with_totals_per_currency(bot: Bot) -
     paid = await overdue_invoice(bot, "P-2", due=after_due(10))
     await overdue_invoice(bot, "P-3", currency="USD", due=after_due(10))
     await bot.billing.settlement.record_payment(paid.number, OWNER, bot.clock(), "428.00")
-    await bot.add_records(record_json("P-4"))
+    await bot.add_records(record_json("P-4"), record_json("P-5"))
     await bot.billing.drafting.start_draft("P-4", DRAFTER, bot.clock())
+    wrong = (await bot.billing.drafting.start_draft("P-5", DRAFTER, bot.clock())).state
+    await bot.billing.drafting.reject(wrong.id, APPROVER, "wrong_amount", "8 h", bot.clock())
 
     # The Monday after: the job posts last week's digest, however often it runs.
     bot.clock.now = at(monday + timedelta(days=7), 8)
@@ -609,6 +611,9 @@ async def test_weekly_digest_is_posted_once_with_totals_per_currency(bot: Bot) -
     assert "Drafts waiting: 1 · €1,428.00" in text
     assert "Overdue: 1 · €1,428.00" in text
     assert "Credit notes issued" not in text  # none that week
+    # completed the day before approval, all three: 1 day; P-5 rejected among 4 decisions
+    assert "Cycle time (work completed to approval): median 1 days, p90 1 days over 3" in text
+    assert "Corrections: 1 of 4 decided drafts rejected (25.0 %)" in text
 
 
 async def test_the_weekly_digest_counts_credit_notes_beside_invoices(bot: Bot) -> None:

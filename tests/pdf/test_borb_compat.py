@@ -132,13 +132,28 @@ def test_fonts_load_once_per_process() -> None:
 
 
 def _small_document() -> Document:
-    from billing_core.pdf.canvas import Canvas
+    """One page with text laid out by borb's own Chunk (which fills borb's layout caches)."""
+    from borb.pdf.layout_element.text.chunk import Chunk
 
     document = Document()
     page = Page()
     document.append_page(page)
-    Canvas(page).text(72, 700, "Müller & Søn – Ж Ω", regular_font(), 12)
+    chunk = Chunk("Müller & Søn – Ж Ω", font=regular_font().font, font_size=12)
+    chunk.paint(available_space=(72, 700, 300, 12), page=page)
     return document
+
+
+def test_text_borbs_chunk_draws_with_a_bundled_font_is_embedded_and_copyable(pdf_text) -> None:
+    from billing_core.pdf.subsetting import embed_font_subsets
+
+    document = _small_document()
+    embed_font_subsets(document)
+    pdf = write_pdf(document)
+    clear_layout_caches()
+    assert "Müller & Søn – Ж Ω" in pdf_text(pdf)
+    font = document.get_page(0)["Resources"]["Font"]["F1"]
+    assert "+DejaVuSans" in font["BaseFont"]
+    assert "FontFile2" in font["DescendantFonts"][0]["FontDescriptor"]
 
 
 def test_write_pdf_writes_what_borb_writes(make_invoice, many_lines, agency_final) -> None:
@@ -159,3 +174,17 @@ def test_clear_layout_caches_empties_borbs_memoised_layout() -> None:
     assert layout_cache_entries() > 0
     clear_layout_caches()
     assert layout_cache_entries() == 0
+
+
+@pytest.mark.parametrize(("path", "loader"), FONTS, ids=["regular", "bold"])
+def test_metrics_read_from_the_tables_match_what_borb_measures_by_drawing(path, loader) -> None:
+    # borb draws every glyph through a bounds pen for the bounding box (most of its 345 ms per
+    # process); the `head` table holds the same box, and glyph "H" its cap height.
+    theirs = TrueTypeFont.from_file(path)["DescendantFonts"][0]["FontDescriptor"]
+    ours = loader().font["DescendantFonts"][0]["FontDescriptor"]
+    for mine, borbs in zip(ours["FontBBox"], theirs["FontBBox"], strict=True):
+        assert abs(mine - borbs) <= 0.5
+    assert abs(ours["Ascent"] - theirs["Ascent"]) <= 0.5
+    assert abs(ours["Descent"] - theirs["Descent"]) <= 0.5
+    units = TTFont(path, lazy=True)["head"].unitsPerEm
+    assert ours["CapHeight"] == round(theirs["CapHeight"] * 1000 / units)  # borb: font units

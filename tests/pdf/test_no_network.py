@@ -7,7 +7,7 @@ attempt is logged to a file and refused. sitecustomize is imported by every proc
 with that PYTHONPATH, including the spawned PdfRenderer workers, and its atexit handler is
 registered first, so it runs last: after borb's own exit handlers.
 
-borb needs `requests` to post; it is not installed, so a stand-in `requests` on the same path
+borb needs `requests` to post (factur-x installs it); a stand-in `requests` first on the path
 turns any attempt into a real socket call the hook can see. A control run that opts back in
 proves the harness catches borb when it does phone home.
 """
@@ -74,6 +74,13 @@ RENDER = textwrap.dedent(
     with PdfRenderer(max_workers=1, max_tasks_per_child=2) as renderer:
         for _ in range(3):
             assert renderer.render_sync(invoice).startswith(b"%PDF")
+    # The Factur-X path too: factur-x imports requests (for a schematron server it is never
+    # asked to use here).
+    import dataclasses
+    from facturx import get_xml_from_pdf
+    standard = _make_invoice([("Work", "1", "100.00", "19")], number="INV-2026-0002")
+    pdf = render_invoice_pdf(dataclasses.replace(standard, einvoice="factur-x"))
+    assert get_xml_from_pdf(pdf, check_xsd=False)[0] == "factur-x.xml"
     print("rendered")
     """
 )

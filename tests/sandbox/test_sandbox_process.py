@@ -102,3 +102,17 @@ def test_records_already_in_its_store_are_used_as_they_are(tmp_path: Path) -> No
         assert title == "Renamed by me"
     finally:
         again.stop()
+
+
+def test_ctrl_c_stops_it_while_a_page_is_open_and_listening_for_changes(sandbox: Sandbox) -> None:
+    with socket.create_connection(("127.0.0.1", sandbox.port), timeout=30) as page:
+        page.sendall(b"GET /page/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        received = b""
+        while b"data: " not in received:  # the page's event stream is open
+            received += page.recv(4096)
+        sandbox.proc.send_signal(signal.SIGINT)
+        assert sandbox.proc.wait(timeout=30) == 0
+        page.settimeout(5)
+        while page.recv(4096):  # the stream was ended by the server, not left hanging
+            pass
+    assert not listening(sandbox.port)

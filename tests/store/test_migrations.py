@@ -10,7 +10,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import JSON, bindparam, text
 
-from billing_core.store.engine import new_async_engine, upgrade_database
+from billing_core.store.engine import (
+    MIGRATIONS_DIR,
+    head_revisions,
+    new_async_engine,
+    schema_is_current,
+    upgrade_database,
+)
 from billing_core.store.models import Base
 
 LATE = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
@@ -223,6 +229,40 @@ async def test_upgrading_from_0002_keeps_threads_and_rewrites_history_to_actions
         await engine.dispose()
 
 
+def test_head_revisions_read_from_the_files_are_alembics_heads() -> None:
+    # The CLI decides from these whether to import Alembic at all.
+    from alembic.script import ScriptDirectory
+
+    assert head_revisions() == set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
+
+
+async def test_schema_is_current_only_at_the_head_and_old_databases_are_upgraded(
+    database_url: str,
+) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    def upgrade_to(connection, revision: str) -> None:  # type: ignore[no-untyped-def]
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    engine = new_async_engine(database_url)
+    try:
+        assert not await schema_is_current(engine)  # no schema at all
+        async with engine.begin() as conn:
+            await conn.run_sync(upgrade_to, "0001")
+        assert not await schema_is_current(engine)
+        await upgrade_database(engine)
+        assert await schema_is_current(engine)
+        async with engine.connect() as conn:
+            applied = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+        assert {row[0] for row in applied} == head_revisions()
+    finally:
+        await engine.dispose()
+
+
 async def test_upgrading_from_0003_gives_every_invoice_no_credit_and_keeps_one_open_draft(
     database_url: str,
 ) -> None:
@@ -232,8 +272,6 @@ async def test_upgrading_from_0003_gives_every_invoice_no_credit_and_keeps_one_o
     from alembic import command
     from alembic.config import Config
     from sqlalchemy.exc import IntegrityError
-
-    from billing_core.store.engine import MIGRATIONS_DIR
 
     engine = new_async_engine(database_url)
 

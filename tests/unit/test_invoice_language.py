@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from billing_core.errors import ConfigError, RecordNotReady
-from billing_core.invoice import draft_invoice, invoice_from_json, invoice_to_json
+from billing_core.invoice import draft_invoice
+from billing_core.invoice_json import invoice_from_json, invoice_to_json
 from billing_core.policy import parse_policy
 from billing_core.records import parse_record, record_to_json
 from bot.demo import example_record

@@ -100,3 +100,20 @@ def test_number_format_error_says_what_is_wrong() -> None:
 def test_threshold_as_toml_integer_is_accepted() -> None:
     policy = parse_policy({"approval": {"four_eyes_threshold": 5000}})
     assert policy.approval.four_eyes_threshold == Decimal(5000)
+
+
+def test_report_viewers_may_see_figures_besides_the_approvers() -> None:
+    from billing_core.permissions import may_see_figures
+
+    policy = parse_policy(
+        {"approval": {"approvers": ["U0APPROVER"]}, "reports": {"viewers": ["U0FINANCE"]}}
+    )
+    assert policy.reports.viewers == ("U0FINANCE",)
+    assert may_see_figures("U0APPROVER", policy) and may_see_figures("U0FINANCE", policy)
+    assert not may_see_figures("U0OWNER", policy)
+    with pytest.raises(ConfigError, match=r"reports.viewers\[1\]"):
+        parse_policy({"reports": {"viewers": ["U0FINANCE", "finance team"]}})
+    with pytest.raises(ConfigError, match=r"reports\.viewers: must be a list"):
+        parse_policy({"reports": {"viewers": "U0FINANCE"}})
+    with pytest.raises(ConfigError, match=r"reports\.people: unknown key"):
+        parse_policy({"reports": {"people": []}})

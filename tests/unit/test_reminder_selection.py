@@ -389,12 +389,16 @@ def test_scheduler_trigger_fires_on_business_days_at_the_configured_local_time()
         (datetime(2026, 12, 4, 7, 59, tzinfo=UTC), set()),  # Friday 08:59 Berlin: not yet due
         (datetime(2026, 12, 4, 8, 0, tzinfo=UTC), {"reminders-catch-up"}),  # Friday 09:00
         (datetime(2026, 12, 5, 12, 0, tzinfo=UTC), set()),  # Saturday
-        (datetime(2026, 12, 7, 10, 0, tzinfo=UTC), {"reminders-catch-up", "digest-catch-up"}),
+        (
+            datetime(2026, 12, 7, 10, 0, tzinfo=UTC),
+            {"reminders-catch-up", "digest-catch-up", "readiness-catch-up"},
+        ),
     ],
 )
 def test_a_run_missed_today_is_run_once_at_start_up(now: datetime, catch_up: set[str]) -> None:
     jobs = scheduler_jobs(now)
     assert {j for j in jobs if j.endswith("catch-up")} == catch_up
-    assert {"reminders", "nudges", "digest"} <= set(jobs)
-    for job in (jobs["reminders"], jobs["nudges"], jobs["digest"]):
+    assert {"reminders", "nudges", "digest", "readiness"} <= set(jobs)
+    assert jobs["readiness"].trigger.weekdays == frozenset({0})  # Mondays
+    for job in (jobs["reminders"], jobs["nudges"], jobs["digest"], jobs["readiness"]):
         assert job.coalesce is True and job.max_instances == 1

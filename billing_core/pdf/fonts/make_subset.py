@@ -9,8 +9,8 @@ decides what it can print from their cmap (billing_core/pdf/bundled_fonts.py), s
 SCRIPT_RANGES is the one place to add a script.
 
 Why these options:
-- Only the ranges below: the whole font is 700 KB per weight, and borb embeds it whole in
-  every PDF. Two weights of this subset compress to about 80 KB together.
+- Only the ranges below: the whole font is 700 KB per weight; these ranges decide what the
+  renderer accepts. A PDF embeds only the glyphs it shows (billing_core/pdf/subsetting.py).
 - No hinting, no OpenType layout tables: borb does no shaping or kerning, and PDF viewers
   ignore TrueType hinting at today's resolutions.
 - No glyph names (post table format 3): fontTools then names each glyph after its cmap entry,

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Select, func, select, update
 
-from billing_core.invoice import Invoice, invoice_from_json, invoice_to_json
+from billing_core.invoice import Invoice
+from billing_core.invoice_json import invoice_from_json, invoice_to_json
 from billing_core.money import Money
 from billing_core.state import InvoiceState
 from billing_core.status import Status
@@ -46,6 +47,7 @@ def filtered(
     owner: str | None = None,
     due_before: date | None = None,
     overdue_on: date | None = None,
+    client: str | None = None,
     refund_owed: bool = False,
 ) -> Any:
     if refund_owed:  # InvoiceState.refund_owed > 0
@@ -56,6 +58,11 @@ def filtered(
         query = query.where(InvoiceRow.status.in_([s.value for s in statuses]))
     if owner is not None:
         query = query.where(InvoiceRow.owner == owner)
+    if client is not None:
+        # Case-insensitive substring; % and _ in the name are matched literally.
+        query = query.where(
+            func.lower(InvoiceRow.client_name).contains(client.lower(), autoescape=True)
+        )
     if due_before is not None:
         query = query.where(InvoiceRow.due_date < due_before)
     if overdue_on is not None:
@@ -162,11 +169,14 @@ class InvoiceRepository(Repository):
         owner: str | None = None,
         due_before: date | None = None,
         overdue_on: date | None = None,
+        client: str | None = None,
         refund_owed: bool = False,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[InvoiceState]:
-        query = filtered(select(InvoiceRow), statuses, owner, due_before, overdue_on, refund_owed)
+        query = filtered(
+            select(InvoiceRow), statuses, owner, due_before, overdue_on, client, refund_owed
+        )
         query = query.order_by(InvoiceRow.due_date, InvoiceRow.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
@@ -179,11 +189,12 @@ class InvoiceRepository(Repository):
         owner: str | None = None,
         due_before: date | None = None,
         overdue_on: date | None = None,
+        client: str | None = None,
         refund_owed: bool = False,
     ) -> int:
         query = filtered(
             select(func.count()).select_from(InvoiceRow),
-            statuses, owner, due_before, overdue_on, refund_owed,
+            statuses, owner, due_before, overdue_on, client, refund_owed,
         )  # fmt: skip
         return int((await self.session.execute(query)).scalar_one())
 

@@ -12,6 +12,9 @@ from billing_core.status import OPEN_STATUSES
 from billing_core.store.models import InvoiceRow, ReminderLedgerRow
 from billing_core.store.repositories.base import Repository
 
+# Rows per await when streaming a large selection (see `due_stages`).
+STREAM_PARTITION = 1000
+
 
 class ReminderLedger(Repository):
     async def stages(
@@ -76,10 +79,18 @@ class ReminderLedger(Repository):
             .where(~pinged)
             .order_by(due.c.owner, due.c.due_date, due.c.id)
         )
-        return [
-            DueStage(i, stage, owner, due_date, (today - due_date).days, stage == last)
-            for i, stage, owner, due_date in await self.session.execute(query)
-        ]
+        # Streamed in partitions: turning rows into tuples runs on the event loop (about
+        # 9 µs a row on SQLite here), so 92,000 rows at once held it for ~0.8 s; each
+        # partition's fetch is an await, so other requests get the loop in between
+        # (bench/reminders.py, "stall ms" column).
+        out: list[DueStage] = []
+        result = await self.session.stream(query)
+        async for rows in result.partitions(STREAM_PARTITION):
+            out += [
+                DueStage(i, stage, owner, due_date, (today - due_date).days, stage == last)
+                for i, stage, owner, due_date in rows
+            ]
+        return out
 
     async def claim(
         self,

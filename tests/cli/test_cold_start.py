@@ -1,0 +1,54 @@
+"""What a one-off command loads: `invoicebot draft` on a current database renders the PDF
+without Alembic (nothing to migrate) or the Slack client (nothing to post)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.helpers import run
+
+NOT_NEEDED = ("alembic", "slack_sdk", "slack_bolt", "aiohttp", "apscheduler", "multiprocessing")
+
+PROBE = f"""
+import sys
+from bot.cli import main
+code = main(sys.argv[1:])
+print(sorted({{m.split(".")[0] for m in sys.modules}} & set({NOT_NEEDED!r})))
+sys.exit(code)
+"""
+
+
+def test_draft_on_a_current_database_imports_no_migration_or_slack_code(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    db_url: str,
+    record_data: Callable[..., dict[str, Any]],
+) -> None:
+    (tmp_path / "r.json").write_text(json.dumps([record_data()]), encoding="utf-8")
+    assert run(capsys, "records", "import", "r.json")[0] == 0  # creates the schema
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, "draft", "P-123", "--out", "x.pdf"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
+    assert (tmp_path / "x.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_draft_on_a_new_database_creates_the_schema_first(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_url: str
+) -> None:
+    # No schema yet: the command still migrates (and then finds no record).
+    code, _, err = run(capsys, "draft", "P-404", "--out", "x.pdf")
+    assert code == 1 and "P-404" in err
+    assert run(capsys, "db", "upgrade")[1] == "database is up to date\n"
