@@ -75,22 +75,30 @@ def check_creditable(state: InvoiceState, amount: Money | None) -> Money:
 
 
 def credit_lines(original: Invoice, gross: Money, description: str) -> tuple[InvoiceLine, ...]:
-    """One line per tax rate of `original`, splitting `gross` in proportion (see module doc).
-    Rates whose share rounds to zero are left out."""
+    """One line per VAT breakdown (rate and category) of `original`, splitting `gross` in
+    proportion (see module doc), each with the breakdown's category and exemption reason.
+    Breakdowns whose share rounds to zero are left out."""
     currency = original.currency
-    grosses = [(t.rate, (t.net + t.tax).amount) for t in original.tax_lines]
+    grosses = [(t, (t.net + t.tax).amount) for t in original.tax_lines]
     whole = sum(g for _, g in grosses)
     shares = [round_half_up(gross.amount * g / whole, currency) for _, g in grosses]
     # The rounding difference goes to the largest share: the shares add up to `gross`.
     largest = max(range(len(shares)), key=lambda n: grosses[n][1])
     shares[largest] += gross.amount - sum(shares)
     lines = []
-    for (rate, _), share in zip(grosses, shares, strict=True):
+    for (tax, _), share in zip(grosses, shares, strict=True):
         if share <= 0:
             continue
+        rate = tax.rate
         net = _net_for_gross(share, rate, currency)
-        label = description if len(grosses) == 1 else f"{description} ({_rate_text(rate)} % VAT)"
-        lines.append(InvoiceLine(label, Decimal(1), Money(net, currency), rate))
+        code = f", {tax.category}" if tax.category not in (None, "S") else ""
+        label = (
+            description if len(grosses) == 1 else f"{description} ({_rate_text(rate)} % VAT{code})"
+        )
+        money = Money(net, currency)
+        lines.append(
+            InvoiceLine(label, Decimal(1), money, rate, tax.category, tax.exemption_reason)
+        )
     return tuple(lines)
 
 
@@ -144,6 +152,7 @@ def draft_credit_note(
         credits_number=number,
         credits_issue_date=invoice.issue_date,
         credit_reason=reason,
+        einvoice=invoice.einvoice,  # an e-invoice is corrected by an e-invoice (type 381)
     )
 
 

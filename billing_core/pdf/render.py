@@ -129,10 +129,10 @@ def _render(invoice: Invoice) -> bytes:
 
 
 def _render_facturx(invoice: Invoice, *, preview: bool) -> bytes:
-    from billing_core.einvoice.cii import INVOICE, invoice_xml
+    from billing_core.einvoice.cii import document_type_of, invoice_xml
     from billing_core.einvoice.facturx import PdfMetadata, embed_facturx
 
-    xml = invoice_xml(invoice, INVOICE, preview=preview)
+    xml = invoice_xml(invoice, document_type_of(invoice), preview=preview)
     pdf = write_pdf(invoice_document(invoice, pdfa=True))
     metadata = PdfMetadata(document_title(invoice), invoice.seller.name, invoice.title)
     return embed_facturx(pdf, xml, metadata)
