@@ -131,3 +131,26 @@ def test_a_credit_note_reads_in_its_language(
     for label in expected:
         assert label in text, (language, label)
     assert "CREDIT NOTE" not in text and "Total credited" not in text
+
+
+def test_standard_vat_category_notes_read_in_the_language_and_a_given_reason_as_given(
+    make_invoice: Callable[..., Invoice], pdf_text: Callable[[bytes], str]
+) -> None:
+    from decimal import Decimal
+
+    from billing_core.invoice import InvoiceLine
+    from billing_core.money import Money
+
+    lines = (
+        InvoiceLine("Beratung", Decimal(1), Money(Decimal("1000.00"), "EUR"), Decimal(0), "AE",
+                    "Reverse charge"),
+        InvoiceLine("Erste-Hilfe-Kurs", Decimal(1), Money(Decimal("300.00"), "EUR"), Decimal(0),
+                    "E", "Steuerfrei nach §4 Nr. 21 UStG"),
+    )  # fmt: skip
+    invoice = dataclasses.replace(
+        in_language(make_invoice(number="INV-2026-0042"), "de", "de_DE"), lines=lines
+    )
+    text = pdf_text(render_invoice_pdf(invoice))
+    assert "AE: Steuerschuldnerschaft des Leistungsempfängers" in text
+    assert "E: Steuerfrei nach §4 Nr. 21 UStG" in text
+    assert "Reverse charge" not in text
