@@ -40,7 +40,7 @@ from billing_core.policy import ApprovalPolicy, Policy, ReminderPolicy
 from billing_core.store.engine import new_async_engine, new_sessionmaker
 from billing_core.store.unit_of_work import Store
 from billing_core.usecases import Billing
-from bot.loop_monitor import LoopMonitor
+from bot.loop_monitor import LoopMonitor, freeze_startup_heap
 from handlers import lists
 from handlers.home_blocks import dashboard_view
 
@@ -67,6 +67,7 @@ async def best(repeat: int, monitor: LoopMonitor, what) -> tuple[float, float, o
 async def queries(url: str, invoices: int, repeat: int) -> None:
     engine = new_async_engine(url)
     billing = Billing(Store(new_sessionmaker(engine)), POLICY)
+    freeze_startup_heap()  # as `serve` does once it has started
     monitor = LoopMonitor()
     monitor.start()
     try:

@@ -15,18 +15,24 @@ async def run_reminders_cli(settings: Settings, *, as_of: date | None, dry_run: 
     if not dry_run:
         settings.require("SLACK_BOT_TOKEN")
     container = await build(settings)
+    http = None
     try:
         sender = None
         if not dry_run:
-            from bot.server import slack_client
+            from bot.server import reminder_session, slack_client
 
+            http = reminder_session()
             sender = SlackReminderSender(
-                slack_client(settings), settings.policy, container.store.conversations
+                slack_client(settings, session=http),
+                settings.policy,
+                container.store.conversations,
             )
         summary = await run_reminders(
             container.billing, sender, utc_now(), as_of=as_of, dry_run=dry_run
         )
     finally:
+        if http is not None:
+            await http.close()
         await container.close()
     lines = summary.lines()
     if dry_run:
