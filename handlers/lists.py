@@ -39,9 +39,15 @@ def invoice_row(s: InvoiceState, today: date, links: Links) -> str:
     amount = s.balance if s.status in (Status.APPROVED, Status.SENT) else s.total
     if s.refund_owed.amount > 0:
         extra += f", refund owed {money(s.refund_owed, inv.locale)}"
+    # Nothing falls due on a credit note: it says what it credits and when it was issued.
+    when = (
+        f"credits {escape(inv.credits_number or '')}, dated {inv.issue_date.isoformat()}"
+        if s.is_credit_note
+        else f"due {inv.due_date.isoformat()}"
+    )
     return (
         f"• {label} — {escape(inv.buyer.name)} — {money(amount, inv.locale)} — "
-        f"{s.status.value}, due {inv.due_date.isoformat()}{extra}"
+        f"{s.status.value}, {when}{extra}"
     )
 
 

@@ -86,12 +86,13 @@ class Queries:
         client: str = "",
     ) -> InvoicePage:
         """One page of `drafts`, `overdue`, `mine` (the user's drafts and open invoices),
-        `open` invoices, `client` (drafts, open and paid invoices whose client name contains
-        `client`, any case) or `refunds` (paid invoices with a refund owed to the client),
-        oldest due first, with how many there are in all."""
+        `open` invoices, `client` (drafts, open, paid and credited invoices and credit notes
+        whose client name contains `client`, any case) or `refunds` (paid invoices with a
+        refund owed to the client), oldest due first, with how many there are in all."""
         filters: dict[str, Any] = {"statuses": list(OPEN_STATUSES)}
         if kind == "client":
-            statuses = [Status.DRAFT, *OPEN_STATUSES, Status.PAID]
+            # A client's documents: drafts, open and closed invoices, and credit notes.
+            statuses = [Status.DRAFT, *OPEN_STATUSES, Status.PAID, Status.CREDITED, Status.ISSUED]
             filters = {"statuses": statuses, "client": client}
         elif kind == "drafts":
             filters = {"statuses": [Status.DRAFT]}
