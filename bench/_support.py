@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from billing_core.invoice import Invoice, InvoiceLine, Party, invoice_to_json
+from billing_core.invoice import Invoice, InvoiceLine, Party
+from billing_core.invoice_json import invoice_to_json
 from billing_core.money import Money
 from billing_core.status import Status
 

@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 
-from billing_core.invoice import Invoice, InvoiceLine, Party, invoice_to_json
+from billing_core.invoice import Invoice, InvoiceLine, Party
+from billing_core.invoice_json import invoice_to_json
 from billing_core.metrics.chart import render_chart
 from billing_core.money import Money
 from billing_core.policy import ApprovalPolicy, Policy, ReminderPolicy

@@ -156,6 +156,10 @@ class PaymentRefused(BillingError):
     """A payment that would overpay the balance, or on an invoice that takes none."""
 
 
+class CreditRefused(BillingError):
+    """A credit note that may not be drafted or issued: the reason says why."""
+
+
 class StoreBusy(BillingError):
     """The database is held by someone else for longer than we wait; nothing was changed."""
 

@@ -24,6 +24,11 @@ class EventName(StrEnum):
     PAYMENT_RECORDED = "payment_recorded"
     INVOICE_VOIDED = "invoice_voided"
     INVOICE_SNOOZED = "invoice_snoozed"
+    INVOICE_CREDITED = "invoice_credited"  # a credit note was issued against the invoice
+    INVOICE_HELD = "invoice_held"  # disputed: not chased until released
+    INVOICE_RELEASED = "invoice_released"
+    PAYMENT_REVERSED = "payment_reversed"
+    REFUND_RECORDED = "refund_recorded"
     NUDGE_DUE = "nudge_due"  # a draft has waited longer than approval.nudge_after_hours
     DIGEST_DUE = "digest_due"  # the weekly figures are ready to be told
     # An owner's completed records not invoiced yet, once per ISO week (business time zone)
@@ -43,6 +48,18 @@ EVENT_OF: dict[Action, EventName] = {
     Action.SETTLE: EventName.PAYMENT_RECORDED,
     Action.VOID: EventName.INVOICE_VOIDED,
     Action.SNOOZE: EventName.INVOICE_SNOOZED,
+    # A credit note's approval is announced like an invoice's: its final PDF, the decided
+    # buttons; the invoice it corrects hears of it as `invoice_credited`.
+    Action.ISSUE: EventName.INVOICE_APPROVED,
+    Action.CREDIT: EventName.INVOICE_CREDITED,
+    Action.CREDIT_CLOSE: EventName.INVOICE_CREDITED,
+    Action.CREDIT_SETTLE: EventName.INVOICE_CREDITED,
+    Action.HOLD: EventName.INVOICE_HELD,
+    Action.RELEASE: EventName.INVOICE_RELEASED,
+    Action.UNPAY: EventName.PAYMENT_REVERSED,
+    Action.REOPEN_SENT: EventName.PAYMENT_REVERSED,
+    Action.REOPEN_APPROVED: EventName.PAYMENT_REVERSED,
+    Action.REFUND: EventName.REFUND_RECORDED,
 }
 
 

@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Literal
 
 from billing_core.einvoice.readiness import vat_problems
 from billing_core.errors import FieldProblem, InvoiceInvalid, RecordNotReady
+from billing_core.language import LOCALE_OF, language_problem
 from billing_core.money import MAX_ABS_AMOUNT, Money, round_half_up, sum_money
 from billing_core.policy import CompanyPolicy, EInvoiceKind, Policy
 from billing_core.records import Client, Record, line_vat
-from billing_core.vat import TaxCategory, category_of
+from billing_core.vat import TaxCategory
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ class TaxLine:
     exemption_reason: str = ""
 
 
+DocumentType = Literal["invoice", "credit_note"]
+
+
 @dataclass(frozen=True)
 class Invoice:
     """What an invoice says. Status, payments and the drafter live in the store, not here."""
@@ -103,11 +107,22 @@ class Invoice:
     issue_date: date
     due_date: date
     payment_terms_days: int | None = None  # set when the due date was derived from terms
-    locale: str = "en_US"
+    locale: str = "en_US"  # numbers and dates on the PDF
     number: str | None = None
     logo_path: str | None = None
     service_date: date | None = None  # the record's completed_at
+    # A credit note (EN 16931 type 381) names the invoice it corrects (BT-25, BT-26); its
+    # amounts are positive, as on the invoice, and are read as a credit.
+    kind: DocumentType = "invoice"
+    credits_number: str | None = None
+    credits_issue_date: date | None = None
+    credit_reason: str = ""
+    language: str = "en"  # the PDF's labels (billing_core.language.SUPPORTED)
     einvoice: EInvoiceKind | None = None  # the final PDF carries EN 16931 XML (policy at draft)
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == "credit_note"
 
     @cached_property
     def subtotal(self) -> Money:
@@ -149,7 +164,9 @@ class Invoice:
         Raises InvoiceInvalid when its dates no longer hold on `issue_date` (a fixed due date
         that has passed since the draft; EN 16931 has no invoice due before it is issued)."""
         due = self.due_date
-        if self.payment_terms_days is not None:
+        if self.is_credit_note:  # nothing falls due on a credit note: it is dated, not due
+            due = issue_date
+        elif self.payment_terms_days is not None:
             due = issue_date + timedelta(days=self.payment_terms_days)
         problems = date_problems(issue_date, due, self.service_date)
         if problems:
@@ -243,6 +260,8 @@ def readiness_problems(record: Record, policy: Policy, today: date) -> list[Fiel
         problems.append(FieldProblem("currency", "missing"))
     if not record.owner:
         problems.append(FieldProblem("owner", "missing (a member ID like U0123ABCD)"))
+    if record.client.language and (why := language_problem(record.client.language)):
+        problems.append(FieldProblem("client.language", why))
     due, _ = _due_date(record, policy, today)
     problems += date_problems(today, due, record.completed_at)
     einvoice = policy.invoice.einvoice is not None
@@ -280,6 +299,7 @@ def draft_invoice(record: Record, policy: Policy, today: date) -> Invoice:
         raise RecordNotReady(record.id, problems)
     currency = record.currency or policy.invoice.currency
     due, terms = _due_date(record, policy, today)
+    language = record.client.language or policy.invoice.language
     return Invoice(
         record_id=record.id,
         title=record.title,
@@ -292,80 +312,9 @@ def draft_invoice(record: Record, policy: Policy, today: date) -> Invoice:
         issue_date=today,
         due_date=due,
         payment_terms_days=terms,
-        locale=policy.invoice.locale,
+        language=language,
+        locale=policy.invoice.locale or LOCALE_OF[language],
         logo_path=str(policy.company.logo) if policy.company.logo else None,
         service_date=record.completed_at,
         einvoice=policy.invoice.einvoice,
-    )
-
-
-def invoice_to_json(invoice: Invoice) -> dict[str, Any]:
-    """The snapshot as plain JSON (amounts as strings) for storage."""
-    return {
-        "record_id": invoice.record_id,
-        "title": invoice.title,
-        "scope_ref": invoice.scope_ref,
-        "owner": invoice.owner,
-        "seller": dataclasses.asdict(invoice.seller),
-        "buyer": dataclasses.asdict(invoice.buyer),
-        "currency": invoice.currency,
-        "lines": [_line_json(line) for line in invoice.lines],
-        "issue_date": invoice.issue_date.isoformat(),
-        "due_date": invoice.due_date.isoformat(),
-        "payment_terms_days": invoice.payment_terms_days,
-        "locale": invoice.locale,
-        "number": invoice.number,
-        "logo_path": invoice.logo_path,
-        "service_date": invoice.service_date.isoformat() if invoice.service_date else None,
-        **({"einvoice": invoice.einvoice} if invoice.einvoice else {}),
-    }
-
-
-def _line_json(line: InvoiceLine) -> dict[str, str]:
-    out = {
-        "description": line.description,
-        "quantity": str(line.quantity),
-        "unit_price": str(line.unit_price.amount),
-        "tax_rate": str(line.tax_rate),
-    }
-    # Only when set, so snapshots stored before VAT categories existed read back unchanged.
-    if line.tax_category is not None:
-        out["tax_category"] = line.tax_category
-    if line.tax_exemption_reason:
-        out["tax_exemption_reason"] = line.tax_exemption_reason
-    return out
-
-
-def invoice_from_json(data: dict[str, Any]) -> Invoice:
-    """Inverse of invoice_to_json."""
-    currency = data["currency"]
-    return Invoice(
-        record_id=data["record_id"],
-        title=data["title"],
-        scope_ref=data["scope_ref"],
-        owner=data["owner"],
-        seller=Party(**data["seller"]),
-        buyer=Party(**data["buyer"]),
-        currency=currency,
-        lines=tuple(
-            InvoiceLine(
-                line["description"],
-                Decimal(line["quantity"]),
-                Money(Decimal(line["unit_price"]), currency),
-                Decimal(line["tax_rate"]),
-                # Snapshots from before VAT categories: a rate above 0 was standard rated.
-                category_of(line.get("tax_category"))
-                or ("S" if Decimal(line["tax_rate"]) > 0 else None),
-                line.get("tax_exemption_reason", ""),
-            )
-            for line in data["lines"]
-        ),
-        issue_date=date.fromisoformat(data["issue_date"]),
-        due_date=date.fromisoformat(data["due_date"]),
-        payment_terms_days=data.get("payment_terms_days"),
-        locale=data.get("locale", "en_US"),
-        number=data.get("number"),
-        logo_path=data.get("logo_path"),
-        service_date=date.fromisoformat(data["service_date"]) if data.get("service_date") else None,
-        einvoice="factur-x" if data.get("einvoice") == "factur-x" else None,
     )

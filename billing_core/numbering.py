@@ -66,3 +66,19 @@ class _TwoDigits(int):
 
     def __format__(self, spec: str) -> str:
         return format(int(self), spec or "02d")
+
+
+def series_apart(first: str, second: str) -> bool:
+    """True when no number of format `first` can equal one of `second`: their literal texts
+    before the first field differ and neither is a prefix of the other (INV- and CN-); a
+    format starting with a field (digits) is apart from one starting with a letter."""
+    a = next(iter(string.Formatter().parse(first)))[0]
+    b = next(iter(string.Formatter().parse(second)))[0]
+    if not a or not b:
+        return (a or b)[:1].isalpha()
+    return not a.startswith(b) and not b.startswith(a)
+
+
+def credit_counter_key(fmt: str, issue_date: date) -> str:
+    """The counter of the credit notes' own series ("cn:year:2026" or "cn:all")."""
+    return f"cn:{counter_key(fmt, issue_date)}"

@@ -18,8 +18,9 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from billing_core.errors import BillingError, ConfigError
+from billing_core.language import LOCALE_OF, language_problem
 from billing_core.money import check_currency, parse_decimal
-from billing_core.numbering import check_number_format
+from billing_core.numbering import check_number_format, series_apart
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,18 @@ EInvoiceKind = Literal["factur-x"]
 @dataclass(frozen=True)
 class InvoicePolicy:
     number_format: str = "INV-{year}-{seq:04d}"
+    credit_note_format: str = "CN-{year}-{seq:04d}"  # the credit notes' own gapless series
     currency: str = "EUR"
     payment_terms_days: int = 14
-    locale: str = "en_US"
+    language: str = "en"  # the PDF's labels; a record's client.language wins
+    locale: str | None = None  # None: the language's own (billing_core.language.LOCALE_OF)
     einvoice: EInvoiceKind | None = None
+
+    @property
+    def figures_locale(self) -> str:
+        """The locale of figures that belong to no one invoice (reports, charts): `locale`
+        when set, else the default language's (en -> en_US, de -> de_DE, ...)."""
+        return self.locale or LOCALE_OF[self.language]
 
 
 @dataclass(frozen=True)
@@ -164,6 +173,21 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
         except BillingError as exc:
             raise ConfigError(f"invoice.number_format: {exc}") from None
         invoice_kwargs["number_format"] = fmt
+    if "credit_note_format" in i:
+        fmt = _string("invoice.credit_note_format", i["credit_note_format"])
+        try:
+            check_number_format(fmt)
+        except BillingError as exc:
+            raise ConfigError(f"invoice.credit_note_format: {exc}") from None
+        invoice_kwargs["credit_note_format"] = fmt
+    invoice_fmt = invoice_kwargs.get("number_format", InvoicePolicy.number_format)
+    credit_fmt = invoice_kwargs.get("credit_note_format", InvoicePolicy.credit_note_format)
+    if not series_apart(invoice_fmt, credit_fmt):
+        raise ConfigError(
+            f"invoice.credit_note_format: {credit_fmt!r} must start with other text than "
+            f"invoice.number_format {invoice_fmt!r} (like CN- beside INV-), or a credit "
+            "note could take an invoice's number"
+        )
     if "currency" in i:
         try:
             invoice_kwargs["currency"] = check_currency(i["currency"])
@@ -178,6 +202,12 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
         if not _LOCALE.fullmatch(loc) or not _babel_knows(loc):
             raise ConfigError(f"invoice.locale: {loc!r} is not a known locale like en_US or de_DE")
         invoice_kwargs["locale"] = loc
+    if "language" in i:
+        language = _string("invoice.language", i["language"])
+        why = language_problem(language)
+        if why:
+            raise ConfigError(f"invoice.language: {why}")
+        invoice_kwargs["language"] = language
     if "einvoice" in i:
         kind = _string("invoice.einvoice", i["einvoice"])
         if kind != "factur-x":

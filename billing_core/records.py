@@ -40,7 +40,7 @@ _TEXT_LIMITS = {"title": 200, "scope_ref": 200, "name": 200, "email": 254, "addr
                 "tax_id": 40, "description": 500, "tax_exemption_reason": 300}  # fmt: skip
 _TOP_KEYS = {"id", "kind", "title", "owner", "client", "scope_ref", "currency", "due_date",
              "completed_at", "line_items", "amount", "payment_terms_days"}  # fmt: skip
-_CLIENT_KEYS = {"name", "email", "address", "country", "tax_id"}
+_CLIENT_KEYS = {"name", "email", "address", "country", "tax_id", "language"}
 _LINE_KEYS = {"description", "quantity", "unit_price", "tax_rate", "tax_category",
               "tax_exemption_reason"}  # fmt: skip
 
@@ -52,6 +52,7 @@ class Client:
     address: str = ""
     country: str = ""
     tax_id: str = ""
+    language: str = ""  # the invoice's language (en de fr es it nl pl); "" = the policy's
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ def parse_record(data: Any) -> Record:
             address=_text(client_data, "address", "client.address", problems, multiline=True),
             country=country,
             tax_id=_text(client_data, "tax_id", "client.tax_id", problems),
+            language=_text(client_data, "language", "client.language", problems).lower(),
         )
 
     currency = None
@@ -316,6 +318,7 @@ def record_to_json(record: Record) -> dict[str, Any]:
             "address": record.client.address,
             "country": record.client.country,
             "tax_id": record.client.tax_id,
+            **({"language": record.client.language} if record.client.language else {}),
         },
         "scope_ref": record.scope_ref,
         "line_items": [_line_json(li) for li in record.line_items],

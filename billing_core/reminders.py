@@ -80,6 +80,8 @@ def reminders_due(
             continue
         if state.snoozed_until is not None and today <= state.snoozed_until:
             continue
+        if state.held_reason is not None:  # disputed: not chased until released
+            continue
         days = state.days_overdue(today)
         stage = stage_reached(days, stages_days)
         if stage == 0:

@@ -3,7 +3,7 @@ report lives in billing_core/metrics."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -22,6 +22,8 @@ class PeriodSummary:
     paid: dict[str, tuple[int, Decimal]]
     overdue: dict[str, tuple[int, Decimal]]
     rejections: list[tuple[str, str, str]]
+    # Credit notes issued in the period (count, gross), beside the invoices issued.
+    credit_notes: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
 
 
 def month_bounds(text: str | None, today: date) -> tuple[date, date]:

@@ -26,6 +26,18 @@ class InvoiceState:
     void_reason: str | None = None
     supersedes_id: int | None = None
     snoozed_until: date | None = None
+    credits_id: int | None = None  # a credit note: the invoice it corrects
+    credited: Decimal = Decimal(0)  # an invoice: the sum of its issued credit notes
+    refunded: Decimal = Decimal(0)  # refunds paid out to the client
+    held_reason: str | None = None  # on hold (disputed): why; never chased while held
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.credits_id is not None
+
+    @property
+    def credited_total(self) -> Money:
+        return Money(self.credited, self.invoice.currency).rounded()
 
     @property
     def number(self) -> str | None:
@@ -45,15 +57,27 @@ class InvoiceState:
 
     @property
     def balance(self) -> Money:
-        """What is still owed: zero unless approved or sent."""
+        """What is still owed: total - paid - credited while approved or sent, else zero."""
         if self.status not in OPEN_STATUSES:
             return Money.zero(self.invoice.currency)
-        return self.invoice.total - self.paid
+        return self.invoice.total - self.paid - self.credited_total
+
+    @property
+    def refund_owed(self) -> Money:
+        """What credit notes took off beyond the balance of a paid invoice: owed back to the
+        client (paid + credited - total - refunded, never below zero)."""
+        refunded = Money(self.refunded, self.invoice.currency).rounded()
+        excess = self.paid + self.credited_total - self.invoice.total - refunded
+        return excess if excess.amount > 0 else Money.zero(self.invoice.currency)
 
     @property
     def label(self) -> str:
         """How people refer to it: the number, or "draft of P-123"."""
-        return self.number or f"draft of {self.record_id}"
+        if self.number:
+            return self.number
+        if self.is_credit_note:
+            return f"credit note draft for {self.invoice.credits_number}"
+        return f"draft of {self.record_id}"
 
     def is_overdue(self, today: date) -> bool:
         """Overdue is derived: open, balance due, due date before `today` (business tz)."""

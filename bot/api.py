@@ -32,6 +32,7 @@ from billing_core.numbering import INVOICE_NUMBER_RE
 from billing_core.records import RECORD_ID_RE, Record, parse_record, record_to_json
 from billing_core.state import InvoiceState
 from billing_core.usecases import Billing
+from bot.credit_view import credit_json
 
 MAX_BODY_BYTES = 256 * 1024
 _READ_CHUNK = 64 * 1024
@@ -180,6 +181,7 @@ def _invoice_json(state: InvoiceState) -> dict[str, Any]:
         "currency": inv.currency,
         "issue_date": inv.issue_date.isoformat(),
         "due_date": inv.due_date.isoformat(),
+        **credit_json(state),
         # Numbered invoices have a final PDF (rendered by the documents worker right after
         # approval; until then the URL answers 404). Drafts have none here.
         "pdf_url": f"/api/invoices/{quote(state.number, safe='')}.pdf" if state.number else None,

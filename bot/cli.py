@@ -21,6 +21,7 @@ from billing_core.errors import BillingError, ConfigError, FileUnreadable
 from billing_core.importing import iter_records_file
 from billing_core.records import record_to_json
 from bot.bootstrap import Container, build, utc_now
+from bot.credit_view import credit_json
 from bot.report_cli import OutputUnwritable
 from bot.settings import Settings, load_settings
 
@@ -211,6 +212,7 @@ async def _run(args: argparse.Namespace) -> int:
                     "currency": s.invoice.currency,
                     "issue_date": s.invoice.issue_date.isoformat(),
                     "due_date": s.invoice.due_date.isoformat(),
+                    **credit_json(s),
                 }
                 for s in overview.invoices
             ]

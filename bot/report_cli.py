@@ -56,7 +56,7 @@ async def run_report(settings: Settings, *, month: str | None, fmt: str, chart: 
     finally:
         await container.close()
     if chart is not None:
-        locale = settings.policy.invoice.locale
+        locale = settings.policy.invoice.figures_locale
         aging = {code: figures.aging for code, figures in report.currencies.items()}
         png = await asyncio.to_thread(render_chart, months, aging, locale)
         await asyncio.to_thread(write_atomically, chart, png)

@@ -52,8 +52,14 @@ def context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
+def _kind(state: InvoiceState) -> str:
+    return "credit note" if state.is_credit_note else "invoice"
+
+
 def _headline(state: InvoiceState) -> str:
     inv = state.invoice
+    if state.is_credit_note:
+        return f"*{escape(inv.credits_number or '')}* ({escape(inv.record_id)})"
     title = f" — {escape(inv.title)}" if inv.title else ""
     return f"*{escape(inv.record_id)}*{title}"
 
@@ -63,8 +69,11 @@ def _facts(state: InvoiceState) -> str:
     lines = [
         f"*Client:* {escape(inv.buyer.name)}",
         f"*Total:* {money(inv.total, inv.locale)} (net {money(inv.subtotal, inv.locale)})",
-        f"*Due:* {inv.due_date.isoformat()}",
     ]
+    if state.is_credit_note:
+        lines.append(f"*Reason:* {escape(inv.credit_reason)}")
+    else:
+        lines.append(f"*Due:* {inv.due_date.isoformat()}")
     if inv.scope_ref:
         lines.append(f"*Scope:* {escape(inv.scope_ref)}")
     if inv.owner:
@@ -74,9 +83,11 @@ def _facts(state: InvoiceState) -> str:
 
 def draft_summary(state: InvoiceState, previous_link: str | None = None) -> tuple[str, Blocks]:
     """The channel message that opens an invoice's thread."""
-    text = f"Draft invoice for {state.record_id}: {money(state.total, state.invoice.locale)}"
+    about = state.invoice.credits_number if state.is_credit_note else state.record_id
+    total = money(state.total, state.invoice.locale)
+    text = f"Draft {_kind(state)} for {about}: {total}"
     blocks = [
-        section(f":page_facing_up: Draft invoice for {_headline(state)}"),
+        section(f":page_facing_up: Draft {_kind(state)} for {_headline(state)}"),
         section(_facts(state)),
         context(f"Drafted by <@{state.drafted_by}> · the PDF and the decision are in the thread"),
     ]
@@ -88,7 +99,8 @@ def draft_summary(state: InvoiceState, previous_link: str | None = None) -> tupl
 def decision_request(state: InvoiceState, approvers: tuple[str, ...]) -> tuple[str, Blocks]:
     """The thread message with the Approve and Reject buttons."""
     who = ", ".join(f"<@{a}>" for a in approvers) or "an approver"
-    text = f"Approve or reject the draft invoice for {state.record_id}"
+    about = state.invoice.credits_number if state.is_credit_note else state.record_id
+    text = f"Approve or reject the draft {_kind(state)} for {about}"
     value = str(state.id)
     blocks = [
         section(f"Waiting for a decision from {who}."),
@@ -141,6 +153,11 @@ def rejected(state: InvoiceState) -> tuple[str, Blocks]:
 
 def final_pdf_comment(state: InvoiceState) -> str:
     inv = state.invoice
+    if state.is_credit_note:
+        return (
+            f"Credit note *{state.number}* for {escape(inv.buyer.name)}: "
+            f"{money(inv.total, inv.locale)} credited on invoice {escape(inv.credits_number or '')}"
+        )
     return (
         f"Invoice *{state.number}* for {escape(inv.buyer.name)}: "
         f"{money(inv.total, inv.locale)}, due {inv.due_date.isoformat()}"
@@ -148,6 +165,9 @@ def final_pdf_comment(state: InvoiceState) -> str:
 
 
 def draft_pdf_comment(state: InvoiceState) -> str:
+    if state.is_credit_note:
+        about = escape(state.invoice.credits_number or "")
+        return f"Draft credit note PDF for {about} (no number until approved)"
     return f"Draft PDF for {escape(state.record_id)} (no number until approved)"
 
 
@@ -198,7 +218,7 @@ def status_reply(
     """Where an invoice stands (`link`: its thread); offers a retry when something is not yet
     posted to Slack."""
     inv = state.invoice
-    label = state.number or f"Draft of {state.record_id}"
+    label = state.number or state.label[:1].upper() + state.label[1:]
     lines = [
         f"*{escape(label)}* — {state.status.value}"
         + (" (overdue)" if state.is_overdue(today) else ""),
@@ -212,6 +232,14 @@ def status_reply(
         )
     if state.status is Status.REJECTED and state.rejection_reason:
         lines.append(f"Rejected: {escape(state.rejection_reason)}")
+    if state.is_credit_note:
+        lines.append(f"Credit note for {escape(inv.credits_number or '')}")
+    if state.credited > 0:
+        lines.append(f"Credited {money(state.credited_total, inv.locale)}")
+    if state.refund_owed.amount > 0:
+        lines.append(f"Refund owed to the client {money(state.refund_owed, inv.locale)}")
+    if state.held_reason is not None:
+        lines.append(f"On hold (not chased): {escape(state.held_reason)}")
     if state.status is Status.VOID and state.void_reason:
         lines.append(f"Void: {escape(state.void_reason)}")
     if link:

@@ -135,11 +135,14 @@ def digest_message(digest: dict[str, Any]) -> tuple[str, Blocks]:
     titles = {
         "drafts_waiting": "Drafts waiting",
         "issued": "Issued",
+        "credit_notes": "Credit notes issued",
         "paid": "Paid",
         "overdue": "Overdue",
     }
     lines = [f"*Weekly billing digest* — week of {digest['week_start']}"]
     for key, title in titles.items():
+        if key == "credit_notes" and key not in digest:
+            continue  # a week without credit notes (and digests queued before they existed)
         per_currency = digest.get(key) or {}
         if not per_currency:
             lines.append(f"• {title}: none")

@@ -26,14 +26,19 @@ from handlers.context import (
 from handlers.parsing import (
     USAGE,
     Command,
+    Credit,
     Draft,
     Help,
+    Hold,
     ListInvoices,
     ListUninvoiced,
     MarkPaid,
     MarkSent,
+    Refunded,
+    Release,
     Report,
     Status,
+    Unpay,
     UsageError,
     Void,
     parse_command,
@@ -68,6 +73,8 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             return
         if isinstance(command, Draft):
             await ack(text=f"Drafting an invoice for {blocks.escape(command.record_id)}…")
+        elif isinstance(command, Credit):
+            await ack(text=f"Drafting a credit note for {blocks.escape(command.number)}…")
         else:
             await ack()
         # The work runs after the ack in a task of its own (a Bolt lazy listener would first
@@ -86,7 +93,8 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         key = command_key(body)
 
         async def work() -> None:
-            async with drafting if isinstance(command, Draft) else contextlib.nullcontext():
+            busy = isinstance(command, Draft | Credit)
+            async with drafting if busy else contextlib.nullcontext():
                 await _dispatch(ctx, command, body, reply, key)
 
         try:
@@ -171,6 +179,24 @@ async def _dispatch(
             )
         return
 
+    if isinstance(command, Credit):
+        origin = {
+            "workspace": str(body.get("team_id") or ""),
+            "channel": str(body.get("channel_id") or ""),
+        }
+        result = await billing.crediting.start_credit(
+            command.number, user, command.reason, now,
+            amount=command.amount, currency=command.currency, origin=origin, request_key=key,
+        )  # fmt: skip
+        errors = await ctx.delivery.deliver_for_invoice(result.state.id)
+        if errors:
+            await reply(
+                f"The credit note draft for {blocks.escape(command.number)} is saved, but "
+                f"Slack did not take the post ({blocks.escape(errors[0])}). It will be retried "
+                "automatically.",
+            )
+        return
+
     if isinstance(command, Status):
         state = await billing.queries.find(command.reference)
         pending = [m.event for m in await billing.outbox.pending(CONSUMER, state.id)]
@@ -208,6 +234,32 @@ async def _dispatch(
             command.number, user, command.reason, now, request_key=key
         )
         await _changed(ctx, state, reply, "is voided")
+        return
+
+    if isinstance(command, Hold):
+        state = await billing.corrections.hold(
+            command.number, user, command.reason, now, request_key=key
+        )
+        await _changed(ctx, state, reply, "is on hold: no reminders until released")
+        return
+
+    if isinstance(command, Release):
+        state = await billing.corrections.release(command.number, user, now, request_key=key)
+        await _changed(ctx, state, reply, "is released: reminders resume")
+        return
+
+    if isinstance(command, Unpay):
+        state = await billing.corrections.unpay(
+            command.number, user, command.reason, now, request_key=key
+        )
+        await _changed(ctx, state, reply, "had its last payment reversed")
+        return
+
+    if isinstance(command, Refunded):
+        state = await billing.corrections.refund(
+            command.number, user, now, command.amount, command.refunded_on, request_key=key
+        )
+        await _changed(ctx, state, reply, "refund recorded")
         return
 
     if isinstance(command, Report):

@@ -32,7 +32,13 @@ def headline_blocks(h: Headline, chart_file: str | None = None) -> Blocks:
     for code, f in h.currencies.items():
         lines.append(
             f"{code}: issued {format_total(f.issued.amount, code)} ({f.issued.count}) · "
-            f"paid {format_total(f.paid.amount, code)} · "
+            + (
+                f"credit notes {format_total(f.credit_notes.amount, code)} "
+                f"({f.credit_notes.count}) · "
+                if f.credit_notes.count
+                else ""
+            )
+            + f"paid {format_total(f.paid.amount, code)} · "
             f"outstanding {format_total(f.aging.outstanding.amount, code)} · "
             f"overdue {format_total(f.aging.overdue.amount, code)} ({f.aging.overdue.count})"
         )

@@ -37,7 +37,7 @@ class HomeChart:
             months = await billing.metrics.monthly_money(first)
             async with billing.store.unit_of_work(read_only=True) as uow:
                 aging = await uow.metrics.aging(today)
-            locale = billing.policy.invoice.locale
+            locale = billing.policy.invoice.figures_locale
             png = await asyncio.to_thread(render_chart, months, aging, locale)
             try:
                 answer = await client.files_upload_v2(

@@ -21,6 +21,7 @@ LIST_TITLES = {
     "drafts": "Drafts waiting for a decision",
     "overdue": "Overdue invoices",
     "mine": "Your invoices",
+    "refunds": "Refunds owed to clients",
     "client": "Invoices of clients matching",
 }
 UNINVOICED_TITLE = "Completed but not invoiced"
@@ -31,14 +32,22 @@ LIST_PAGE_SIZE = 20
 def invoice_row(s: InvoiceState, today: date, links: Links) -> str:
     """One invoice in a list: number (linked to its thread), client, amount, status, due."""
     inv = s.invoice
-    label = escape(s.number or f"draft of {s.record_id}")
+    label = escape(s.label)  # the number, "draft of P-123" or "credit note draft for INV-…"
     extra = f", {s.days_overdue(today)} days overdue" if s.is_overdue(today) else ""
     link = links.get(s.id)
     label = f"<{link}|{label}>" if link else label
     amount = s.balance if s.status in (Status.APPROVED, Status.SENT) else s.total
+    if s.refund_owed.amount > 0:
+        extra += f", refund owed {money(s.refund_owed, inv.locale)}"
+    # Nothing falls due on a credit note: it says what it credits and when it was issued.
+    when = (
+        f"credits {escape(inv.credits_number or '')}, dated {inv.issue_date.isoformat()}"
+        if s.is_credit_note
+        else f"due {inv.due_date.isoformat()}"
+    )
     return (
         f"• {label} — {escape(inv.buyer.name)} — {money(amount, inv.locale)} — "
-        f"{s.status.value}, due {inv.due_date.isoformat()}{extra}"
+        f"{s.status.value}, {when}{extra}"
     )
 
 

@@ -6,23 +6,30 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from billing_core.errors import BillingError
+from billing_core.money import check_currency
 from billing_core.numbering import INVOICE_NUMBER_RE
 from billing_core.usecases.queries import LIST_KINDS, ListKind
 
 MAX_COMMAND_LENGTH = 3000
 MAX_CLIENT_QUERY = 200  # a client's name is at most 200 characters
-LIST_USAGE = "[drafts|overdue|mine|uninvoiced|client NAME]"
+LIST_USAGE = "[drafts|overdue|mine|refunds|uninvoiced|client NAME]"
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 USAGE = """\
 *Usage*
 • `/invoice draft ID` — draft an invoice from record ID, for approval in a thread
 • `/invoice status NUMBER|ID` — where an invoice stands
-• `/invoice list [drafts|overdue|mine|uninvoiced|client NAME]` — open invoices, drafts
-  waiting, overdue, yours, completed work not invoiced yet, or one client's invoices
+• `/invoice list [drafts|overdue|mine|refunds|uninvoiced|client NAME]` — open invoices,
+  drafts waiting, overdue, yours, refunds owed to clients, completed work not invoiced yet,
+  or one client's invoices
 • `/invoice sent NUMBER` — mark an approved invoice as sent (approvers and the owner)
 • `/invoice paid NUMBER [AMOUNT] [DATE]` — record a payment; no amount means the whole balance
-• `/invoice void NUMBER REASON` — void an approved or sent invoice (approvers)
+• `/invoice void NUMBER REASON` — void an approved invoice never sent (approvers)
+• `/invoice credit NUMBER [AMOUNT] REASON` — draft a credit note (all, `120.00`, `1200 JPY`)
+• `/invoice hold NUMBER REASON` / `/invoice release NUMBER` — stop / resume chasing
+• `/invoice unpay NUMBER REASON` — reverse the last payment recorded
+• `/invoice refunded NUMBER [AMOUNT] [DATE]` — a refund owed was paid out
 • `/invoice report [YYYY-MM]` — the month's figures and chart (approvers and finance)
 • `/invoice help` — this help"""
 
@@ -71,6 +78,38 @@ class Void:
 
 
 @dataclass(frozen=True)
+class Credit:
+    number: str
+    reason: str
+    amount: str | None = None  # a gross amount; None: everything still creditable
+    currency: str | None = None  # when the amount was followed by a currency code
+
+
+@dataclass(frozen=True)
+class Hold:
+    number: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Release:
+    number: str
+
+
+@dataclass(frozen=True)
+class Unpay:
+    number: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Refunded:
+    number: str
+    amount: str | None = None
+    refunded_on: date | None = None
+
+
+@dataclass(frozen=True)
 class Report:
     month: str | None = None
 
@@ -81,8 +120,63 @@ class Help:
 
 
 Command = (
-    Draft | Status | ListInvoices | ListUninvoiced | MarkSent | MarkPaid | Void | Report | Help
+    Draft
+    | Status
+    | ListInvoices
+    | ListUninvoiced
+    | MarkSent
+    | MarkPaid
+    | Void
+    | Credit
+    | Hold
+    | Release
+    | Unpay
+    | Refunded
+    | Report
+    | Help
 )
+
+_CREDIT_USAGE = (
+    "usage: `/invoice credit NUMBER [AMOUNT] REASON` (the reason is required; AMOUNT has a "
+    "decimal point, like `120.00`, or is followed by the currency code, like `1200 JPY`)"
+)
+_NUMBER = re.compile(r"\d+(\.\d+)?")
+_DECIMAL = re.compile(r"\d*\.\d+")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def _is_currency(word: str) -> bool:
+    """An ISO 4217 code in capitals (so `2 VAT wrong` is a reason, not an amount)."""
+    if not _CURRENCY.fullmatch(word):
+        return False
+    try:
+        check_currency(word)
+    except BillingError:
+        return False
+    return True
+
+
+def parse_credit(text: str) -> Credit:
+    """`credit NUMBER [AMOUNT] REASON`: the second word is an AMOUNT only when it has a
+    decimal point (`120.00`) or is followed by a currency code (`1200 JPY`); otherwise it
+    starts the reason (`credit INV-1 2 hours billed twice` is a full credit)."""
+    parts = text.split(None, 2)
+    if len(parts) < 3:
+        raise UsageError(_CREDIT_USAGE)
+    number = _reference(parts[1], "an invoice number")
+    rest = parts[2].strip()
+    words = rest.split(None, 2)
+    amount: str | None = None
+    currency: str | None = None
+    if len(words) >= 2 and _NUMBER.fullmatch(words[0]) and _is_currency(words[1]):
+        amount, currency = words[0], words[1]
+        rest = words[2] if len(words) > 2 else ""
+    elif _DECIMAL.fullmatch(words[0]):
+        amount = words[0]
+        rest = rest.split(None, 1)[1] if len(words) > 1 else ""
+    if not rest.strip():
+        raise UsageError(_CREDIT_USAGE)
+    return Credit(number, rest.strip(), amount, currency)
 
 
 def _reference(word: str, what: str) -> str:
@@ -129,9 +223,10 @@ def parse_command(text: str) -> Command:
         if len(args) != 1:
             raise UsageError("usage: `/invoice sent NUMBER`")
         return MarkSent(_reference(args[0], "an invoice number"))
-    if verb == "paid":
+    if verb in ("paid", "refunded"):
+        usage = f"usage: `/invoice {verb} NUMBER [AMOUNT] [DATE]`"
         if not 1 <= len(args) <= 3:
-            raise UsageError("usage: `/invoice paid NUMBER [AMOUNT] [DATE]`")
+            raise UsageError(usage)
         number = _reference(args[0], "an invoice number")
         amount: str | None = None
         paid_on: date | None = None
@@ -144,13 +239,27 @@ def parse_command(text: str) -> Command:
             elif amount is None:
                 amount = word
             else:
-                raise UsageError("usage: `/invoice paid NUMBER [AMOUNT] [DATE]`")
+                raise UsageError(usage)
+        if verb == "refunded":
+            return Refunded(number, amount, paid_on)
         return MarkPaid(number, amount, paid_on)
+    if verb in ("hold", "unpay"):
+        if len(args) < 2:
+            raise UsageError(f"usage: `/invoice {verb} NUMBER REASON` (the reason is required)")
+        reason = text.split(None, 2)[2].strip()
+        number = _reference(args[0], "an invoice number")
+        return Hold(number, reason) if verb == "hold" else Unpay(number, reason)
+    if verb == "release":
+        if len(args) != 1:
+            raise UsageError("usage: `/invoice release NUMBER`")
+        return Release(_reference(args[0], "an invoice number"))
     if verb == "void":
         if len(args) < 2:
             raise UsageError("usage: `/invoice void NUMBER REASON` (the reason is required)")
         reason = text.split(None, 2)[2].strip()
         return Void(_reference(args[0], "an invoice number"), reason)
+    if verb == "credit":
+        return parse_credit(text)
     if verb == "report":
         if len(args) > 1 or (args and not _MONTH.fullmatch(args[0])):
             raise UsageError("usage: `/invoice report [YYYY-MM]`")

@@ -43,6 +43,11 @@ def report_message(report: MonthReport, locale: str = "en_US") -> tuple[str, Blo
         lines = [
             f"*Money in and out, {code}*",
             f"Issued: {_tally(f.issued, code, locale)}",
+            *(
+                [f"Credit notes issued: {_tally(f.credit_notes, code, locale, 'credit note')}"]
+                if f.credit_notes.count
+                else []
+            ),
             f"Paid: {_tally(f.paid, code, locale, 'payment')}",
             f"Outstanding: {_tally(f.aging.outstanding, code, locale)}",
             f"Overdue: {_tally(f.aging.overdue, code, locale)}" + (f" — {aging}" if aging else ""),

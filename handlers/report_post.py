@@ -24,7 +24,7 @@ async def post_report(
     first, end = month_bounds(month, billing.today(now))
     report = await billing.metrics.month_report_for(user, first, end, now)
     months = await billing.metrics.monthly_money(first)
-    locale = billing.policy.invoice.locale
+    locale = billing.policy.invoice.figures_locale
     aging = {code: figures.aging for code, figures in report.currencies.items()}
     # matplotlib in a thread: the event loop keeps answering acks meanwhile.
     png = await asyncio.to_thread(render_chart, months, aging, locale)

@@ -126,7 +126,9 @@ class SlackDelivery:
         if event == EventName.NUDGE_DUE:
             return await self._nudge(state, conversation, steps)
         if event in (
-            EventName.INVOICE_SENT, EventName.PAYMENT_RECORDED, EventName.INVOICE_VOIDED
+            EventName.INVOICE_SENT, EventName.PAYMENT_RECORDED, EventName.INVOICE_VOIDED,
+            EventName.INVOICE_CREDITED, EventName.INVOICE_HELD, EventName.INVOICE_RELEASED,
+            EventName.PAYMENT_REVERSED, EventName.REFUND_RECORDED,
         ):  # fmt: skip
             text = event_note(state, event, message.payload)
             ts = await steps.post(
@@ -268,7 +270,7 @@ class SlackDelivery:
         now = self.clock()
         first, end = month_bounds(month, self.billing.today(now))
         report = await self.billing.metrics.month_report(first, end, now)
-        locale = self.billing.policy.invoice.locale
+        locale = self.billing.policy.invoice.figures_locale
         text, figures = report_message(report, locale)
         ts = await steps.post("report", channel=channel, text=text, blocks=figures)
         if not steps.progress.get("chart"):
@@ -308,6 +310,35 @@ def event_note(state: InvoiceState, event: str, payload: dict[str, Any]) -> str:
     if event == EventName.INVOICE_VOIDED:
         reason = blocks.escape(str(payload.get("reason", "")))
         return f"{state.number} voided by {user}: {reason}"
+    return correction_note(state, event, payload, user)
+
+
+def correction_note(state: InvoiceState, event: str, payload: dict[str, Any], user: str) -> str:
+    """The thread note for a credit note issued against the invoice, a hold or release, a
+    reversed payment or a refund paid out."""
+    locale, currency = state.invoice.locale, state.invoice.currency
+    amount = Money(Decimal(str(payload.get("amount", "0"))), currency)
+    balance = Money(Decimal(str(payload.get("balance", state.balance.amount))), currency)
+    status = payload.get("status", state.status.value)
+    after = f"Status: {status}, balance {blocks.money(balance, locale)}."
+    reason = blocks.escape(str(payload.get("reason", "")))
+    if event == EventName.INVOICE_CREDITED:
+        note = blocks.escape(str(payload.get("credit_note", "")))
+        return (
+            f"Credit note {note} of {blocks.money(amount, locale)} on {state.number} approved "
+            f"by {user}. {after}"
+        )
+    if event == EventName.INVOICE_HELD:
+        return f"{state.number} put on hold by {user}: {reason}. No reminders until released."
+    if event == EventName.INVOICE_RELEASED:
+        return f"{state.number} released by {user}: reminders resume."
+    if event == EventName.PAYMENT_REVERSED:
+        return (
+            f"Payment of {blocks.money(amount, locale)} on {state.number} reversed by {user}: "
+            f"{reason}. {after}"
+        )
+    if event == EventName.REFUND_RECORDED:
+        return f"Refund of {blocks.money(amount, locale)} on {state.number} recorded by {user}."
     return f"{state.label}: {blocks.escape(event)} by {user}."
 
 

@@ -103,18 +103,26 @@ class FakeRecords(_Part):
 
 class FakeInvoices(_Part):
     async def add(
-        self, invoice: Invoice, drafted_by: str, now: datetime, *, supersedes_id: int | None
+        self,
+        invoice: Invoice,
+        drafted_by: str,
+        now: datetime,
+        *,
+        supersedes_id: int | None,
+        credits_id: int | None = None,
     ) -> int:
-        if any(
-            r.state.record_id == invoice.record_id and r.state.status is Status.DRAFT
+        if credits_id is None and any(
+            r.state.record_id == invoice.record_id
+            and r.state.status is Status.DRAFT
+            and r.state.credits_id is None
             for r in self.data.invoices.values()
         ):
-            raise AssertionError("a record has at most one draft (a unique index)")
+            raise AssertionError("a record has at most one invoice draft (a unique index)")
         invoice_id = self.data.next_id
         self.data.next_id += 1
         state = InvoiceState(
             invoice_id, invoice, Status.DRAFT, Money.zero(invoice.currency), drafted_by, now,
-            supersedes_id=supersedes_id,
+            supersedes_id=supersedes_id, credits_id=credits_id,
         )  # fmt: skip
         self.data.invoices[invoice_id] = _Row(state)
         return invoice_id
@@ -136,8 +144,15 @@ class FakeInvoices(_Part):
         return {i: self.data.invoices[i].state for i in invoice_ids if i in self.data.invoices}
 
     async def open_draft(self, record_id: str) -> InvoiceState | None:
-        found = [s for s in await self.for_record(record_id) if s.status is Status.DRAFT]
+        found = [
+            s
+            for s in await self.for_record(record_id)
+            if s.status is Status.DRAFT and s.credits_id is None
+        ]
         return found[0] if found else None
+
+    async def credit_notes(self, invoice_id: int) -> list[InvoiceState]:
+        return [r.state for r in self.data.invoices.values() if r.state.credits_id == invoice_id]
 
     def _matching(self, **filters: Any) -> list[InvoiceState]:
         statuses, owner = filters.get("statuses"), filters.get("owner")
@@ -154,8 +169,10 @@ class FakeInvoices(_Part):
                 continue
             if due_before is not None and not s.invoice.due_date < due_before:
                 continue
+            if filters.get("refund_owed") and s.refund_owed.is_zero():
+                continue
             if overdue_on is not None and not (
-                s.invoice.due_date < overdue_on and s.paid < s.total
+                s.invoice.due_date < overdue_on and s.paid + s.credited_total < s.total
             ):
                 continue
             out.append(s)
@@ -171,7 +188,7 @@ class FakeInvoices(_Part):
     async def sums(self, *, balance: bool, **filters: Any) -> dict[str, tuple[int, Decimal]]:
         out: dict[str, tuple[int, Decimal]] = {}
         for s in self._matching(**filters):
-            amount = (s.total - s.paid if balance else s.total).amount
+            amount = (s.total - s.paid - s.credited_total if balance else s.total).amount
             n, total = out.get(s.invoice.currency, (0, Decimal(0)))
             out[s.invoice.currency] = (n + 1, total + amount)
         return out
@@ -329,7 +346,8 @@ class FakeLedger(_Part):
             i
             for i in invoice_ids
             if (s := self.data.invoices[i].state).status in OPEN_STATUSES
-            and s.paid < s.total
+            and s.paid + s.credited_total < s.total
+            and s.held_reason is None
             and (s.snoozed_until is None or s.snoozed_until < today)
         }
 

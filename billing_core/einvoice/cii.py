@@ -4,7 +4,12 @@ EN 16931), built with drafthorse from the same `Invoice` the PDF is rendered fro
 `invoice_xml(invoice, document_type="380", preview=False)` returns UTF-8 XML bytes that
 drafthorse has validated against the Factur-X EN 16931 XSD. A `preview` (a draft, no number)
 gets BT-1 `DRAFT-<record id>` and a note saying it is no invoice. `document_type` is the UNTDID
-1001 code (BT-3): 380 commercial invoice; a credit note is 381.
+1001 code (BT-3): 380 commercial invoice; a credit note is 381 (`document_type_of` picks it).
+
+A credit note (type 381) carries positive amounts, as EN 16931 wants (the type says they are a
+credit), names the invoice it corrects in BT-25 (its number) and BT-26 (its issue date), gives
+its reason as a note (BT-22), and asks for no payment: payment means 1 (not defined) without
+the seller's account, due on its own date.
 
 Mapping, by EN 16931 term: BT-1 number, BT-2 issue date, BT-5 currency, BT-9 due date, BT-10
 buyer reference (the scope reference), BT-20 payment terms, BT-22 notes, BT-27..BT-40 seller
@@ -32,13 +37,19 @@ from drafthorse.models.tradelines import LineItem
 from billing_core.invoice import Invoice, InvoiceLine, Party
 
 EN16931_GUIDELINE = "urn:cen.eu:en16931:2017"
-INVOICE = "380"  # UNTDID 1001 commercial invoice; credit notes pass "381"
+INVOICE = "380"  # UNTDID 1001 commercial invoice
+CREDIT_NOTE = "381"  # UNTDID 1001 credit note
 UNIT_ONE = "C62"  # UN/ECE Rec 20 "one": records give no unit of measure
 PREVIEW_NOTE = (
     "PREVIEW of a draft, not an invoice: it has no invoice number and must not be booked or paid."
 )
 _VAT_ID = re.compile(r"^(?:[A-Z]{2}|EL)[0-9A-Z+*.]{2,12}$")
 _POSTCODE_CITY = re.compile(r"^([A-Z]{0,3}-?\d[\dA-Z -]{1,9}?)\s+(\S.*)$")
+
+
+def document_type_of(invoice: Invoice) -> str:
+    """BT-3 of `invoice`: 381 for a credit note, else 380."""
+    return CREDIT_NOTE if invoice.is_credit_note else INVOICE
 
 
 def invoice_xml(invoice: Invoice, document_type: str = INVOICE, *, preview: bool = False) -> bytes:
@@ -63,6 +74,9 @@ def invoice_xml(invoice: Invoice, document_type: str = INVOICE, *, preview: bool
     notes = [PREVIEW_NOTE] if preview else []
     if invoice.title:
         notes.append(invoice.title)
+    credit = document_type == CREDIT_NOTE
+    if credit and invoice.credit_reason:
+        notes.append(f"Credit note for invoice {invoice.credits_number}: {invoice.credit_reason}")
     for text in notes:
         note = IncludedNote()
         note.content = text
@@ -86,8 +100,14 @@ def invoice_xml(invoice: Invoice, document_type: str = INVOICE, *, preview: bool
     settlement = trade.settlement
     settlement.currency_code = invoice.currency
     settlement.payment_reference = number
+    if credit and invoice.credits_number:
+        # BT-25, BT-26: the invoice this credit note corrects (BG-3, preceding invoice).
+        preceding = settlement.invoice_referenced_document
+        preceding.issuer_assigned_id = invoice.credits_number
+        if invoice.credits_issue_date is not None:
+            preceding.issue_date_time = invoice.credits_issue_date
     means = PaymentMeans()
-    if invoice.seller.iban:
+    if invoice.seller.iban and not credit:
         means.type_code = "58"  # SEPA credit transfer
         means.payee_account.iban = _compact(invoice.seller.iban)
         if invoice.seller.bic:

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-SettlementKind = Literal["payment", "credit"]
+SettlementKind = Literal["payment", "credit", "reversal"]
 Outcome = Literal["approved", "rejected"]
 
 
@@ -47,9 +47,10 @@ class IssuedInvoice:
 
 @dataclass(frozen=True)
 class Settlement:
-    """Money that reduces an invoice's balance, on its own date: a payment (`clears`: the one
-    that brought the balance to zero) or, once credit notes exist, a credit. The balance as of
-    a day is total − payments − credits dated on or before it."""
+    """Money that moves an invoice's balance, on its own date: a payment (`clears`: the one
+    that brought the balance to zero), a credit (a credit note's gross), or a reversal (a
+    payment taken back, /invoice unpay). The balance as of a day is total − payments −
+    credits + reversals dated on or before it (issue 13: balance = total − paid − credited)."""
 
     invoice_id: int
     currency: str

@@ -54,7 +54,8 @@ def bucket_due_dates(as_of: date) -> list[tuple[str, date | None, date]]:
 
 
 def issued(invoices: Iterable[IssuedInvoice], first: date, end: date) -> dict[str, Tally]:
-    """Invoices approved in [first, end), voided or not, per currency (count, totals)."""
+    """Invoices approved in [first, end), voided or not, per currency (count, totals). Given
+    credit notes, the same for them: credit notes issued (count, gross)."""
     out: dict[str, Tally] = {}
     for inv in invoices:
         if first <= inv.issue_date < end:
@@ -64,11 +65,17 @@ def issued(invoices: Iterable[IssuedInvoice], first: date, end: date) -> dict[st
 
 def paid(settlements: Iterable[Settlement], first: date, end: date) -> dict[str, Tally]:
     """Payments dated in [first, end) (the payment's own date, not when it was recorded), per
-    currency: how many payments and their sum. Credits are not payments."""
+    currency: how many payments and their sum, less the payments reversed in the period
+    (their amount only: the count stays how many were made). Credits are not payments."""
     out: dict[str, Tally] = {}
     for s in settlements:
-        if s.kind == "payment" and first <= s.on < end:
-            out[s.currency] = out.get(s.currency, Tally()).plus(s.amount)
+        if s.kind == "credit" or not first <= s.on < end:
+            continue
+        tally = out.get(s.currency, Tally())
+        if s.kind == "payment":
+            out[s.currency] = tally.plus(s.amount)
+        else:  # a reversal
+            out[s.currency] = tally.plus(-s.amount, count=0)
     return out
 
 
@@ -76,11 +83,12 @@ def balances(
     invoices: Iterable[IssuedInvoice], settlements: Iterable[Settlement], as_of: date
 ) -> list[tuple[IssuedInvoice, Decimal]]:
     """Each invoice issued on or before `as_of` and not void, with a balance left that day:
-    total − payments − credits dated on or before `as_of`."""
+    total − payments − credits + reversed payments dated on or before `as_of`."""
     reduced: dict[int, Decimal] = {}
     for s in settlements:
         if s.on <= as_of:
-            reduced[s.invoice_id] = reduced.get(s.invoice_id, Decimal(0)) + s.amount
+            amount = -s.amount if s.kind == "reversal" else s.amount
+            reduced[s.invoice_id] = reduced.get(s.invoice_id, Decimal(0)) + amount
     out = []
     for inv in invoices:
         if inv.void or inv.issue_date > as_of:

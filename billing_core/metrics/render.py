@@ -43,6 +43,7 @@ def report_json(report: MonthReport) -> dict[str, Any]:
     money = {
         code: {
             "issued": _tally(f.issued, code),
+            "credit_notes": _tally(f.credit_notes, code),
             "paid": _tally(f.paid, code),
             "outstanding": _tally(f.aging.outstanding, code),
             "overdue": _tally(f.aging.overdue, code),
@@ -105,6 +106,7 @@ def report_csv_rows(report: MonthReport) -> list[tuple[str, str, str, str]]:
     for code, f in report.currencies.items():
         tallies = [
             ("issued", f.issued),
+            ("credit_notes", f.credit_notes),
             ("paid", f.paid),
             ("outstanding", f.aging.outstanding),
             ("overdue", f.aging.overdue),
@@ -150,6 +152,12 @@ def report_text(report: MonthReport) -> list[str]:
     for code, f in report.currencies.items():
         lines.append(f"{code}:")
         lines.append(f"  Issued       {_tally_text(f.issued, code)}")
+        if f.credit_notes.count:
+            notes = f.credit_notes
+            noun = "credit note" if notes.count == 1 else "credit notes"
+            lines.append(
+                f"  Credit notes {format_total(notes.amount, code)} ({notes.count} {noun})"
+            )
         lines.append(
             f"  Paid         {format_total(f.paid.amount, code)} ({f.paid.count} payments)"
         )

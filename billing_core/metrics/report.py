@@ -7,7 +7,7 @@ use case builds the same `MonthReport` with the money sums done in SQL.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from billing_core.metrics.facts import Decision, IssuedInvoice, Settlement, Tally
@@ -27,12 +27,14 @@ UNINVOICED_SHOWN = 50  # the oldest ones listed; `uninvoiced_count` is the true 
 
 @dataclass(frozen=True)
 class CurrencyFigures:
-    """One currency's money in the period (issued, paid) and as of the report's day
-    (outstanding, overdue, aging)."""
+    """One currency's money in the period (invoices issued, paid, credit notes issued
+    beside the invoices) and as of the report's day (outstanding, overdue, aging: balances
+    net of payments and credits)."""
 
     issued: Tally
     paid: Tally
     aging: Aging
+    credit_notes: Tally = field(default_factory=Tally)  # count and gross of the credit notes issued
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,20 @@ def report_as_of(first: date, end: date, today: date) -> date:
 
 
 def per_currency(
-    issued_by: Mapping[str, Tally], paid_by: Mapping[str, Tally], aging_by: Mapping[str, Aging]
+    issued_by: Mapping[str, Tally],
+    paid_by: Mapping[str, Tally],
+    aging_by: Mapping[str, Aging],
+    credit_notes_by: Mapping[str, Tally] | None = None,
 ) -> dict[str, CurrencyFigures]:
     """Joined by currency code (sorted); a currency missing from one side gets zeros."""
-    codes = sorted(set(issued_by) | set(paid_by) | set(aging_by))
+    credits = credit_notes_by or {}
+    codes = sorted(set(issued_by) | set(paid_by) | set(aging_by) | set(credits))
     return {
         c: CurrencyFigures(
-            issued_by.get(c, Tally()), paid_by.get(c, Tally()), aging_by.get(c, Aging())
+            issued_by.get(c, Tally()),
+            paid_by.get(c, Tally()),
+            aging_by.get(c, Aging()),
+            credits.get(c, Tally()),
         )
         for c in codes
     }
@@ -101,8 +110,11 @@ def month_report(
     first: date,
     end: date,
     today: date,
+    credit_notes: Iterable[IssuedInvoice] = (),
 ) -> MonthReport:
-    """Every metric of [first, end) from the facts, balances as of `report_as_of`."""
+    """Every metric of [first, end) from the facts, balances as of `report_as_of`.
+    `credit_notes` are the approved credit notes (their gross as `total`); what they took off
+    an invoice comes in `settlements` as credits."""
     invoices = list(invoices)
     settlements = list(settlements)
     as_of = report_as_of(first, end, today)
@@ -114,6 +126,7 @@ def month_report(
             issued(invoices, first, end),
             paid(settlements, first, end),
             aging(invoices, settlements, as_of),
+            issued(credit_notes, first, end),
         ),
         cycle_time=cycle_time([(i.issue_date, i.service_date) for i in invoices], first, end),
         corrections=corrections(decisions, first, end),

@@ -68,13 +68,16 @@ def _draw_page(
         layout.continued(c, y, page_no + 1)
     layout.footer(c, page_no, pages)
     if layout.is_draft:
-        c.watermark(outline_path("DRAFT", 110.0, 52.0), DRAFT_RED, 0.09)
+        c.watermark(outline_path(layout._("DRAFT"), 110.0, 52.0), DRAFT_RED, 0.09)
 
 
 def document_title(inv: Invoice) -> str:
+    """The PDF's /Title (and the Factur-X XMP's): "Invoice INV-…", "Credit note CN-…", or
+    "Draft invoice for BUYER (RECORD)" before approval."""
+    kind = "credit note" if inv.is_credit_note else "invoice"
     if inv.number is None:
-        return f"Draft invoice for {inv.buyer.name} ({inv.record_id})"
-    return f"Invoice {inv.number}"
+        return f"Draft {kind} for {inv.buyer.name} ({inv.record_id})"
+    return f"{kind.capitalize()} {inv.number}"
 
 
 def _metadata(document: Document, inv: Invoice) -> None:

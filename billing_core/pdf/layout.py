@@ -1,6 +1,6 @@
 """The invoice's blocks, each a method drawing on a `Canvas`: the page 1 header (seller,
 client, the invoice's facts, its title), the short header of pages 2+, the line table's
-header row and rows, payment terms beside the totals, and the footer.
+header row and rows, and the footer; payment terms beside the totals are in tail.py.
 
 Each block starts at a given y and returns the y below it (the footer: its top), so run on
 a canvas without a page it measures; that is how pagination learns heights before drawing.
@@ -9,9 +9,10 @@ a canvas without a page it measures; that is how pagination learns heights befor
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from billing_core.invoice import Invoice, Party, vat_notes
+from billing_core.invoice import Invoice, Party
 from billing_core.pdf.bundled_fonts import EmbeddedFont, bold_font, regular_font
 from billing_core.pdf.canvas import Canvas
 from billing_core.pdf.formatter import Formatter, buyer_country, tax_word
@@ -26,7 +27,6 @@ from billing_core.pdf.style import (
     INK,
     LEFT,
     MUTED,
-    PAYMENT_WIDTH,
     RIGHT,
     ROW_PAD,
     RULE,
@@ -35,9 +35,11 @@ from billing_core.pdf.style import (
     TABLE_HEADER_HEIGHT,
     TABLE_LEADING,
     TOP,
-    TOTALS_WIDTH,
 )
+from billing_core.pdf.tail import payment_block, totals_block
 from billing_core.pdf.text import address_lines, clean, wrap
+from billing_core.pdf.translations import translations
+from billing_core.pdf.wording import draft_note, fact_rows
 
 # The public module's name, which the PDF's warnings have always been logged under.
 log = logging.getLogger("billing_core.pdf.render")
@@ -62,7 +64,8 @@ class Columns:
     net_right: float
 
 
-_HEADERS = ("#", "Description", "Qty", "Unit price", "VAT", "Net amount")
+def _headers(_: Callable[[str], str]) -> tuple[str, ...]:
+    return ("#", _("Description"), _("Qty"), _("Unit price"), _("VAT"), _("Net amount"))
 
 
 class Layout:
@@ -73,7 +76,14 @@ class Layout:
         self.fmt = Formatter(invoice.locale)
         self.fonts = _Fonts(regular_font(), bold_font())
         self.is_draft = invoice.number is None
-        self.tax_word = tax_word(invoice.seller.country)
+        self.is_credit = invoice.is_credit_note  # type 381: names the invoice it corrects
+        # Every label comes from the invoice language's gettext catalog (translations.py).
+        self._ = _ = translations(invoice.language).gettext
+        self.headers = _headers(_)
+        english_tax = tax_word(invoice.seller.country)  # "VAT" or "Tax"
+        is_vat = english_tax == "VAT"
+        self.tax_word = _("VAT") if is_vat else _("Tax")  # literal msgids: pybabel finds them
+        self.tax_id_label = _("VAT ID") if is_vat else _("Tax ID")
         self.logo = self._logo()
         self.footer_top = self.footer(Canvas(None), 1, 1)
 
@@ -120,18 +130,20 @@ class Layout:
         wrapped = [w for line in details for w in wrap(line, f.regular, 8.5, seller_width)]
         left_bottom = c.lines(LEFT, y, wrapped, f.regular, 8.5, 11, MUTED)
 
-        title = "DRAFT" if self.is_draft else "INVOICE"
+        _ = self._
+        title = _("CREDIT NOTE") if self.is_credit else _("INVOICE")
+        title = _("DRAFT") if self.is_draft else title
         c.text(RIGHT, TOP - 20, title, f.bold, 22, DRAFT_RED if self.is_draft else INK, "right")
         right_bottom = TOP - 26
         if self.is_draft:
-            note = "For approval – not valid for payment"
+            note = draft_note(self.invoice, _)
             c.text(RIGHT, right_bottom - 10, note, f.regular, SMALL, DRAFT_RED, "right")
             right_bottom -= 14
 
         # Client (left) and the invoice's facts (right), side by side.
         top = min(left_bottom, right_bottom) - 24
         y = top
-        c.text(LEFT, y - SMALL, "BILL TO", f.bold, SMALL, MUTED)
+        c.text(LEFT, y - SMALL, _("BILL TO"), f.bold, SMALL, MUTED)
         y -= SMALL + 6
         buyer_width = 270.0
         name_lines = wrap(clean(inv.buyer.name), f.bold, 10.5, buyer_width)
@@ -141,7 +153,7 @@ class Layout:
         y = c.lines(LEFT, y, wrapped, f.regular, BODY, 12)
         extra = []
         if inv.buyer.tax_id:
-            extra.append(f"{self.tax_word} ID {clean(inv.buyer.tax_id)}")
+            extra.append(f"{self.tax_id_label} {clean(inv.buyer.tax_id)}")
         if inv.buyer.email:
             extra.append(clean(inv.buyer.email))
         if extra:
@@ -151,20 +163,10 @@ class Layout:
 
         block_left = RIGHT - 200
         value_left = block_left + 68
-        rows: list[tuple[str, str, EmbeddedFont, tuple[float, float, float]]] = [
-            ("Invoice no.", inv.number or "assigned on approval", f.bold,
-             INK if inv.number else DRAFT_RED),
-            ("Issue date", fmt.date(inv.issue_date), f.regular, INK),
-            ("Due date", fmt.date(inv.due_date), f.bold, INK),
-        ]  # fmt: skip
-        if inv.service_date:
-            # German invoices must state when the service was delivered (§14 UStG).
-            rows.append(("Service date", fmt.date(inv.service_date), f.regular, INK))
-        if inv.scope_ref:
-            rows.append(("Reference", clean(inv.scope_ref), f.regular, INK))
-        rows.append(("Record ID", clean(inv.record_id), f.regular, INK))
         y = top
-        for label, value, font, color in rows:
+        for label, value, strong in fact_rows(inv, fmt, _):
+            font = f.bold if strong else f.regular
+            color = DRAFT_RED if value == _("assigned on approval") else INK
             c.text(block_left, y - BODY, label, f.regular, 8.5, MUTED)
             value_lines = wrap(value, font, BODY, RIGHT - value_left)
             y = c.lines(RIGHT, y, value_lines, font, BODY, 12, color, "right") - 3.5
@@ -181,17 +183,19 @@ class Layout:
 
     def header_next(self, c: Canvas) -> float:
         """Top of pages 2+: who and which invoice, then a rule. Returns y."""
-        inv, f = self.invoice, self.fonts
+        inv, f, _ = self.invoice, self.fonts, self._
         name_lines = wrap(clean(inv.seller.name), f.bold, 10, 280)
         c.text(LEFT, TOP - 10, name_lines[0], f.bold, 10)
         if self.is_draft:
-            c.text(RIGHT, TOP - 10, "DRAFT invoice", f.bold, 10, DRAFT_RED, "right")
+            draft_title = _("DRAFT credit note") if self.is_credit else _("DRAFT invoice")
+            c.text(RIGHT, TOP - 10, draft_title, f.bold, 10, DRAFT_RED, "right")
         else:
-            c.text(RIGHT, TOP - 10, f"Invoice {inv.number}", f.bold, 10, INK, "right")
+            which = _("Credit note {number}") if self.is_credit else _("Invoice {number}")
+            c.text(RIGHT, TOP - 10, which.format(number=inv.number), f.bold, 10, INK, "right")
         client = wrap(clean(inv.buyer.name), f.regular, 8.5, 280)[0]
         c.text(LEFT, TOP - 24, client, f.regular, 8.5, MUTED)
-        c.text(RIGHT, TOP - 24, f"Issue date {self.fmt.date(inv.issue_date)}", f.regular, 8.5,
-               MUTED, "right")  # fmt: skip
+        issued = _("Issue date {date}").format(date=self.fmt.date(inv.issue_date))
+        c.text(RIGHT, TOP - 24, issued, f.regular, 8.5, MUTED, "right")
         c.rule(LEFT, TOP - 32, RIGHT, 0.5, RULE)
         return TOP - 48
 
@@ -204,7 +208,7 @@ class Layout:
             [(clean(seller.name), f.bold)]
             + [(line, f.regular) for line in self._party_lines(seller)],
             [(text, f.regular) for text in (
-                f"{self.tax_word} ID {clean(seller.tax_id)}" if seller.tax_id else "",
+                f"{self.tax_id_label} {clean(seller.tax_id)}" if seller.tax_id else "",
                 clean(seller.email),
             ) if text],
             [(text, f.regular) for text in (
@@ -212,8 +216,9 @@ class Layout:
                 f"BIC {clean(seller.bic)}" if seller.bic else "",
             ) if text],
         ]  # fmt: skip
-        page_label = f"Page {page_no} of {pages}"
-        page_width = f.regular.width(f"Page {pages} of {pages}", size)
+        page_of = self._("Page {page} of {pages}")
+        page_label = page_of.format(page=page_no, pages=pages)
+        page_width = f.regular.width(page_of.format(page=pages, pages=pages), size)
         # The bank column is as wide as an IBAN (never broken across lines) within reason;
         # the other two share what is left.
         bank_width = min(max([font.width(text, size) for text, font in columns[2]] + [60.0]), 190.0)
@@ -255,7 +260,7 @@ class Layout:
         gap = 14.0
 
         def widest(i: int, font: EmbeddedFont) -> float:
-            header = f.bold.width(_HEADERS[i], SMALL)
+            header = f.bold.width(self.headers[i], SMALL)
             return max([header] + [font.width(r[i], TABLE) for r in raw])
 
         pos_w = widest(0, f.regular)
@@ -285,10 +290,10 @@ class Layout:
         h = TABLE_HEADER_HEIGHT
         c.band(LEFT, top - h, CONTENT_WIDTH, h, BAND)
         baseline = top - h / 2 - SMALL * 0.36
-        c.text(cols.pos_right, baseline, _HEADERS[0], f.bold, SMALL, MUTED, "right")
-        c.text(cols.desc_left, baseline, _HEADERS[1], f.bold, SMALL, MUTED)
+        c.text(cols.pos_right, baseline, self.headers[0], f.bold, SMALL, MUTED, "right")
+        c.text(cols.desc_left, baseline, self.headers[1], f.bold, SMALL, MUTED)
         for text, right in zip(
-            _HEADERS[2:],
+            self.headers[2:],
             (cols.qty_right, cols.price_right, cols.rate_right, cols.net_right),
             strict=True,
         ):
@@ -312,80 +317,12 @@ class Layout:
         c.rule(LEFT, bottom, RIGHT, 0.5, RULE)
         return bottom
 
-    # ----- totals and payment -----------------------------------------------------------------
-
-    def _totals(self, c: Canvas, top: float) -> float:
-        inv, f, fmt = self.invoice, self.fonts, self.fmt
-        right = RIGHT - 6
-        left = RIGHT - TOTALS_WIDTH
-        y = top - 14
-        rows: list[tuple[str, str]] = [("Subtotal (net)", fmt.money(inv.subtotal))]
-        for tax in inv.tax_lines:
-            code = f" ({tax.category})" if tax.category not in (None, "S") else ""
-            label = f"{self.tax_word} {fmt.rate(tax.rate)}{code} on {fmt.money(tax.net)}"
-            rows.append((label, fmt.money(tax.tax)))
-        for label, amount in rows:
-            c.text(left, y - BODY, label, f.regular, BODY, MUTED)
-            c.text(right, y - BODY, amount, f.regular, BODY, INK, "right")
-            y -= 15
-        y, band_h = y - 4, 24.0
-        c.band(left - 8, y - band_h, RIGHT - left + 8, band_h, BAND)
-        c.rule(left - 8, y, RIGHT, 0.8, INK)
-        baseline = y - band_h / 2 - 11 * 0.36
-        c.text(left, baseline, "Total due" if not self.is_draft else "Total", f.bold, 11)
-        c.text(right, baseline, fmt.money(inv.total), f.bold, 11, INK, "right")
-        notes = [f"{t.category}: {clean(t.exemption_reason)}" for t in vat_notes(inv.tax_lines)]
-        if not notes:
-            return y - band_h
-        wrapped = [w for note in notes for w in wrap(note, f.regular, SMALL, RIGHT - left)]
-        return c.lines(left, y - band_h - 6, wrapped, f.regular, SMALL, 10, MUTED)
-
-    def _payment(self, c: Canvas, top: float) -> float:
-        """Payment terms and bank account, in the column left of the totals."""
-        inv, f, fmt = self.invoice, self.fonts, self.fmt
-        width = PAYMENT_WIDTH
-        y = top - 14
-        c.text(LEFT, y - BODY, "Payment", f.bold, BODY)
-        y -= BODY + 5
-        total, due = fmt.money(inv.total), fmt.date(inv.due_date)
-        if self.is_draft:
-            # A due date derived from terms moves with the approval date (Invoice.finalised).
-            if inv.payment_terms_days is None:
-                due_when = f"by {due}"
-            elif inv.payment_terms_days == 0:
-                due_when = "on the invoice date"
-            else:
-                due_when = f"{inv.payment_terms_days} days after the invoice date"
-            sentence = (
-                "Draft for approval: no invoice number yet, not a request for payment. "
-                f"Once approved, {total} will be due {due_when}."
-            )
-        else:
-            terms = f" ({inv.payment_terms_days} days net)" if inv.payment_terms_days else ""
-            sentence = f"Please transfer {total} by {due}{terms}, quoting {inv.number}."
-        lines = wrap(sentence, f.regular, 8.5, width)
-        color = DRAFT_RED if self.is_draft else INK
-        y = c.lines(LEFT, y, lines, f.regular, 8.5, 11.5, color)
-        seller = inv.seller
-        if seller.iban:
-            y -= 5
-            label_width = 72.0
-            for label, value in (
-                ("Account holder", clean(seller.name)),
-                ("IBAN", clean(seller.iban)),
-                ("BIC", clean(seller.bic)),
-            ):
-                if not value:
-                    continue
-                c.text(LEFT, y - 8.5, label, f.regular, 8, MUTED)
-                value_lines = wrap(value, f.regular, 8.5, width - label_width)
-                y = c.lines(LEFT + label_width, y, value_lines, f.regular, 8.5, 11.5)
-        return y
+    # ----- totals and payment (tail.py) -----------------------------------------------------
 
     def tail(self, c: Canvas, top: float) -> float:
         """Payment (left) and totals (right) side by side under the table; returns the y
         below both."""
-        return min(self._payment(c, top), self._totals(c, top))
+        return min(payment_block(self, c, top), totals_block(self, c, top))
 
     def tail_height(self) -> float:
         """The room payment and totals need under the table."""
@@ -395,5 +332,5 @@ class Layout:
 
     def continued(self, c: Canvas, top: float, next_page: int) -> None:
         """Under the last row of a page that is not the last: where the table goes on."""
-        note = f"Continued on page {next_page}"
+        note = self._("Continued on page {page}").format(page=next_page)
         c.text(RIGHT, top - 13, note, self.fonts.regular, SMALL, MUTED, "right")

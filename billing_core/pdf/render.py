@@ -110,6 +110,7 @@ def _printed_texts(invoice: Invoice) -> Iterator[tuple[str, str]]:
     yield "scope_ref", invoice.scope_ref
     yield "id", invoice.record_id
     yield "number", invoice.number or ""
+    yield "reason", invoice.credit_reason
     for n, line in enumerate(invoice.lines):
         yield f"line_items[{n}].description", line.description
         yield f"line_items[{n}].tax_exemption_reason", line.tax_exemption_reason
@@ -128,10 +129,10 @@ def _render(invoice: Invoice) -> bytes:
 
 
 def _render_facturx(invoice: Invoice, *, preview: bool) -> bytes:
-    from billing_core.einvoice.cii import INVOICE, invoice_xml
+    from billing_core.einvoice.cii import document_type_of, invoice_xml
     from billing_core.einvoice.facturx import PdfMetadata, embed_facturx
 
-    xml = invoice_xml(invoice, INVOICE, preview=preview)
+    xml = invoice_xml(invoice, document_type_of(invoice), preview=preview)
     pdf = write_pdf(invoice_document(invoice, pdfa=True))
     metadata = PdfMetadata(document_title(invoice), invoice.seller.name, invoice.title)
     return embed_facturx(pdf, xml, metadata)

@@ -109,14 +109,16 @@ class RecordRow(Base):
 class InvoiceRow(Base):
     __tablename__ = "invoices"
     __table_args__ = (
-        # A record has at most one draft awaiting a decision.
+        # A record has at most one invoice draft awaiting a decision.
         Index(
             "uq_invoices_open_draft",
             "record_id",
             unique=True,
-            sqlite_where=text("status = 'draft'"),
-            postgresql_where=text("status = 'draft'"),
+            sqlite_where=text("status = 'draft' AND credits_id IS NULL"),
+            postgresql_where=text("status = 'draft' AND credits_id IS NULL"),
         ),
+        # (Credit note drafts are not limited: two people may each draft a part; the
+        # approval checks what is still creditable, under the invoice's row lock.)
         Index("ix_invoices_status_due", "status", "due_date"),
     )
 
@@ -141,6 +143,12 @@ class InvoiceRow(Base):
     void_reason: Mapped[str | None] = mapped_column(Text)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     snoozed_until: Mapped[date | None] = mapped_column(Date)
+    # A credit note: the invoice it corrects (NULL for invoices).
+    credits_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    # An invoice: the sum of its issued credit notes (balance = total - paid - credited).
+    credited: Mapped[Decimal] = mapped_column(Amount(), default=Decimal(0))
+    refunded: Mapped[Decimal] = mapped_column(Amount(), default=Decimal(0))  # paid back out
+    held_reason: Mapped[str | None] = mapped_column(Text)  # on hold (disputed): why
     nudged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -11,6 +11,8 @@ from datetime import date, datetime
 
 from billing_core.policy import Policy
 from billing_core.usecases.chasing import Chasing
+from billing_core.usecases.corrections import Corrections
+from billing_core.usecases.crediting import Crediting
 from billing_core.usecases.documents import Documents, Renderer
 from billing_core.usecases.drafting import Drafting
 from billing_core.usecases.engine import Engine, Subscribers
@@ -38,6 +40,8 @@ class Billing:
         self.records = Records(self.engine)
         self.drafting = Drafting(self.engine)
         self.settlement = Settlement(self.engine)
+        self.crediting = Crediting(self.engine)
+        self.corrections = Corrections(self.engine)
         self.queries = Queries(self.engine)
         self.documents = Documents(self.engine, renderer)
         self.reporting = Reporting(self.engine)

@@ -129,6 +129,8 @@ class Chasing:
                 "rate": None if corrections.rate is None else str(corrections.rate),
             },
         }
+        if digest.credit_notes:  # beside the invoices issued, when there were any
+            payload["credit_notes"] = as_json(digest.credit_notes)
         key = f"{EventName.DIGEST_DUE.value}:{week_start.isoformat()}"
         async with self.engine.store.unit_of_work() as uow:
             return await self.engine.emit(

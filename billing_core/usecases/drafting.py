@@ -16,6 +16,7 @@ from billing_core.permissions import check_may_approve, check_may_reject
 from billing_core.reasons import MAX_REASON_LENGTH, check_reason
 from billing_core.state import InvoiceState
 from billing_core.status import REJECTION_CATEGORIES, Action, Status
+from billing_core.usecases.credit_issue import issue_credit_note
 from billing_core.usecases.engine import Engine, claim_request
 from billing_core.usecases.ports import UnitOfWork
 from billing_core.usecases.transitions import move
@@ -51,7 +52,7 @@ class Drafting:
         """
         # The renderability check needs borb and its fonts (about a second to import and
         # load, once per process): off the event loop, before the write lock is taken.
-        check_renderable = await asyncio.to_thread(_renderability_check)
+        check_renderable = await asyncio.to_thread(renderability_check)
         async with self.engine.store.unit_of_work() as uow:
             # Locked: two people drafting the same record at once get the same draft.
             record = await uow.records.get(record_id, lock=True)
@@ -64,7 +65,7 @@ class Drafting:
             # Refuse now, with the characters named, a draft whose PDF could never render.
             check_renderable(invoice)
             # A re-draft right after a rejection links the rejected draft's thread.
-            previous = await uow.invoices.for_record(record.id)
+            previous = [s for s in await uow.invoices.for_record(record.id) if not s.is_credit_note]
             latest = previous[-1] if previous else None
             supersedes = latest if latest and latest.status is Status.REJECTED else None
             invoice_id = await uow.invoices.add(
@@ -94,13 +95,19 @@ class Drafting:
         self, invoice_id: int, user: str, now: datetime, *, request_key: str | None = None
     ) -> InvoiceState:
         """Approve a draft: the next gapless number, in this transaction. Raises
-        AlreadyDecided, NotAnApprover, FourEyesRequired, InvoiceInvalid, InvoiceNotFound."""
+        AlreadyDecided, NotAnApprover, FourEyesRequired, InvoiceInvalid, InvoiceNotFound.
+
+        A credit note draft is approved the same way (same approvers, four-eyes rule on its
+        amount) and numbered in its own series (`crediting.issue_credit_note`); it may also
+        raise CreditRefused."""
         async with self.engine.store.unit_of_work() as uow:
             state = await _locked(uow, invoice_id)
             await claim_request(uow, request_key, now, invoice_id)
             if state.status is not Status.DRAFT:
                 raise AlreadyDecided(state.status.value, state.number, state.decided_by)
             check_may_approve(user, state.drafted_by, state.total, self.engine.policy.approval)
+            if state.is_credit_note:
+                return await issue_credit_note(self.engine, uow, state, user, now)
             today = self.engine.today(now)
             fmt = self.engine.policy.invoice.number_format
             seq = await uow.numbers.next(counter_key(fmt, today))
@@ -172,7 +179,7 @@ async def _locked(uow: UnitOfWork, invoice_id: int) -> InvoiceState:
     return state
 
 
-def _renderability_check() -> Callable[[Invoice], None]:
+def renderability_check() -> Callable[[Invoice], None]:
     """billing_core.pdf.check_renderable, imported and with its fonts loaded (blocking)."""
     from billing_core.pdf import bundled_fonts, check_renderable
 

@@ -27,8 +27,9 @@ from billing_core.metrics.work_flow import (
     uninvoiced,
 )
 from billing_core.permissions import check_may_see_figures
-from billing_core.status import PAYMENT_ACTIONS, Action
+from billing_core.status import PAYMENT_ACTIONS, UNPAY_ACTIONS, Action
 from billing_core.usecases.engine import Engine
+from billing_core.usecases.ports import UnitOfWork
 
 
 class Metrics:
@@ -48,10 +49,7 @@ class Metrics:
         the rest is computed off the event loop from the period's rows."""
         as_of = report_as_of(first, end, self.engine.today(now))
         async with self.engine.store.unit_of_work(read_only=True) as uow:
-            issued = await uow.history.totals(
-                [Action.APPROVE], first, end, amounts_from_event=False
-            )
-            paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
+            issued, paid, credit_notes = await money_in_period(uow, first, end)
             aging = await uow.metrics.aging(as_of)
             cycle = await uow.metrics.cycle_counts(first, end)
             paid_in_full = await uow.metrics.turnaround_counts(first, end)
@@ -69,11 +67,7 @@ class Metrics:
                 first=first,
                 end=end,
                 as_of=as_of,
-                currencies=per_currency(
-                    _tallies(issued),
-                    _tallies(paid),
-                    aging,
-                ),
+                currencies=per_currency(issued, paid, aging, credit_notes),
                 cycle_time=spread_of_counts(cycle),
                 corrections=corrections_of_counts(*decisions),
                 turnaround=turnaround_of_counts(paid_in_full),
@@ -91,13 +85,10 @@ class Metrics:
         first = today.replace(day=1)
         end = add_months(first, 1)
         async with self.engine.store.unit_of_work(read_only=True) as uow:
-            issued = await uow.history.totals(
-                [Action.APPROVE], first, end, amounts_from_event=False
-            )
-            paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
+            issued, paid, credit_notes = await money_in_period(uow, first, end)
             aging = await uow.metrics.aging(today)
         cycle, fixes = await self.flow(first, end)
-        currencies = per_currency(_tallies(issued), _tallies(paid), aging)
+        currencies = per_currency(issued, paid, aging, credit_notes)
         return Headline(first, today, currencies, cycle, fixes)
 
     async def flow(self, first: date, end: date) -> tuple[DaysSpread, Corrections]:
@@ -115,13 +106,8 @@ class Metrics:
             for back in range(months - 1, -1, -1):
                 first = add_months(last_first, -back)
                 end = add_months(first, 1)
-                issued = await uow.history.totals(
-                    [Action.APPROVE], first, end, amounts_from_event=False
-                )
-                paid = await uow.history.totals(
-                    PAYMENT_ACTIONS, first, end, amounts_from_event=True
-                )
-                out.append(MonthMoney(first, _tallies(issued), _tallies(paid)))
+                issued, paid, _ = await money_in_period(uow, first, end)
+                out.append(MonthMoney(first, issued, paid))
         return out
 
     async def uninvoiced(self, now: datetime, owner: str | None = None) -> list[Uninvoiced]:
@@ -139,13 +125,31 @@ class Metrics:
         return await asyncio.to_thread(compute)
 
     async def journal(self, first: date, end: date) -> list[JournalEntry]:
-        """Every invoice issued in [first, end), void ones with their status, oldest first."""
+        """Every invoice and credit note issued in [first, end), void ones with their status,
+        oldest first."""
         async with self.engine.store.unit_of_work(read_only=True) as uow:
             return await uow.metrics.journal(first, end)
 
 
 def _tallies(sums: dict[str, tuple[int, Decimal]]) -> dict[str, Tally]:
     return {currency: Tally(n, amount) for currency, (n, amount) in sums.items()}
+
+
+async def money_in_period(
+    uow: UnitOfWork, first: date, end: date
+) -> tuple[dict[str, Tally], dict[str, Tally], dict[str, Tally]]:
+    """Per currency over [first, end), summed in SQL: invoices issued (approvals: count and
+    totals), paid (payments on their own dates, less payments reversed in the period: the
+    same rule as billing_core.metrics.money_flow.paid) and credit notes issued (count,
+    gross)."""
+    issued = await uow.history.totals([Action.APPROVE], first, end, amounts_from_event=False)
+    paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
+    reversed_ = await uow.history.totals(UNPAY_ACTIONS, first, end, amounts_from_event=True)
+    for currency, (_, amount) in reversed_.items():
+        n, total = paid.get(currency, (0, Decimal(0)))
+        paid[currency] = (n, total - amount)
+    credit_notes = await uow.history.totals([Action.ISSUE], first, end, amounts_from_event=False)
+    return _tallies(issued), _tallies(paid), _tallies(credit_notes)
 
 
 def add_months(first: date, months: int) -> date:

@@ -74,7 +74,7 @@ class HandledRequest:
     reply: dict[str, Any] | None
 
 
-InvoiceFilters = Mapping[str, Any]  # statuses, owner, due_before, overdue_on
+InvoiceFilters = Mapping[str, Any]  # statuses, owner, due_before, overdue_on, refund_owed
 
 
 class RecordRepository(Protocol):
@@ -92,12 +92,25 @@ class RecordRepository(Protocol):
 
 class InvoiceRepository(Protocol):
     async def add(
-        self, invoice: Invoice, drafted_by: str, now: datetime, *, supersedes_id: int | None
+        self,
+        invoice: Invoice,
+        drafted_by: str,
+        now: datetime,
+        *,
+        supersedes_id: int | None,
+        credits_id: int | None = None,
     ) -> int: ...
     async def get(self, invoice_id: int, *, lock: bool = False) -> InvoiceState | None: ...
     async def by_number(self, number: str, *, lock: bool = False) -> InvoiceState | None: ...
     async def for_record(self, record_id: str) -> list[InvoiceState]: ...
-    async def open_draft(self, record_id: str) -> InvoiceState | None: ...
+    async def open_draft(self, record_id: str) -> InvoiceState | None:
+        """The record's invoice draft awaiting a decision (credit note drafts aside)."""
+        ...
+
+    async def credit_notes(self, invoice_id: int) -> list[InvoiceState]:
+        """The credit notes (drafts included) of one invoice, oldest first."""
+        ...
+
     async def many(self, invoice_ids: Sequence[int]) -> dict[int, InvoiceState]: ...
     async def matching(
         self,
@@ -107,6 +120,7 @@ class InvoiceRepository(Protocol):
         due_before: date | None = None,
         overdue_on: date | None = None,
         client: str | None = None,
+        refund_owed: bool = False,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[InvoiceState]: ...
@@ -118,6 +132,7 @@ class InvoiceRepository(Protocol):
         due_before: date | None = None,
         overdue_on: date | None = None,
         client: str | None = None,
+        refund_owed: bool = False,
     ) -> int: ...
     async def sums(
         self,

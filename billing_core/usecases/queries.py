@@ -12,8 +12,8 @@ from billing_core.status import OPEN_STATUSES, Status
 from billing_core.usecases.engine import Engine
 from billing_core.usecases.ports import StoredEvent
 
-ListKind = Literal["open", "drafts", "overdue", "mine", "client"]
-LIST_KINDS: tuple[ListKind, ...] = ("open", "drafts", "overdue", "mine", "client")
+ListKind = Literal["open", "drafts", "overdue", "mine", "client", "refunds"]
+LIST_KINDS: tuple[ListKind, ...] = ("open", "drafts", "overdue", "mine", "client", "refunds")
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,14 @@ class Queries:
         return state
 
     async def find(self, reference: str) -> InvoiceState:
-        """An invoice by number, or a record's latest invoice by record ID."""
+        """An invoice (or credit note) by number, or a record's latest invoice by record ID
+        (its credit notes go by their own numbers)."""
         reference = reference.strip()
         async with self.engine.store.unit_of_work(read_only=True) as uow:
             state = await uow.invoices.by_number(reference)
             if state is not None:
                 return state
-            invoices = await uow.invoices.for_record(reference)
+            invoices = [s for s in await uow.invoices.for_record(reference) if not s.is_credit_note]
         if invoices:
             return invoices[-1]
         raise InvoiceNotFound(reference)
@@ -85,16 +86,20 @@ class Queries:
         client: str = "",
     ) -> InvoicePage:
         """One page of `drafts`, `overdue`, `mine` (the user's drafts and open invoices),
-        `open` invoices, or `client` (drafts, open and paid invoices whose client name contains
-        `client`, any case), oldest due first, with how many there are in all."""
+        `open` invoices, `client` (drafts, open, paid and credited invoices and credit notes
+        whose client name contains `client`, any case) or `refunds` (paid invoices with a
+        refund owed to the client), oldest due first, with how many there are in all."""
         filters: dict[str, Any] = {"statuses": list(OPEN_STATUSES)}
         if kind == "client":
-            statuses = [Status.DRAFT, *OPEN_STATUSES, Status.PAID]
+            # A client's documents: drafts, open and closed invoices, and credit notes.
+            statuses = [Status.DRAFT, *OPEN_STATUSES, Status.PAID, Status.CREDITED, Status.ISSUED]
             filters = {"statuses": statuses, "client": client}
         elif kind == "drafts":
             filters = {"statuses": [Status.DRAFT]}
         elif kind == "overdue":
             filters["overdue_on"] = self.engine.today(now)
+        elif kind == "refunds":  # credit notes beyond what was due: owed back until refunded
+            filters = {"statuses": [Status.PAID], "refund_owed": True}
         elif kind == "mine":
             filters = {"statuses": [Status.DRAFT, *OPEN_STATUSES], "owner": user}
         async with self.engine.store.unit_of_work(read_only=True) as uow:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from billing_core.reports import PeriodSummary
-from billing_core.status import OPEN_STATUSES, PAYMENT_ACTIONS, Action, Status
+from billing_core.status import OPEN_STATUSES, PAYMENT_ACTIONS, UNPAY_ACTIONS, Action, Status
 from billing_core.usecases.engine import Engine
 
 
@@ -18,8 +19,9 @@ class Reporting:
         return await self.period_summary(week_start, week_start + timedelta(days=7), now)
 
     async def period_summary(self, first: date, end: date, now: datetime) -> PeriodSummary:
-        """Issued and paid in [first, end) (business time zone); drafts waiting and overdue
-        as of `now`; people's rejections in the period by category (the correction report)."""
+        """Issued (invoices, and credit notes beside them) and paid in [first, end)
+        (business time zone); drafts waiting and overdue (net of credits) as of `now`;
+        people's rejections in the period by category (the correction report)."""
         zone = self.engine.policy.reminders.zone
         start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
         stop = datetime.combine(end, datetime.min.time(), tzinfo=zone)
@@ -28,10 +30,20 @@ class Reporting:
             issued = await uow.history.totals(
                 [Action.APPROVE], first, end, amounts_from_event=False
             )
+            credit_notes = await uow.history.totals(
+                [Action.ISSUE], first, end, amounts_from_event=False
+            )
             paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
+            # A reversed payment (unpay) takes its amount back out of the period it counts in.
+            reversed_ = await uow.history.totals(UNPAY_ACTIONS, first, end, amounts_from_event=True)
+            for currency, (_, amount) in reversed_.items():
+                n, total = paid.get(currency, (0, Decimal(0)))
+                paid[currency] = (n, total - amount)
             rejections = await uow.history.rejections_between(start, stop)
             waiting = await uow.invoices.sums(balance=False, statuses=[Status.DRAFT])
             overdue = await uow.invoices.sums(
                 balance=True, statuses=list(OPEN_STATUSES), overdue_on=today
             )
-        return PeriodSummary(first, end, waiting, issued, paid, overdue, rejections)
+        return PeriodSummary(
+            first, end, waiting, issued, paid, overdue, rejections, credit_notes=credit_notes
+        )

@@ -11,7 +11,7 @@ from billing_core.permissions import check_may_settle, check_may_void
 from billing_core.reasons import check_reason
 from billing_core.reminders import snooze_until
 from billing_core.state import InvoiceState
-from billing_core.status import OPEN_STATUSES, Action
+from billing_core.status import OPEN_STATUSES, Action, Status
 from billing_core.usecases.engine import Engine, claim_request
 from billing_core.usecases.ports import UnitOfWork
 from billing_core.usecases.transitions import move
@@ -94,7 +94,8 @@ class Settlement:
         *,
         request_key: str | None = None,
     ) -> InvoiceState:
-        """Void an approved or sent invoice with nothing paid on it; it keeps its number."""
+        """Void an approved invoice never sent, with nothing paid on it; it keeps its number.
+        A sent invoice is corrected by a credit note instead (IllegalTransition says so)."""
         reason = check_reason(reason, "voiding")
         async with self.engine.store.unit_of_work() as uow:
             state = await numbered_locked(uow, number)
@@ -105,6 +106,18 @@ class Settlement:
                 raise IllegalTransition(
                     f"{state.label} cannot be voided: {state.paid} has been paid on it. "
                     "An invoice with payments is corrected by a credit note."
+                )
+            if state.status is Status.SENT and state.paid.amount == 0:
+                # Tax law and auditors want an invoice the client has seen corrected by a
+                # document of its own, not quietly voided.
+                raise IllegalTransition(
+                    f"{state.label} was sent to the client, so it cannot be voided: correct "
+                    f"it with a credit note (credit {state.label} REASON)."
+                )
+            if state.credited > 0:
+                raise IllegalTransition(
+                    f"{state.label} cannot be voided: credit notes of {state.credited_total} "
+                    "were issued against it. Credit what is left instead."
                 )
             return await move(
                 self.engine, uow, state, Action.VOID, user, now,

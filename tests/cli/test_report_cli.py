@@ -139,7 +139,7 @@ def test_journal_has_one_row_per_invoice_with_net_and_vat_per_rate(
     code, out, _ = run(capsys, "export", "journal", "--month", "2026-11")
     rows = list(csv.reader(io.StringIO(out)))
     assert code == 0
-    assert rows[0][5:] == ["net_19", "vat_19", "net", "vat", "total"]
+    assert rows[0][5:] == ["net_19", "vat_19", "net", "vat", "total", "credits"]
     assert [(r[3], r[4], r[9]) for r in rows[1:]] == [
         ("EUR", "paid", "1428.00"),
         ("EUR", "paid", "1428.00"),
@@ -147,7 +147,8 @@ def test_journal_has_one_row_per_invoice_with_net_and_vat_per_rate(
         ("EUR", "void", "1428.00"),
     ]
     code, out, _ = run(capsys, "export", "journal", "--month", "2026-10")
-    assert (code, out.strip()) == (0, "number,issue_date,client,currency,status,net,vat,total")
+    header = "number,issue_date,client,currency,status,net,vat,total,credits"
+    assert (code, out.strip()) == (0, header)
 
 
 def test_a_chart_that_fails_to_land_leaves_nothing_half_written(

@@ -202,6 +202,10 @@ async def test_final_pdf_is_served_once_approved_and_drafts_have_none(
             "currency": "EUR",
             "issue_date": "2026-11-25",
             "due_date": "2026-12-01",
+            "kind": "invoice",
+            "credits": None,
+            "credited": "0.00",
+            "refund_owed": "0.00",
             "pdf_url": "/api/invoices/INV-2026-0001.pdf",
         }
     ]

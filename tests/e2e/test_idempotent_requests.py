@@ -44,9 +44,9 @@ async def test_the_same_command_sent_twice_at_once_records_one_payment(bot: Bot)
     assert await payments(bot, number) == ["100.0000"]
 
 
-async def test_sent_and_void_commands_delivered_twice_change_once(bot: Bot) -> None:
+async def test_hold_and_void_commands_delivered_twice_change_once(bot: Bot) -> None:
     number = await approved_number(bot)
-    for text in (f"sent {number}", f"void {number} sent to the wrong client"):
+    for text in (f"hold {number} client disputes the hours", f"void {number} wrong client"):
         body, name = bot.command_body(text, APPROVER)
         await bot.send(body)
         (first,) = await bot.replies(name)
@@ -55,7 +55,18 @@ async def test_sent_and_void_commands_delivered_twice_change_once(bot: Bot) -> N
         assert "cannot be" not in first
     state = await bot.billing.queries.find(number)
     actions = [e.action for e in await bot.billing.queries.events(state.id)]
-    assert actions == ["draft", "approve", "mark_sent", "void"]
+    assert actions == ["draft", "approve", "hold", "void"]
+
+
+async def test_sent_command_delivered_twice_changes_once(bot: Bot) -> None:
+    number = await approved_number(bot)
+    body, name = bot.command_body(f"sent {number}", APPROVER)
+    await bot.send(body)
+    (first,) = await bot.replies(name)
+    await bot.send(body, retry=1)
+    assert await bot.replies(name, count=2) == [first, first]
+    state = await bot.billing.queries.find(number)
+    assert [e.action for e in await bot.billing.queries.events(state.id)][-1] == "mark_sent"
 
 
 async def test_a_draft_command_delivered_twice_makes_one_draft_and_one_thread(bot: Bot) -> None:

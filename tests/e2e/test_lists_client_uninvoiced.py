@@ -61,3 +61,16 @@ async def test_list_uninvoiced_says_what_stops_each_record_and_pages_on(bot: Bot
     seen = re.findall(r"• (P-[A-Z0-9-]+) ", first + second)
     assert len(seen) == len(set(seen)) == 26
     assert date(2026, 11, 25) == bot.billing.today(bot.clock())
+
+
+async def test_list_client_shows_credited_invoices_and_their_credit_notes(bot: Bot) -> None:
+    number = await approve(bot)  # Müller & Søn GmbH, 1428.00
+    note = await bot.billing.crediting.start_credit(number, OWNER, "cancelled", bot.clock())
+    issued = await bot.billing.drafting.approve(note.state.id, APPROVER, bot.clock())
+    assert issued.number is not None
+
+    _, name = await bot.command("list client müller", APPROVER)
+    (reply,) = await bot.replies(name)
+    assert number in reply and issued.number in reply
+    assert "(2)" in reply
+    assert f"issued, credits {number}, dated" in reply and "credited, due" in reply

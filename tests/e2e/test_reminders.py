@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from billing_core.invoice import invoice_to_json
+from billing_core.invoice_json import invoice_to_json
 from billing_core.policy import ReminderPolicy
 from billing_core.state import InvoiceState
 from billing_core.store.models import InvoiceRow
@@ -610,9 +610,29 @@ async def test_weekly_digest_is_posted_once_with_totals_per_currency(bot: Bot) -
     assert "Paid: 1 · €428.00" in text
     assert "Drafts waiting: 1 · €1,428.00" in text
     assert "Overdue: 1 · €1,428.00" in text
+    assert "Credit notes issued" not in text  # none that week
     # completed the day before approval, all three: 1 day; P-5 rejected among 4 decisions
     assert "Cycle time (work completed to approval): median 1 days, p90 1 days over 3" in text
     assert "Corrections: 1 of 4 decided drafts rejected (25.0 %)" in text
+
+
+async def test_the_weekly_digest_counts_credit_notes_beside_invoices(bot: Bot) -> None:
+    monday = date(2026, 11, 30)
+    bot.clock.now = at(monday + timedelta(days=1))
+    issued = await overdue_invoice(bot, "P-1", due=after_due(10))
+    assert issued.number is not None
+    note = await bot.billing.crediting.start_credit(
+        issued.number, OWNER, "discount", bot.clock(), amount="428.00"
+    )
+    await bot.billing.drafting.approve(note.state.id, APPROVER, bot.clock())
+    await drain_outbox(bot.billing, bot.clock())
+    bot.clock.now = at(monday + timedelta(days=7), 8)
+    await bot.service.scheduler.get_job("digest").func()
+    await bot.deliver_all()
+    (posted,) = bot.slack.messages(channel=BILLING_CHANNEL)
+    text = posted.blocks[0]["text"]["text"]
+    assert "Issued: 1 · €1,428.00" in text
+    assert "Credit notes issued: 1 · €428.00" in text
 
 
 async def test_no_billing_channel_means_no_digest(slack: SlackStandIn, tmp_path: Path) -> None:

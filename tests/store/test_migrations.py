@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import JSON, bindparam, text
@@ -258,5 +259,74 @@ async def test_schema_is_current_only_at_the_head_and_old_databases_are_upgraded
         async with engine.connect() as conn:
             applied = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
         assert {row[0] for row in applied} == head_revisions()
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrading_from_0003_gives_every_invoice_no_credit_and_keeps_one_open_draft(
+    database_url: str,
+) -> None:
+    """A database of the previous release: its invoices have nothing credited (balances
+    unchanged), are no credit notes, and a record still has at most one invoice draft, while
+    a credit note draft may sit beside it."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy.exc import IntegrityError
+
+    engine = new_async_engine(database_url)
+
+    def upgrade_to(connection, revision: str) -> None:  # type: ignore[no-untyped-def]
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    insert_invoice = (
+        "INSERT INTO invoices (record_id, number, status, currency, total, paid, issue_date,"
+        " due_date, owner, client_name, snapshot, drafted_by, drafted_at, updated_at{extra})"
+        " VALUES ('P-1', :number, :status, 'EUR', 14280000, :paid, '2026-11-30', '2026-12-14',"
+        " 'U0OWNER', 'C', '{{}}', 'U0OWNER', :t, :t{values})"
+    )
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(upgrade_to, "0003")
+            await conn.execute(
+                text(
+                    "INSERT INTO records (id, kind, title, owner, data, created_at, updated_at) "
+                    "VALUES ('P-1', 'project', '', 'U0OWNER', '{}', :t, :t)"
+                ),
+                {"t": LATE},
+            )
+            for number, status, paid in [("INV-1", "paid", 14280000), ("INV-2", "sent", 10000),
+                                         (None, "draft", 0)]:  # fmt: skip
+                await conn.execute(
+                    text(insert_invoice.format(extra="", values="")),
+                    {"number": number, "status": status, "paid": paid, "t": LATE},
+                )
+        await upgrade_database(engine)
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text("SELECT number, credits_id, credited, paid FROM invoices ORDER BY id")
+                )
+            ).all()
+        assert [(r[0], r[1], int(r[2])) for r in rows] == [
+            ("INV-1", None, 0), ("INV-2", None, 0), (None, None, 0),
+        ]  # fmt: skip
+        async with engine.begin() as conn:  # a credit note draft beside the invoice draft
+            await conn.execute(
+                text(
+                    insert_invoice.format(
+                        extra=", credits_id, credited, refunded", values=", 2, 0, 0"
+                    )
+                ),
+                {"number": None, "status": "draft", "paid": 0, "t": LATE},
+            )
+        with pytest.raises(IntegrityError):  # but never a second invoice draft
+            async with engine.begin() as conn:
+                await conn.execute(
+                    text(insert_invoice.format(extra=", credited, refunded", values=", 0, 0")),
+                    {"number": None, "status": "draft", "paid": 0, "t": LATE},
+                )
     finally:
         await engine.dispose()

@@ -140,7 +140,7 @@ async def test_the_journal_lists_every_invoice_issued_in_the_month(
     rows = journal_csv_rows(await billing.metrics.journal(*NOV))
     assert rows[0] == [
         "number", "issue_date", "client", "currency", "status",
-        "net_19", "vat_19", "net", "vat", "total",
+        "net_19", "vat_19", "net", "vat", "total", "credits",
     ]  # fmt: skip
     assert [(r[1], r[3], r[4]) for r in rows[1:]] == [
         ("2026-11-02", "EUR", "paid"),
@@ -148,5 +148,50 @@ async def test_the_journal_lists_every_invoice_issued_in_the_month(
         ("2026-11-10", "USD", "approved"),
         ("2026-11-12", "EUR", "void"),
     ]
-    assert rows[1][5:] == ["1200.00", "228.00", "1200.00", "228.00", "1428.00"]
+    assert rows[1][5:] == ["1200.00", "228.00", "1200.00", "228.00", "1428.00", ""]
     assert rows[4][2] == "Müller & Søn GmbH"
+
+
+async def test_credit_notes_beside_invoices_and_outstanding_net_of_credits(
+    billing: Billing, record_data: Callable[..., dict[str, Any]]
+) -> None:
+    """Issue 12 once credit notes exist: outstanding is total − paid − credited (as of each
+    day), issued shows the credit notes beside the invoices, and the journal lists the credit
+    note as a row of its own with its amounts as a credit."""
+    await build_november(billing, record_data)
+    # P-2 (USD 1428.00, unpaid): 428.00 credited on Nov 20.
+    note = await billing.crediting.start_credit(
+        "INV-2026-0002", OWNER, "8 h not done", at(20), amount="428.00"
+    )
+    await billing.drafting.approve(note.state.id, APPROVER, at(20))
+
+    report = await billing.metrics.month_report(*NOV, at(10, 12))
+    usd = report.currencies["USD"]
+    assert usd.issued == Tally(1, D("1428.00"))  # the invoice, not the credit note
+    assert usd.credit_notes == Tally(1, D("428.00"))
+    assert usd.aging.outstanding == usd.aging.overdue == Tally(1, D("1000.00"))
+    assert report.currencies["EUR"].credit_notes == Tally()
+    data = report_json(report)
+    assert data["currencies"]["USD"]["credit_notes"] == {"count": 1, "amount": "428.00"}
+    assert data["currencies"]["USD"]["outstanding"] == {"count": 1, "amount": "1000.00"}
+    async with billing.store.unit_of_work(read_only=True) as uow:
+        before = await uow.metrics.aging(date(2026, 11, 19))  # the day before the credit
+    assert before["USD"].outstanding == Tally(1, D("1428.00"))
+
+    rows = journal_csv_rows(await billing.metrics.journal(*NOV))
+    assert rows[0][-1] == "credits"
+    (credit,) = [r for r in rows[1:] if r[0].startswith("CN-")]
+    assert credit[:5] == ["CN-2026-0001", "2026-11-20", "Müller & Søn GmbH", "USD", "issued"]
+    assert credit[5:] == ["-359.66", "-68.34", "-359.66", "-68.34", "-428.00", "INV-2026-0002"]
+    assert [r[0] for r in rows[1:]][-1] == "CN-2026-0001"  # in issue order, after Nov 12
+
+
+async def test_a_reversed_payment_leaves_paid_and_is_outstanding_again(
+    billing: Billing, record_data: Callable[..., dict[str, Any]]
+) -> None:
+    await build_november(billing, record_data)
+    await billing.corrections.unpay("INV-2026-0001", OWNER, "bounced", at(20))
+    report = await billing.metrics.month_report(*NOV, at(10, 12))
+    eur = report.currencies["EUR"]
+    assert eur.paid == Tally(3, D("1828.00"))  # 2856.00 less the 1028.00 taken back
+    assert eur.aging.outstanding == Tally(1, D("1028.00"))  # INV-2026-0001 again

@@ -1,6 +1,7 @@
 """The store's SQL aging agrees with the pure rule (billing_core.metrics.money_flow.aging) on
 random histories, on SQLite and PostgreSQL: balances on any day, void never outstanding,
-payments counted on their own dates, the paid column plus later payments."""
+payments, credit notes and reversed payments counted on their own dates, the paid and credited
+columns plus what moved them later."""
 
 from __future__ import annotations
 
@@ -51,13 +52,41 @@ def history(seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list
             settlements.append(Settlement(n, currency, amount, on, clears=clears))
             if clears:
                 status = Status.PAID
-        void = status is not Status.PAID and paid == 0 and rng.random() < 0.15
+        if paid > 0 and rng.random() < 0.25:  # /invoice unpay: the last payment taken back
+            last = events[-1]
+            on = last["effective_on"] + timedelta(days=rng.randint(0, 40))
+            paid -= last["amount"]
+            events.append({**last, "action": Action.UNPAY.value, "effective_on": on})
+            settlements.append(Settlement(n, currency, last["amount"], on, kind="reversal"))
+        credited = Decimal(0)
+        for _ in range(rng.randint(0, 2) if rng.random() < 0.4 else 0):  # credit notes
+            amount = (total * Decimal(rng.choice(["0.1", "0.5", "1"]))).quantize(
+                Decimal(1).scaleb(-places)
+            )
+            if amount <= 0 or credited + amount > total:
+                continue
+            on = issued + timedelta(days=rng.randint(0, 150))
+            credited += amount
+            events.append({"invoice_id": n, "at": NOW, "actor": "U0X", "amount": amount,
+                           "action": Action.CREDIT.value, "from_status": "sent",
+                           "to_status": "sent", "effective_on": on})  # fmt: skip
+            settlements.append(Settlement(n, currency, amount, on, kind="credit"))
+        if paid + credited >= total:
+            status = Status.PAID if paid > 0 else Status.CREDITED
+        elif status is Status.PAID:
+            status = Status.SENT  # reopened by the reversal
+        void = (
+            status in (Status.APPROVED, Status.SENT)
+            and paid == credited == 0
+            and rng.random() < 0.15
+        )
         if void:
             status = Status.VOID
         rows.append({"id": n, "record_id": "P-1", "number": f"INV-{n}", "status": status.value,
-                     "currency": currency, "total": total, "paid": paid, "issue_date": issued,
-                     "due_date": due, "owner": "U0X", "client_name": f"C{n % 5}", "snapshot": {},
-                     "drafted_by": "U0X", "drafted_at": NOW, "updated_at": NOW})  # fmt: skip
+                     "currency": currency, "total": total, "paid": paid, "credited": credited,
+                     "issue_date": issued, "due_date": due, "owner": "U0X",
+                     "client_name": f"C{n % 5}", "snapshot": {}, "drafted_by": "U0X",
+                     "drafted_at": NOW, "updated_at": NOW})  # fmt: skip
         facts.append(IssuedInvoice(n, currency, total, issued, due, void=void))
     return rows, events, facts, settlements
 

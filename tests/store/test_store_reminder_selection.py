@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
-from billing_core.invoice import Invoice, InvoiceLine, Party, invoice_to_json
+from billing_core.invoice import Invoice, InvoiceLine, Party
+from billing_core.invoice_json import invoice_to_json
 from billing_core.money import Money
 from billing_core.reminders import reminders_due
 from billing_core.status import Status

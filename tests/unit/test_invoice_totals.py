@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from billing_core.errors import RecordNotReady
-from billing_core.invoice import Invoice, draft_invoice, invoice_from_json, invoice_to_json
+from billing_core.invoice import Invoice, draft_invoice
+from billing_core.invoice_json import invoice_from_json, invoice_to_json
 from billing_core.money import Money
 from billing_core.policy import Policy
 from billing_core.records import parse_record

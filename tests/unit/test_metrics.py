@@ -196,6 +196,46 @@ def test_the_report_in_json_csv_and_text() -> None:
     assert "Rejected more than once: P-1" in text
 
 
+def test_credit_notes_are_issued_beside_invoices_and_reduce_what_is_outstanding() -> None:
+    """Issue 12 once credit notes exist: outstanding = total − paid − credited, and the credit
+    notes issued in the month are counted beside (never inside) the invoices issued. F (USD
+    100.00, 61-90 days past due) gets a 40.00 credit note on Nov 20; E (EUR 800.00, 200.00
+    paid) a 600.00 one on Dec 2, after the period: still outstanding on Nov 30."""
+    notes = [
+        IssuedInvoice(7, "USD", D("40.00"), date(2026, 11, 20), date(2026, 11, 20)),
+        IssuedInvoice(8, "EUR", D("600.00"), date(2026, 12, 2), date(2026, 12, 2)),
+    ]
+    credits = [
+        Settlement(6, "USD", D("40.00"), date(2026, 11, 20), kind="credit"),
+        Settlement(5, "EUR", D("600.00"), date(2026, 12, 2), kind="credit"),
+    ]
+    report = month_report(
+        INVOICES, SETTLEMENTS + credits, DECISIONS, [], *NOV, date(2026, 12, 10), notes
+    )
+    usd, eur = report.currencies["USD"], report.currencies["EUR"]
+    assert usd.credit_notes == Tally(1, D("40.00"))
+    assert usd.issued == Tally(1, D("2000.00"))  # C only: a credit note is no invoice
+    assert usd.paid == Tally()  # a credit is no payment
+    assert usd.aging.buckets["61-90"] == Tally(1, D("60.00"))
+    assert eur.credit_notes == Tally()  # E's credit note is dated December
+    assert eur.aging.buckets["91+"] == Tally(1, D("600.00"))
+    assert report_json(report)["currencies"]["USD"]["credit_notes"] == {
+        "count": 1, "amount": "40.00",
+    }  # fmt: skip
+    assert ("2026-11", "USD", "credit_notes_amount", "40.00") in report_csv_rows(report)
+    assert "Credit notes USD 40.00 (1 credit note)" in "\n".join(report_text(report))
+
+
+def test_a_reversed_payment_comes_back_out_of_paid_and_is_owed_again() -> None:
+    reversal = Settlement(2, "EUR", D("500.00"), date(2026, 11, 29), kind="reversal")
+    report = month_report(
+        INVOICES, [*SETTLEMENTS, reversal], DECISIONS, [], *NOV, today=date(2026, 12, 10)
+    )
+    eur = report.currencies["EUR"]
+    assert eur.paid == Tally(3, D("1000.00"))  # three payments made, 500.00 taken back
+    assert eur.aging.buckets["1-30"] == Tally(1, D("500.00"))  # B: due Nov 19, owed again
+
+
 def test_the_month_in_progress_takes_balances_as_of_today() -> None:
     report = month_report(INVOICES, SETTLEMENTS, DECISIONS, [], *NOV, today=date(2026, 11, 12))
     assert report.as_of == date(2026, 11, 12)

@@ -22,9 +22,32 @@ LEGAL: dict[tuple[Status, Action], Status] = {
     (S.APPROVED, A.VOID): S.VOID,
     (S.SENT, A.PART_PAY): S.SENT,
     (S.SENT, A.SETTLE): S.PAID,
-    (S.SENT, A.VOID): S.VOID,
+    # A sent invoice is corrected by a credit note, never voided (issue 13).
     (S.APPROVED, A.SNOOZE): S.APPROVED,  # reminders wait; nothing else changes
     (S.SENT, A.SNOOZE): S.SENT,
+    # Credit notes (issue 13): a credit note draft is issued; the invoice it corrects keeps
+    # its status, or closes as credited (nothing paid) or paid (something paid); a paid
+    # invoice may still be credited (a refund owed).
+    (S.DRAFT, A.ISSUE): S.ISSUED,
+    (S.APPROVED, A.CREDIT): S.APPROVED,
+    (S.APPROVED, A.CREDIT_CLOSE): S.CREDITED,
+    (S.APPROVED, A.CREDIT_SETTLE): S.PAID,
+    (S.SENT, A.CREDIT): S.SENT,
+    (S.SENT, A.CREDIT_CLOSE): S.CREDITED,
+    (S.SENT, A.CREDIT_SETTLE): S.PAID,
+    (S.PAID, A.CREDIT): S.PAID,
+    # Corrections (issue 13): hold/release stop and resume chasing; unpay reverses the last
+    # payment (a paid invoice owing again reopens); a refund owed is paid out.
+    (S.APPROVED, A.HOLD): S.APPROVED,
+    (S.APPROVED, A.RELEASE): S.APPROVED,
+    (S.SENT, A.HOLD): S.SENT,
+    (S.SENT, A.RELEASE): S.SENT,
+    (S.APPROVED, A.UNPAY): S.APPROVED,
+    (S.SENT, A.UNPAY): S.SENT,
+    (S.PAID, A.UNPAY): S.PAID,
+    (S.PAID, A.REOPEN_SENT): S.SENT,
+    (S.PAID, A.REOPEN_APPROVED): S.APPROVED,
+    (S.PAID, A.REFUND): S.PAID,
 }
 ALL_PAIRS = list(itertools.product(Status, Action))
 
@@ -53,9 +76,14 @@ def test_deciding_a_non_draft_says_it_was_already_decided(status: Status, action
         next_status(status, action)
 
 
-def test_paid_rejected_withdrawn_and_void_are_final() -> None:
-    for status in (S.PAID, S.REJECTED, S.WITHDRAWN, S.VOID):
+def test_rejected_withdrawn_void_credited_and_issued_are_final() -> None:
+    for status in (S.REJECTED, S.WITHDRAWN, S.VOID, S.CREDITED, S.ISSUED):
         assert TRANSITIONS[status] == {}
+
+
+def test_paid_takes_only_credit_notes_and_corrections_of_its_money() -> None:
+    assert set(TRANSITIONS[S.PAID]) == {A.CREDIT, A.UNPAY, A.REOPEN_SENT, A.REOPEN_APPROVED,
+                                        A.REFUND}  # fmt: skip
 
 
 def test_illegal_move_explains_what_is_possible() -> None:

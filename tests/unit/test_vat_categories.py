@@ -14,7 +14,8 @@ import pytest
 
 from billing_core.errors import RecordInvalid, RecordNotReady
 from billing_core.importing import parse_records_file
-from billing_core.invoice import draft_invoice, invoice_from_json, invoice_to_json
+from billing_core.invoice import draft_invoice
+from billing_core.invoice_json import invoice_from_json, invoice_to_json
 from billing_core.pdf import render_invoice_pdf
 from billing_core.policy import Policy
 from billing_core.records import parse_record, record_to_json

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Select, func, select, update
 
-from billing_core.invoice import Invoice, invoice_from_json, invoice_to_json
+from billing_core.invoice import Invoice
+from billing_core.invoice_json import invoice_from_json, invoice_to_json
 from billing_core.money import Money
 from billing_core.state import InvoiceState
 from billing_core.status import Status
@@ -33,6 +34,10 @@ def to_state(row: InvoiceRow | Any) -> InvoiceState:
         void_reason=row.void_reason,
         supersedes_id=row.supersedes_id,
         snoozed_until=row.snoozed_until,
+        credits_id=row.credits_id,
+        credited=Decimal(row.credited),
+        refunded=Decimal(row.refunded),
+        held_reason=row.held_reason,
     )
 
 
@@ -43,7 +48,12 @@ def filtered(
     due_before: date | None = None,
     overdue_on: date | None = None,
     client: str | None = None,
+    refund_owed: bool = False,
 ) -> Any:
+    if refund_owed:  # InvoiceState.refund_owed > 0
+        query = query.where(
+            InvoiceRow.paid + InvoiceRow.credited - InvoiceRow.refunded > InvoiceRow.total
+        )
     if statuses is not None:
         query = query.where(InvoiceRow.status.in_([s.value for s in statuses]))
     if owner is not None:
@@ -57,7 +67,10 @@ def filtered(
         query = query.where(InvoiceRow.due_date < due_before)
     if overdue_on is not None:
         # Overdue (billing_core.state): due before today and a balance still owed.
-        query = query.where(InvoiceRow.due_date < overdue_on, InvoiceRow.paid < InvoiceRow.total)
+        query = query.where(
+            InvoiceRow.due_date < overdue_on,
+            InvoiceRow.paid + InvoiceRow.credited < InvoiceRow.total,
+        )
     return query
 
 
@@ -69,6 +82,7 @@ class InvoiceRepository(Repository):
         now: datetime,
         *,
         supersedes_id: int | None = None,
+        credits_id: int | None = None,
     ) -> int:
         row = InvoiceRow(
             record_id=invoice.record_id,
@@ -85,6 +99,9 @@ class InvoiceRepository(Repository):
             drafted_by=drafted_by,
             drafted_at=now,
             supersedes_id=supersedes_id,
+            credits_id=credits_id,
+            credited=Decimal(0),
+            refunded=Decimal(0),
             updated_at=now,
         )
         self.session.add(row)
@@ -130,11 +147,20 @@ class InvoiceRepository(Repository):
         return {row.id: to_state(row) for row in await self.session.execute(query)}
 
     async def open_draft(self, record_id: str) -> InvoiceState | None:
+        """The record's invoice draft awaiting a decision (credit note drafts aside)."""
         query = select(InvoiceRow).where(
-            InvoiceRow.record_id == record_id, InvoiceRow.status == Status.DRAFT.value
+            InvoiceRow.record_id == record_id,
+            InvoiceRow.status == Status.DRAFT.value,
+            InvoiceRow.credits_id.is_(None),
         )
         row = (await self.session.execute(query)).scalar_one_or_none()
         return to_state(row) if row else None
+
+    async def credit_notes(self, invoice_id: int) -> list[InvoiceState]:
+        """The credit notes (drafts included) of one invoice, oldest first."""
+        query = select(InvoiceRow).where(InvoiceRow.credits_id == invoice_id)
+        query = query.order_by(InvoiceRow.id)
+        return [to_state(row) for row in (await self.session.execute(query)).scalars()]
 
     async def matching(
         self,
@@ -144,10 +170,13 @@ class InvoiceRepository(Repository):
         due_before: date | None = None,
         overdue_on: date | None = None,
         client: str | None = None,
+        refund_owed: bool = False,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[InvoiceState]:
-        query = filtered(select(InvoiceRow), statuses, owner, due_before, overdue_on, client)
+        query = filtered(
+            select(InvoiceRow), statuses, owner, due_before, overdue_on, client, refund_owed
+        )
         query = query.order_by(InvoiceRow.due_date, InvoiceRow.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
@@ -161,15 +190,12 @@ class InvoiceRepository(Repository):
         due_before: date | None = None,
         overdue_on: date | None = None,
         client: str | None = None,
+        refund_owed: bool = False,
     ) -> int:
         query = filtered(
             select(func.count()).select_from(InvoiceRow),
-            statuses,
-            owner,
-            due_before,
-            overdue_on,
-            client,
-        )
+            statuses, owner, due_before, overdue_on, client, refund_owed,
+        )  # fmt: skip
         return int((await self.session.execute(query)).scalar_one())
 
     async def sums(
@@ -180,7 +206,11 @@ class InvoiceRepository(Repository):
         overdue_on: date | None = None,
     ) -> dict[str, tuple[int, Decimal]]:
         """Per currency, summed in SQL: how many match and their totals (or balances)."""
-        amount = InvoiceRow.total - InvoiceRow.paid if balance else InvoiceRow.total
+        amount = (
+            InvoiceRow.total - InvoiceRow.paid - InvoiceRow.credited
+            if balance
+            else InvoiceRow.total
+        )
         query = filtered(
             select(InvoiceRow.currency, func.count(), func.coalesce(func.sum(amount), 0)),
             statuses,

@@ -62,7 +62,8 @@ class ReminderLedger(Repository):
             select(InvoiceRow.id, InvoiceRow.owner, InvoiceRow.due_date, reached)
             .where(
                 InvoiceRow.status.in_([s.value for s in OPEN_STATUSES]),
-                InvoiceRow.paid < InvoiceRow.total,
+                InvoiceRow.paid + InvoiceRow.credited < InvoiceRow.total,
+                InvoiceRow.held_reason.is_(None),
                 InvoiceRow.due_date < today,
                 InvoiceRow.due_date <= today - timedelta(days=stages_days[0]),
                 or_(InvoiceRow.snoozed_until.is_(None), InvoiceRow.snoozed_until < today),
@@ -135,7 +136,8 @@ class ReminderLedger(Repository):
             query = select(InvoiceRow.id).where(
                 InvoiceRow.id.in_(invoice_ids[start : start + 500]),
                 InvoiceRow.status.in_([s.value for s in OPEN_STATUSES]),
-                InvoiceRow.paid < InvoiceRow.total,
+                InvoiceRow.paid + InvoiceRow.credited < InvoiceRow.total,
+                InvoiceRow.held_reason.is_(None),
                 or_(InvoiceRow.snoozed_until.is_(None), InvoiceRow.snoozed_until < today),
             )
             found.update(await self.session.scalars(query))

@@ -24,18 +24,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from billing_core.invoice import invoice_from_json
+from billing_core.invoice_json import invoice_from_json
 from billing_core.metrics.facts import Tally
 from billing_core.metrics.journal import JournalEntry, journal_entry
 from billing_core.metrics.money_flow import AGING_BUCKETS, Aging, bucket_due_dates
-from billing_core.status import PAYMENT_ACTIONS, Action, Status
+from billing_core.status import CREDIT_ACTIONS, PAYMENT_ACTIONS, UNPAY_ACTIONS, Action, Status
 from billing_core.store.models import InvoiceEventRow, InvoiceRow, RecordRow
 from billing_core.store.repositories.base import Repository
 
-# Approved at some point: numbered, whatever became of it since (void counts as issued).
-ISSUED_STATUSES = (Status.APPROVED, Status.SENT, Status.PAID, Status.VOID)
+# Invoices approved at some point: numbered, whatever became of it since (void counts as
+# issued; so does one a credit note brought to zero). Credit notes (`issued`) are not here.
+ISSUED_STATUSES = (Status.APPROVED, Status.SENT, Status.PAID, Status.VOID, Status.CREDITED)
 # Still stands as an invoice of the work (a voided one leaves the work to invoice again).
-STANDING_STATUSES = (Status.APPROVED, Status.SENT, Status.PAID)
+STANDING_STATUSES = (Status.APPROVED, Status.SENT, Status.PAID, Status.CREDITED)
 _CURRENT = "current"
 
 
@@ -45,24 +46,32 @@ def _values(statuses: tuple[Status, ...]) -> list[str]:
 
 class MetricsQueries(Repository):
     async def aging(self, as_of: date) -> dict[str, Aging]:
-        """Per currency, summed in SQL: balances on `as_of` (total − payments dated on or
-        before it) of invoices issued by then and not void, split by days past due. The same
-        rule as billing_core.metrics.money_flow.aging.
+        """Per currency, summed in SQL: balances on `as_of` (total − payments − credits +
+        reversed payments dated on or before it) of invoices issued by then and not void,
+        split by days past due. The same rule as billing_core.metrics.money_flow.aging.
 
-        `invoices.paid` is the sum of every payment so far, so the balance on `as_of` is
-        total − paid + the payments dated after it: only those few are grouped (by the
+        `invoices.paid` and `invoices.credited` are what stands today, so the balance on
+        `as_of` is total − paid − credited + what moved them after `as_of` (payments and
+        credits back in, reversals back out): only those few events are grouped (by the
         effective_on index), not every payment ever made."""
         events = InvoiceEventRow
+        reducing = [a.value for a in (*PAYMENT_ACTIONS, *CREDIT_ACTIONS)]
+        signed = case((events.action.in_(reducing), events.amount), else_=-events.amount)
         paid_later = (
-            select(events.invoice_id, func.sum(events.amount).label("amount"))
+            select(events.invoice_id, func.sum(signed).label("amount"))
             .where(
-                events.action.in_([a.value for a in PAYMENT_ACTIONS]),
+                events.action.in_(reducing + [a.value for a in UNPAY_ACTIONS]),
                 events.effective_on > as_of,
             )
             .group_by(events.invoice_id)
             .subquery()
         )
-        balance = InvoiceRow.total - InvoiceRow.paid + func.coalesce(paid_later.c.amount, 0)
+        balance = (
+            InvoiceRow.total
+            - InvoiceRow.paid
+            - InvoiceRow.credited
+            + func.coalesce(paid_later.c.amount, 0)
+        )
         due = InvoiceRow.due_date
         bucket = case(
             *[
@@ -72,11 +81,12 @@ class MetricsQueries(Repository):
             else_=_CURRENT,
         )
         # Two small queries, not one scan of every invoice: the open ones (status index),
-        # and the paid ones that were still open on `as_of` (found from their later payments).
+        # and the paid or credited ones that were still open on `as_of` (found from their
+        # later payments and credits).
         parts: dict[str, dict[str, Tally]] = {}
         for statuses, join in (
             ([Status.APPROVED.value, Status.SENT.value], "outer"),
-            ([Status.PAID.value], "inner"),
+            ([Status.PAID.value, Status.CREDITED.value], "inner"),
         ):
             query = (
                 select(InvoiceRow.currency, bucket, func.count(), func.sum(balance))
@@ -233,12 +243,13 @@ class MetricsQueries(Repository):
         return [(str(data), bool(waiting)) for data, waiting, _ in found], total
 
     async def journal(self, first: date, end: date) -> list[JournalEntry]:
-        """Every invoice issued in [first, end) (void ones too, with their status), in number
-        order (issue date, then number), with net and VAT per rate from its snapshot."""
+        """Every invoice and credit note issued in [first, end) (void ones too, with their
+        status), in issue order (issue date, then id), with net and VAT per rate from its
+        snapshot."""
         query = (
             select(InvoiceRow.status, InvoiceRow.snapshot)
             .where(
-                InvoiceRow.status.in_(_values(ISSUED_STATUSES)),
+                InvoiceRow.status.in_(_values((*ISSUED_STATUSES, Status.ISSUED))),
                 InvoiceRow.issue_date >= first,
                 InvoiceRow.issue_date < end,
             )
