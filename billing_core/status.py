@@ -41,6 +41,7 @@ class Action(StrEnum):
     SETTLE = "settle"  # the payment that clears the balance
     VOID = "void"
     SNOOZE = "snooze"
+    SIGN = "sign"  # one step of a multi-step approval rule signed (draft to draft)
 
 
 PAYMENT_ACTIONS = frozenset({Action.PART_PAY, Action.SETTLE})
@@ -83,6 +84,7 @@ _VERBS = {
     Action.SETTLE: "paid",
     Action.VOID: "voided",
     Action.SNOOZE: "snoozed",
+    Action.SIGN: "signed",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from billing_core.policy import Policy
+from billing_core.usecases.approvals import Approvals
 from billing_core.usecases.chasing import Chasing
 from billing_core.usecases.documents import Documents, Renderer
 from billing_core.usecases.drafting import Drafting
@@ -37,6 +38,7 @@ class Billing:
         self.store = store
         self.records = Records(self.engine)
         self.drafting = Drafting(self.engine)
+        self.approvals = Approvals(self.engine)
         self.settlement = Settlement(self.engine)
         self.queries = Queries(self.engine)
         self.documents = Documents(self.engine, renderer)

@@ -12,10 +12,11 @@ from billing_core.errors import AlreadyDecided, InvalidCategory, InvoiceNotFound
 from billing_core.events import DomainEvent, EventName
 from billing_core.invoice import Invoice, draft_invoice
 from billing_core.numbering import counter_key, format_number
-from billing_core.permissions import check_may_approve, check_may_reject
+from billing_core.permissions import check_may_reject
 from billing_core.reasons import MAX_REASON_LENGTH, check_reason
 from billing_core.state import InvoiceState
 from billing_core.status import REJECTION_CATEGORIES, Action, Status
+from billing_core.usecases.approvals import sign_step
 from billing_core.usecases.engine import Engine, claim_request
 from billing_core.usecases.ports import UnitOfWork
 from billing_core.usecases.transitions import move
@@ -93,14 +94,17 @@ class Drafting:
     async def approve(
         self, invoice_id: int, user: str, now: datetime, *, request_key: str | None = None
     ) -> InvoiceState:
-        """Approve a draft: the next gapless number, in this transaction. Raises
-        AlreadyDecided, NotAnApprover, FourEyesRequired, InvoiceInvalid, InvoiceNotFound."""
+        """Sign the step the draft waits for under its approval rule; the last step approves
+        it: the next gapless number, in this transaction. Returns the invoice still a draft
+        when steps remain. Raises AlreadyDecided, NotAnApprover, FourEyesRequired,
+        AlreadySigned, InvoiceInvalid, InvoiceNotFound."""
         async with self.engine.store.unit_of_work() as uow:
             state = await _locked(uow, invoice_id)
             await claim_request(uow, request_key, now, invoice_id)
             if state.status is not Status.DRAFT:
                 raise AlreadyDecided(state.status.value, state.number, state.decided_by)
-            check_may_approve(user, state.drafted_by, state.total, self.engine.policy.approval)
+            if await sign_step(self.engine, uow, state, user, now) is not None:
+                return state  # a step signed (its history row written); more steps to sign
             today = self.engine.today(now)
             fmt = self.engine.policy.invoice.number_format
             seq = await uow.numbers.next(counter_key(fmt, today))

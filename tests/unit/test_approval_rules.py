@@ -192,3 +192,11 @@ def test_rules_that_only_overlap_are_kept() -> None:
     ])  # fmt: skip
     assert len(policy.rules) == 6
     assert isinstance(policy.rules[0], ApprovalRule)
+
+
+def test_group_members_may_reject_and_void_like_approvers() -> None:
+    from billing_core.permissions import is_approver
+
+    policy = approval()
+    assert is_approver(FIN_B, policy) and is_approver(CEO, policy)
+    assert not is_approver(DRAFTER, policy)
