@@ -200,3 +200,40 @@ def test_group_members_may_reject_and_void_like_approvers() -> None:
     policy = approval()
     assert is_approver(FIN_B, policy) and is_approver(CEO, policy)
     assert not is_approver(DRAFTER, policy)
+
+
+def readme_example() -> ApprovalPolicy:
+    """The worked example of the README's "Approval rules" section, as printed there."""
+    import tomllib
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Approval rules", 1)[1]
+    block = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    return parse_policy(tomllib.loads(block)).approval
+
+
+@pytest.mark.parametrize(
+    ("total", "currency", "more", "rule", "steps"),
+    [
+        ("30000", "EUR", {"client_name": "Müller & Søn GmbH"}, "key accounts",
+         ["finance", "founders"]),
+        ("1800", "EUR", {}, "small EUR", ["leads"]),
+        ("2500.00", "EUR", {}, "medium EUR", ["leads", "finance"]),
+        ("20000.00", "EUR", {}, "large EUR", ["leads", "finance", "founders"]),
+        ("-4000", "EUR", {}, "medium EUR", ["leads", "finance"]),
+        ("1500", "GBP", {}, "approval", ["approvers"]),
+        ("99000", "USD", {}, "approval", ["approvers"]),
+    ],
+)  # fmt: skip
+def test_the_readme_example_routes_as_its_table_says(
+    total: str, currency: str, more: dict[str, str], rule: str, steps: list[str]
+) -> None:
+    chosen = rule_for(facts(total, currency, **more), readme_example())
+    assert (chosen.name, [g.name for g in chosen.steps]) == (rule, steps)
+
+
+def test_the_readme_example_lets_a_lead_sign_their_own_small_invoice() -> None:
+    lead = "U0LEAD2"
+    small = rule_for(facts("1800", owner=lead), readme_example())
+    assert lead in eligible_signers(small, 0, lead, ())
