@@ -41,13 +41,21 @@ class ApprovalProgress:
 
 async def progress_of(engine: Engine, uow: UnitOfWork, state: InvoiceState) -> ApprovalProgress:
     """The rule is chosen now from the invoice snapshot and its record's kind (the policy is
-    fixed while the process runs); the signatures come from the invoice's `sign` rows."""
-    record = await uow.records.get(state.record_id)
-    rule = rule_for(
-        facts_of(state.invoice, record.kind if record else None), engine.policy.approval
-    )
-    history = await uow.history.for_invoice(state.id)
-    signed = tuple(e.actor for e in history if e.action == Action.SIGN.value)
+    fixed while the process runs); the signatures come from the invoice's `sign` rows.
+
+    Each read is skipped where it cannot matter (no rule names kinds; a one-step rule): they
+    run inside the approval's row lock, and a one-step approval should cost what it did
+    before the matrix."""
+    approval = engine.policy.approval
+    kind = None
+    if any(r.kinds is not None for r in approval.rules):
+        record = await uow.records.get(state.record_id)
+        kind = record.kind if record else None
+    rule = rule_for(facts_of(state.invoice, kind), approval)
+    signed: tuple[str, ...] = ()
+    if len(rule.steps) > 1:
+        history = await uow.history.for_invoice(state.id)
+        signed = tuple(e.actor for e in history if e.action == Action.SIGN.value)
     step = None
     if state.status is Status.DRAFT:
         # Signed as far as a rule with fewer steps goes (the policy changed at a restart):
