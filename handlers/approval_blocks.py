@@ -45,9 +45,9 @@ def unsignable_text(progress: ApprovalProgress, drafter: str) -> str | None:
             "version does not resolve to people yet; list member IDs in [approval.groups]"
         )
     else:
-        four_eyes = " the drafter may not sign (four eyes) and" if rule.four_eyes else ""
+        four_eyes = "the drafter may not sign (four eyes) and " if rule.four_eyes else ""
         why = (
-            f"of group {escape(group.name)!r} ({_people(group.members)}),{four_eyes} "
+            f"its group {escape(group.name)!r} is {_people(group.members)}; {four_eyes}"
             "no one signs two steps"
         )
     return (
