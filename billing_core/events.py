@@ -35,6 +35,8 @@ class EventName(StrEnum):
     READINESS_DUE = "readiness_due"
     # Last month's report, on the month's first business day
     MONTHLY_REPORT_DUE = "monthly_report_due"
+    # One step of a multi-step approval signed; the draft waits for the next (approval_rules)
+    STEP_SIGNED = "step_signed"
 
 
 # The event each transition announces (a payment of either kind is one event).

@@ -14,7 +14,8 @@ from billing_core.policy import ApprovalPolicy, Policy
 
 
 def is_approver(user: str, policy: ApprovalPolicy) -> bool:
-    return user in policy.approvers
+    """`[approval] approvers` and the members of `[approval.groups]` (who sign rule steps)."""
+    return user in policy.approvers or any(user in g.members for g in policy.groups)
 
 
 def check_may_approve(user: str, drafted_by: str, total: Money, policy: ApprovalPolicy) -> None:

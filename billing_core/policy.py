@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from billing_core.approval_config import parse_matrix
+from billing_core.approval_rules import ApprovalGroup, ApprovalRule
 from billing_core.errors import BillingError, ConfigError
 from billing_core.language import LOCALE_OF, language_problem
 from billing_core.money import check_currency, parse_decimal
@@ -60,6 +62,9 @@ class ApprovalPolicy:
     approvers: tuple[str, ...] = ()
     four_eyes_threshold: Decimal | None = Decimal("5000.00")
     nudge_after_hours: int = 24
+    # The approval matrix (billing_core.approval_rules): no rules means the fields above alone.
+    groups: tuple[ApprovalGroup, ...] = ()
+    rules: tuple[ApprovalRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -236,6 +241,9 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
         approval_kwargs["nudge_after_hours"] = _int(
             "approval.nudge_after_hours", a["nudge_after_hours"], 1, 24 * 30
         )
+    if "groups" in a or "rules" in a:
+        matrix = parse_matrix(a, approval_kwargs.get("approvers", ()))
+        approval_kwargs["groups"], approval_kwargs["rules"] = matrix
 
     r = section(data, "reminders", {f for f in ReminderPolicy.__dataclass_fields__})
     reminder_kwargs: dict[str, Any] = {}

@@ -60,6 +60,7 @@ class Action(StrEnum):
     REOPEN_SENT = "reopen_sent"  # ... and a paid invoice is open (sent) again
     REOPEN_APPROVED = "reopen_approved"  # ... open (approved, never sent) again
     REFUND = "refund"  # a refund owed to the client was paid out
+    SIGN = "sign"  # one step of a multi-step approval rule signed (draft to draft)
 
 
 CREDIT_ACTIONS = frozenset({Action.CREDIT, Action.CREDIT_CLOSE, Action.CREDIT_SETTLE})
@@ -134,6 +135,7 @@ _VERBS = {
     Action.REOPEN_SENT: "unpaid",
     Action.REOPEN_APPROVED: "unpaid",
     Action.REFUND: "refunded",
+    Action.SIGN: "signed",
 }
 
 

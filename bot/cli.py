@@ -89,6 +89,10 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations")
+    backup = db_commands.add_parser(
+        "backup", help="copy the SQLite store to a new FILE while it runs (VACUUM INTO)"
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
     return parser
 
 
@@ -178,6 +182,8 @@ async def _run(args: argparse.Namespace) -> int:
 
         await serve(settings, socket_mode=args.socket)
         return 0
+    if args.command == "db" and args.db_command == "backup":
+        return await _backup(settings, args.file)
     if args.command == "db":
         engine = await _upgrade(settings)
         await engine.dispose()
@@ -231,6 +237,19 @@ async def _upgrade(settings: Settings) -> AsyncEngine:
     engine = new_async_engine(settings.database_url)
     await upgrade_database(engine)
     return engine
+
+
+async def _backup(settings: Settings, target: Path) -> int:
+    """Exit 0 with the copy written, 2 when refused (the file exists, PostgreSQL)."""
+    from billing_core.store.backup import BackupRefused, backup_sqlite
+
+    try:
+        source = await backup_sqlite(settings.database_url, target)
+    except BackupRefused as exc:
+        print(f"invoicebot: {exc}", file=sys.stderr)
+        return 2
+    print(f"backed up {source} to {target}")
+    return 0
 
 
 async def _import(container: Container, path: Path) -> int:

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from billing_core.errors import AlreadyDecided, AlreadyHandled, BillingError
 from billing_core.permissions import check_may_reject, check_may_settle
 from billing_core.status import Status
-from handlers import blocks
+from handlers import approval_blocks, blocks
 from handlers.context import (
     FOREIGN_TEAM,
     HandlerContext,
@@ -48,7 +48,10 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
                 await reply(blocks.refusal(exc))
                 return
             errors = await ctx.delivery.deliver_for_invoice(state.id)
-            if errors:
+            if state.status is Status.DRAFT:  # a step of a multi-step rule signed
+                progress = await ctx.billing.approvals.progress(state.id)
+                await reply(approval_blocks.signed_note(state, progress, user))
+            elif errors:
                 await reply(
                     f"Approved as *{state.number}*; the final PDF is kept with the record. "
                     f"Posting it to Slack is delayed ({blocks.escape(errors[0])}) and will be "

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.errors import AlreadyHandled, BillingError
 from billing_core.permissions import is_approver, may_see_figures
+from billing_core.status import Status
 from handlers import lists
 from handlers.context import HandlerContext, command_key, parse_invoice_id, team_of
 from handlers.home_blocks import HOME_APPROVE_ACTION, HOME_SNOOZE_ACTION, dashboard_view
@@ -93,6 +94,8 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             if action.get("action_id") == HOME_APPROVE_ACTION:
                 state = await ctx.billing.drafting.approve(invoice_id, user, now, request_key=key)
                 notice = f"Approved {state.label}: the final PDF goes to its thread."
+                if state.status is Status.DRAFT:  # one step of a multi-step rule
+                    notice = f"Signed your step of {state.label}: the next step is in its thread."
                 await ctx.delivery.deliver_for_invoice(state.id)
             else:
                 state = await ctx.billing.settlement.snooze(invoice_id, user, now, request_key=key)

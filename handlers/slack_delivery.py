@@ -33,7 +33,7 @@ from billing_core.usecases import Billing
 from billing_core.usecases.documents import document_filename
 from billing_core.usecases.ports import OutboxMessage
 from billing_core.usecases.worker import OutboxWorker, PermanentFailure
-from handlers import blocks, chasing_blocks
+from handlers import approval_blocks, blocks, chasing_blocks
 from handlers.names import SLACK_CONSUMER
 from handlers.report_blocks import report_message
 from handlers.slack_errors import slack_error
@@ -125,6 +125,8 @@ class SlackDelivery:
             return await self._rejected(state, conversation, steps)
         if event == EventName.NUDGE_DUE:
             return await self._nudge(state, conversation, steps)
+        if event == EventName.STEP_SIGNED:
+            return await self._signed(state, conversation, message.payload, steps)
         if event in (
             EventName.INVOICE_SENT, EventName.PAYMENT_RECORDED, EventName.INVOICE_VOIDED,
             EventName.INVOICE_CREDITED, EventName.INVOICE_HELD, EventName.INVOICE_RELEASED,
@@ -171,7 +173,8 @@ class SlackDelivery:
             await self._save(conversation)
         conversation = await self._share_pdf(state, conversation, "draft", steps)
         if not conversation.actions_message:
-            text, request = blocks.decision_request(state, self.billing.policy.approval.approvers)
+            progress = await self.billing.approvals.progress(state.id)
+            text, request = approval_blocks.decision_message(state, progress)
             ts = await steps.post(
                 "buttons", channel=channel, thread_ts=conversation.thread, text=text,
                 blocks=request,
@@ -213,12 +216,37 @@ class SlackDelivery:
         conversation = await self._share_pdf(state, conversation, "final", steps)
         if conversation.actions_message:
             # chat.update is idempotent: repeating it after a lost answer changes nothing.
-            text, decided = blocks.approved(state)
+            progress = await self.billing.approvals.progress(state.id)
+            text, decided = approval_blocks.approved_message(state, progress)
             await self.client.chat_update(
                 channel=str(conversation.channel), ts=conversation.actions_message, text=text,
                 blocks=decided,
             )  # fmt: skip
         return {"number": state.number}
+
+    async def _signed(
+        self,
+        state: InvoiceState,
+        conversation: Conversation,
+        payload: dict[str, Any],
+        steps: Steps,
+    ) -> dict[str, Any]:
+        """A step signed: the buttons message shows it (chat.update, idempotent), and a reply
+        mentions who may sign the next step. Nothing once the draft is decided."""
+        if state.status is not Status.DRAFT:
+            return {"skipped": "already decided"}
+        progress = await self.billing.approvals.progress(state.id)
+        if conversation.actions_message:
+            text, request = approval_blocks.decision_message(state, progress)
+            await self.client.chat_update(
+                channel=str(conversation.channel), ts=conversation.actions_message, text=text,
+                blocks=request,
+            )  # fmt: skip
+        note = approval_blocks.signed_note(state, progress, str(payload.get("actor")))
+        ts = await steps.post(
+            "signed", channel=str(conversation.channel), thread_ts=conversation.thread, text=note
+        )
+        return {"ts": ts}
 
     async def _rejected(
         self, state: InvoiceState, conversation: Conversation, steps: Steps

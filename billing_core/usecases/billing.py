@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from billing_core.policy import Policy
+from billing_core.usecases.approvals import Approvals
 from billing_core.usecases.chasing import Chasing
 from billing_core.usecases.corrections import Corrections
 from billing_core.usecases.crediting import Crediting
@@ -39,6 +40,7 @@ class Billing:
         self.store = store
         self.records = Records(self.engine)
         self.drafting = Drafting(self.engine)
+        self.approvals = Approvals(self.engine)
         self.settlement = Settlement(self.engine)
         self.crediting = Crediting(self.engine)
         self.corrections = Corrections(self.engine)

@@ -12,10 +12,11 @@ from billing_core.errors import AlreadyDecided, InvalidCategory, InvoiceNotFound
 from billing_core.events import DomainEvent, EventName
 from billing_core.invoice import Invoice, draft_invoice
 from billing_core.numbering import counter_key, format_number
-from billing_core.permissions import check_may_approve, check_may_reject
+from billing_core.permissions import check_may_reject
 from billing_core.reasons import MAX_REASON_LENGTH, check_reason
 from billing_core.state import InvoiceState
 from billing_core.status import REJECTION_CATEGORIES, Action, Status
+from billing_core.usecases.approvals import sign_step
 from billing_core.usecases.credit_issue import issue_credit_note
 from billing_core.usecases.engine import Engine, claim_request
 from billing_core.usecases.ports import UnitOfWork
@@ -94,18 +95,21 @@ class Drafting:
     async def approve(
         self, invoice_id: int, user: str, now: datetime, *, request_key: str | None = None
     ) -> InvoiceState:
-        """Approve a draft: the next gapless number, in this transaction. Raises
-        AlreadyDecided, NotAnApprover, FourEyesRequired, InvoiceInvalid, InvoiceNotFound.
+        """Sign the step the draft waits for under its approval rule; the last step approves
+        it: the next gapless number, in this transaction. Returns the invoice still a draft
+        when steps remain. Raises AlreadyDecided, NotAnApprover, FourEyesRequired,
+        AlreadySigned, InvoiceInvalid, InvoiceNotFound.
 
-        A credit note draft is approved the same way (same approvers, four-eyes rule on its
-        amount) and numbered in its own series (`crediting.issue_credit_note`); it may also
-        raise CreditRefused."""
+        A credit note draft is signed the same way (its rule matched on its absolute amount)
+        and, at the last step, numbered in its own series (`crediting.issue_credit_note`); it
+        may also raise CreditRefused."""
         async with self.engine.store.unit_of_work() as uow:
             state = await _locked(uow, invoice_id)
             await claim_request(uow, request_key, now, invoice_id)
             if state.status is not Status.DRAFT:
                 raise AlreadyDecided(state.status.value, state.number, state.decided_by)
-            check_may_approve(user, state.drafted_by, state.total, self.engine.policy.approval)
+            if await sign_step(self.engine, uow, state, user, now) is not None:
+                return state  # a step signed (its history row written); more steps to sign
             if state.is_credit_note:
                 return await issue_credit_note(self.engine, uow, state, user, now)
             today = self.engine.today(now)

@@ -1,0 +1,91 @@
+"""The draft thread's decision message under an approval rule: its steps, who signed, who may
+sign next, and a warning when the rules leave a step with no one to sign it.
+
+A draft under the default rule (one step by `[approval] approvers`) looks as it always did.
+"""
+
+from __future__ import annotations
+
+from billing_core.approval_rules import DEFAULT_RULE, step_label
+from billing_core.state import InvoiceState
+from billing_core.usecases.approvals import ApprovalProgress
+from handlers import blocks
+from handlers.blocks import Blocks, context, escape, section
+
+
+def _people(ids: tuple[str, ...]) -> str:
+    return ", ".join(f"<@{u}>" for u in ids)
+
+
+def steps_text(progress: ApprovalProgress) -> str:
+    """One line per step: signed by whom, waiting for whom, or still to come."""
+    rule = progress.rule
+    lines = [f"*Approval rule:* {escape(rule.name)} — {len(rule.steps)} steps, in order"]
+    for n, group in enumerate(rule.steps):
+        name = escape(group.name)
+        if n < len(progress.signed) and n != progress.step:
+            lines.append(f"{n + 1}. {name} — :white_check_mark: signed by <@{progress.signed[n]}>")
+        elif n == progress.step:
+            lines.append(f"{n + 1}. {name} — waiting for {_people(progress.eligible) or 'no one'}")
+        else:
+            lines.append(f"{n + 1}. {name} — after step {n}")
+    return "\n".join(lines)
+
+
+def unsignable_text(progress: ApprovalProgress, drafter: str) -> str | None:
+    """Why no one can sign a step, or None when every remaining step can be signed."""
+    step = progress.unsignable
+    if step is None:
+        return None
+    rule = progress.rule
+    group = rule.steps[step]
+    if group.usergroup is not None:
+        why = (
+            f"its group {escape(group.name)!r} is the user group {group.usergroup}, which this "
+            "version does not resolve to people yet; list member IDs in [approval.groups]"
+        )
+    else:
+        four_eyes = "the drafter may not sign (four eyes) and " if rule.four_eyes else ""
+        why = (
+            f"its group {escape(group.name)!r} is {_people(group.members)}; {four_eyes}"
+            "no one signs two steps"
+        )
+    return (
+        f":warning: No one can sign {step_label(rule, step)} of this draft by <@{drafter}>: "
+        f"{why}. Reject it, or change the approval rules and restart."
+    )
+
+
+def decision_message(state: InvoiceState, progress: ApprovalProgress) -> tuple[str, Blocks]:
+    """The thread message with Approve and Reject, showing the steps of a multi-step rule."""
+    text, message = blocks.decision_request(state, progress.eligible)
+    simple = progress.rule.name == DEFAULT_RULE and len(progress.rule.steps) == 1
+    if not simple:
+        message.insert(1, section(steps_text(progress)))
+        if progress.step is not None:
+            label = step_label(progress.rule, progress.step)
+            message[0] = section(f"Each Approve signs the current step: now {escape(label)}.")
+    warning = unsignable_text(progress, state.drafted_by)
+    if warning:
+        message.insert(0, section(warning))
+    return text, message
+
+
+def signed_note(state: InvoiceState, progress: ApprovalProgress, signer: str) -> str:
+    """The thread reply after a step is signed, mentioning who may sign the next one."""
+    done = len(progress.signed)
+    rule = progress.rule
+    text = f"<@{signer}> signed {step_label(rule, done - 1)} for {escape(state.label)}."
+    if progress.step is not None:
+        waiting = _people(progress.eligible) or "no one (see above)"
+        text += f" Next, {step_label(rule, progress.step)}: {waiting}."
+    return text
+
+
+def approved_message(state: InvoiceState, progress: ApprovalProgress) -> tuple[str, Blocks]:
+    """After the last signature: today's approved message, plus who signed the earlier steps."""
+    text, message = blocks.approved(state)
+    if progress.signed:
+        earlier = " · ".join(f"step {n + 1} <@{who}>" for n, who in enumerate(progress.signed))
+        message.append(context(f"Signed before: {earlier}"))
+    return text, message
