@@ -143,6 +143,12 @@ _CREDIT_USAGE = (
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 _DECIMAL = re.compile(r"\d*\.\d+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
+# Amount-like words we do not take (sign, thousands separator, decimal comma, exponent, NaN):
+# read as the start of the reason they would silently credit the whole invoice.
+_AMOUNT_LIKE = re.compile(
+    r"[+-]?[\d.,]*\d[\d.,]*|[+-]?\d[\d.,]*e[+-]?\d+|[+-]?(nan|inf(inity)?)([.,]\d*)?",
+    re.IGNORECASE,
+)
 
 
 def _is_currency(word: str) -> bool:
@@ -174,9 +180,25 @@ def parse_credit(text: str) -> Credit:
     elif _DECIMAL.fullmatch(words[0]):
         amount = words[0]
         rest = rest.split(None, 1)[1] if len(words) > 1 else ""
+    elif _looks_like_an_amount(words):
+        raise UsageError(
+            f"{words[0][:40]!r} is not an amount we take: write it like `120.00` (a point for "
+            "decimals, no sign, no thousands separator), or leave it out to credit the whole "
+            "invoice"
+        )
     if not rest.strip():
         raise UsageError(_CREDIT_USAGE)
     return Credit(number, rest.strip(), amount, currency)
+
+
+def _looks_like_an_amount(words: list[str]) -> bool:
+    """A second word meant as an amount but not written as one (`-5.00`, `1,000.00`,
+    `120,00`, `1e3`, `NaN.0`, or any word with a digit followed by a currency code). Plain
+    whole numbers and words like `3rd` or `v1.2` stay the start of a reason."""
+    first = words[0]
+    if len(words) >= 2 and _is_currency(words[1]) and any(c.isdigit() for c in first):
+        return True
+    return not _NUMBER.fullmatch(first) and bool(_AMOUNT_LIKE.fullmatch(first))
 
 
 def _reference(word: str, what: str) -> str:

@@ -7,6 +7,7 @@ import io
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from pypdf import PdfReader
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -145,6 +146,28 @@ async def test_crediting_more_than_is_left_or_a_draft_is_refused_in_private(bot:
     invoice = await bot.billing.queries.find(number)
     async with bot.billing.store.unit_of_work(read_only=True) as uow:
         assert await uow.invoices.credit_notes(invoice.id) == []
+
+
+@pytest.mark.parametrize(
+    "amount", ["1,000.00", "-5.00", "+5.00", "120,00", "1e3", "NaN.0", "-5 EUR"]
+)
+async def test_an_amount_written_another_way_is_refused_never_a_full_credit(
+    bot: Bot, amount: str
+) -> None:
+    """Read as the start of the reason, `-5.00` would have drafted a credit of the whole
+    invoice (found trying it as a user would)."""
+    number = await sent_invoice(bot)
+    response, _ = await bot.command(f"credit {number} {amount} goodwill", DRAFTER)
+    assert "is not an amount we take" in response.text and "120.00" in response.text
+    invoice = await bot.billing.queries.find(number)
+    async with bot.billing.store.unit_of_work(read_only=True) as uow:
+        assert await uow.invoices.credit_notes(invoice.id) == []
+
+
+async def test_a_reason_that_starts_with_a_number_word_is_a_full_credit(bot: Bot) -> None:
+    number = await sent_invoice(bot)
+    await bot.command(f"credit {number} 3rd milestone billed twice", DRAFTER)
+    await credit_buttons(bot, number)  # drafted, for the whole invoice
 
 
 async def test_a_german_clients_invoice_and_credit_note_read_in_german(bot: Bot) -> None:
