@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from billing_core.errors import BillingError, ConfigError, FileUnreadable
 from billing_core.importing import iter_records_file
 from billing_core.records import record_to_json
+from billing_core.reports import FIRST_YEAR, LAST_YEAR
 from bot.bootstrap import Container, build, utc_now
 from bot.credit_view import credit_json
-from bot.report_cli import OutputUnwritable
+from bot.report_cli import OutputUnwritable, write_atomically
 from bot.settings import Settings, load_settings
 
 _MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
@@ -57,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
     draft = commands.add_parser("draft", help="render a record's draft invoice PDF (offline)")
     draft.add_argument("id")
-    draft.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    draft.add_argument("--out", type=_pdf, required=True, metavar="FILE.pdf")
     draft.add_argument(
         "--einvoice",
         action="store_true",
@@ -124,17 +125,34 @@ def _date(text: str) -> date:
 
 
 def _month(text: str) -> str:
-    if not _MONTH_RE.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"not a month like 2026-11: {text!r}")
+    if not _MONTH_RE.fullmatch(text) or not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"not a month like 2026-11 (from {FIRST_YEAR}-01 to {LAST_YEAR}-12): {text!r}"
+        )
     return text
 
 
 def _png(text: str) -> Path:
     """A PNG file we can write: its folder exists and is writable, and it is no folder."""
+    return _writable(text, ".png", "the chart is a PNG: name it FILE.png")
+
+
+def _pdf(text: str) -> Path:
+    """A PDF file we can write (the same checks as a chart's): `draft --out victim.db`
+    overwrote a database with a PDF."""
+    return _writable(text, ".pdf", "the draft is a PDF: name it FILE.pdf")
+
+
+def _is_the_database(path: Path, database_url: str) -> bool:
+    database = make_url(database_url).database
+    return bool(database) and Path(database or "").resolve() == path.resolve()
+
+
+def _writable(text: str, suffix: str, wrong_suffix: str) -> Path:
     path = Path(text)
     folder = path.parent
-    if path.suffix.lower() != ".png":
-        raise argparse.ArgumentTypeError(f"the chart is a PNG: name it FILE.png, not {text!r}")
+    if path.suffix.lower() != suffix:
+        raise argparse.ArgumentTypeError(f"{wrong_suffix}, not {text!r}")
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file")
     if not folder.is_dir():
@@ -278,6 +296,8 @@ async def _draft(container: Container, record_id: str, out: Path, *, einvoice: b
         render_invoice_pdf,
     )
 
+    if _is_the_database(out, container.settings.database_url):
+        raise OutputUnwritable(f"{out} is the database: write the draft to another file")
     record = await container.billing.records.get(record_id)
     policy = container.settings.policy
     if einvoice:
@@ -285,10 +305,7 @@ async def _draft(container: Container, record_id: str, out: Path, *, einvoice: b
     invoice = draft_invoice(record, policy, container.billing.today(utc_now()))
     render = render_einvoice_preview if einvoice else render_invoice_pdf
     pdf = await asyncio.to_thread(render, invoice)
-    try:
-        await asyncio.to_thread(out.write_bytes, pdf)
-    except OSError as exc:
-        raise FileUnreadable(f"cannot write {out}: {exc.strerror}") from None
+    await asyncio.to_thread(write_atomically, out, pdf)  # never half a PDF
     what = f"Factur-X preview (DRAFT-{record_id})" if einvoice else f"draft of {record_id}"
     print(f"wrote {out} ({len(pdf) // 1024} KB): {what}, total {invoice.total}")
     return 0

@@ -277,6 +277,34 @@ def test_draft_of_a_record_that_is_not_ready_writes_nothing(
     assert not (tmp_path / "x.pdf").exists()
 
 
+def test_draft_never_writes_over_the_database_or_a_file_that_is_not_a_pdf(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    db_url: str,
+    record_data: Builder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`draft P-123 --out x.db` wrote a PDF over the live database (found by a newcomer)."""
+    write_json(tmp_path / "r.json", [record_data()])
+    run(capsys, "records", "import", "r.json")
+    code, _, err = run(capsys, "draft", "P-123", "--out", "x.db")
+    assert code == 2 and "name it FILE.pdf" in err
+    # A database that happens to be named like a PDF is refused by what it is.
+    (tmp_path / "x.db").rename(tmp_path / "store.pdf")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/store.pdf")
+    code, _, err = run(capsys, "draft", "P-123", "--out", "store.pdf")
+    assert code == 2 and "is the database" in err
+    assert run(capsys, "records", "show", "P-123")[0] == 0  # the store still opens
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "0000-01", "2026-13"])
+def test_a_month_out_of_range_is_refused_with_exit_two(
+    capsys: pytest.CaptureFixture[str], db_url: str, month: str
+) -> None:
+    code, _, err = run(capsys, "report", "--month", month)
+    assert code == 2 and "not a month like 2026-11" in err
+
+
 def test_a_problem_after_many_good_records_still_imports_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, db_url: str, record_data: Builder
 ) -> None:

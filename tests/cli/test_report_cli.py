@@ -106,7 +106,10 @@ def test_text_report_with_a_chart(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["report", "--month", "2026-13"], "not a month like 2026-11: '2026-13'"),
+        (
+            ["report", "--month", "2026-13"],
+            "not a month like 2026-11 (from 1900-01 to 9998-12): '2026-13'",
+        ),
         (["report", "--month", "Nov"], "not a month like 2026-11"),
         (["report", "--format", "xml"], "invalid choice: 'xml'"),
         (["report", "--chart", "missing/x.png"], "no folder 'missing'"),
