@@ -19,6 +19,9 @@ _FIELDS = {"year", "month", "seq"}
 INVOICE_NUMBER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
 
 
+MAX_WIDTH = 20  # the widest field a number may ask for; numbers are at most 64 characters
+
+
 class BadNumberFormat(BillingError, ValueError):
     pass
 
@@ -39,6 +42,12 @@ def check_number_format(fmt: str) -> None:
         raise BadNumberFormat("must contain {seq}, or numbers would repeat")
     if "month" in names and "year" not in names:
         raise BadNumberFormat("{month} without {year} would repeat numbers every year")
+    # A width is checked before anything is formatted: `{seq:x>99999999}` built a 100 MB
+    # sample number (and error line) at start-up.
+    for _, _, spec, _ in parsed:
+        widths = [int(digits) for digits in re.findall(r"\d+", spec or "")]
+        if widths and max(widths) > MAX_WIDTH:
+            raise BadNumberFormat(f"a field width of {max(widths)} is more than {MAX_WIDTH}")
     try:
         sample = format_number(fmt, date(2026, 1, 1), 1)
     except (ValueError, TypeError) as exc:

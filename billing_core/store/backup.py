@@ -9,6 +9,7 @@ for this (`pg_dump`); the store does not imitate it.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from pathlib import Path
 
@@ -49,7 +50,9 @@ async def backup_sqlite(url: str, target: Path) -> Path:
 
 
 def _vacuum_into(source: Path, target: Path) -> None:
-    if target.exists():
+    if not target.name:
+        raise BackupRefused("name the backup file: invoicebot db backup FILE")
+    if os.path.lexists(target):  # a dangling symlink too: SQLite would follow it
         raise BackupRefused(f"{target} already exists; db backup never overwrites a file")
     if not target.parent.is_dir():
         raise BackupRefused(f"cannot write {target}: no folder {target.parent}")

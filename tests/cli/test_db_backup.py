@@ -85,6 +85,18 @@ def test_backup_never_overwrites_an_existing_file(
     assert (tmp_path / "old.db").read_bytes() == b"keep me"
 
 
+def test_backup_onto_a_dangling_symlink_or_no_name_is_refused(
+    tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dangling link was followed by SQLite into a traceback; '' was taken as '.'."""
+    assert run(capsys, "db", "upgrade")[0] == 0
+    (tmp_path / "link.db").symlink_to(tmp_path / "elsewhere" / "target.db")
+    code, _, err = run(capsys, "db", "backup", "link.db")
+    assert code == 2 and "already exists" in err
+    code, _, err = run(capsys, "db", "backup", "")
+    assert code == 2 and "name the backup file" in err
+
+
 def test_backup_on_postgresql_points_to_pg_dump(
     tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

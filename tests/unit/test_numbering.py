@@ -47,6 +47,8 @@ def test_valid_formats_are_accepted(fmt: str) -> None:
         ("INV-{seq", "not a valid format"),
         ("INV-{seq:%Y}", "cannot format a number"),
         ("INV-{year:q}-{seq}", "cannot format a number"),
+        ("CN-{seq:x>99999999}", "a field width of 99999999 is more than 20"),  # 100 MB before
+        ("CN-{seq:0>99999}", "a field width of 99999 is more than 20"),
     ],
 )
 def test_bad_formats_are_refused_with_a_reason(fmt: str, reason: str) -> None:
