@@ -173,7 +173,7 @@ class SlackDelivery:
             await self._save(conversation)
         conversation = await self._share_pdf(state, conversation, "draft", steps)
         if not conversation.actions_message:
-            progress = await self.billing.approvals.progress(state.id)
+            progress = await self.billing.approvals.progress(state.id, self.clock())
             text, request = approval_blocks.decision_message(state, progress)
             ts = await steps.post(
                 "buttons", channel=channel, thread_ts=conversation.thread, text=text,
@@ -216,7 +216,7 @@ class SlackDelivery:
         conversation = await self._share_pdf(state, conversation, "final", steps)
         if conversation.actions_message:
             # chat.update is idempotent: repeating it after a lost answer changes nothing.
-            progress = await self.billing.approvals.progress(state.id)
+            progress = await self.billing.approvals.progress(state.id, self.clock())
             text, decided = approval_blocks.approved_message(state, progress)
             await self.client.chat_update(
                 channel=str(conversation.channel), ts=conversation.actions_message, text=text,
@@ -235,7 +235,7 @@ class SlackDelivery:
         mentions who may sign the next step. Nothing once the draft is decided."""
         if state.status is not Status.DRAFT:
             return {"skipped": "already decided"}
-        progress = await self.billing.approvals.progress(state.id)
+        progress = await self.billing.approvals.progress(state.id, self.clock())
         if conversation.actions_message:
             text, request = approval_blocks.decision_message(state, progress)
             await self.client.chat_update(

@@ -460,6 +460,21 @@ class FakeOutbox(_Part):
             m.next_attempt_at = None
         return len(found)
 
+    async def keep(
+        self, consumer: str, event: str, payload: Mapping[str, Any], key: str, now: datetime
+    ) -> bool:
+        if not await self.add(consumer, event, None, payload, key, now):
+            return False
+        self.data.outbox[len(self.data.outbox)].done_at = now
+        return True
+
+    async def kept(self, consumer: str) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (m.event, dict(m.payload))
+            for m in sorted(self.data.outbox.values(), key=lambda m: m.id)
+            if m.consumer == consumer
+        ]
+
     async def pending(self, consumer: str, invoice_id: int | None = None) -> list[OutboxMessage]:
         return [
             m.message()

@@ -259,6 +259,14 @@ class Outbox(Protocol):
     async def pending(
         self, consumer: str, invoice_id: int | None = None
     ) -> list[OutboxMessage]: ...
+    async def keep(
+        self, consumer: str, event: str, payload: Mapping[str, Any], key: str, now: datetime
+    ) -> bool:
+        """Record an event kept for reading (done at once, never delivered); False when its
+        key was recorded before."""
+        ...
+
+    async def kept(self, consumer: str) -> list[tuple[str, dict[str, Any]]]: ...
 
 
 class RequestKeys(Protocol):
