@@ -65,7 +65,7 @@ class ApprovalRule:
 
     `min`/`max` bound the absolute gross total, half-open [min, max), in `currency`.
     `clients` holds names or tax IDs as written; `kinds` record kinds; `owners` member IDs.
-    `escalate_after_hours` is kept for escalation (not built yet: nothing acts on it).
+    `escalate_after_hours`: a step waiting longer is escalated once (billing_core.escalation).
     """
 
     name: str

@@ -223,11 +223,15 @@ class FakeInvoices(_Part):
         row = self.data.invoices[invoice_id]
         row.state = dataclasses.replace(row.state, invoice=invoice)
 
-    async def drafts_waiting_since(self, before: datetime) -> list[InvoiceState]:
+    async def drafts_waiting_since(
+        self, before: datetime, *, unnudged_only: bool = True
+    ) -> list[InvoiceState]:
         return [
             r.state
             for r in self.data.invoices.values()
-            if r.state.status is Status.DRAFT and r.state.drafted_at < before and not r.nudged_at
+            if r.state.status is Status.DRAFT
+            and r.state.drafted_at < before
+            and not (unnudged_only and r.nudged_at)
         ]
 
     async def claim_nudge(self, invoice_id: int, now: datetime) -> bool:
