@@ -9,10 +9,14 @@ this module decides:
   owner). No rule matches: the implicit `approval` rule, one step signed by
   `[approval] approvers`, four eyes at or above `four_eyes_threshold` (today's behaviour).
 - `next_step(rule, signed)`: the index of the step to sign next, None when all are signed.
-- `eligible_signers(rule, step, drafter, signed)`: who may sign that step now: its group's
-  members, less the drafter where the rule asks for four eyes, less everyone who signed an
-  earlier step (one person never signs two steps of one invoice).
-- `check_may_sign(...)`: the same, as a refusal naming the reason.
+- `eligible_signers(rule, step, drafter, signed, delegations, stood_in)`: who may sign that
+  step now: its group's members, less the drafter where the rule asks for four eyes, less
+  everyone who signed an earlier step (one person never signs two steps of one invoice);
+  plus the delegate of a member whose delegation is in force (billing_core.delegation),
+  standing in for that member: barred where the member would be (`stood_in` are the members
+  a delegate signed for earlier, who count as having signed).
+- `check_may_sign(...)`: the same, as a refusal naming the reason; returns the member a
+  delegate signs for (None when the signer is a member).
 - `first_unsignable_step(rule, drafter, signed)`: a step no assignment of distinct people can
   sign (told in the draft's thread at draft time).
 """
@@ -20,7 +24,7 @@ this module decides:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING
 from billing_core.errors import FourEyesRequired, NotAllowed, NotAnApprover
 
 if TYPE_CHECKING:
+    from billing_core.delegation import Delegation
     from billing_core.invoice import Invoice
     from billing_core.policy import ApprovalPolicy
 
@@ -60,7 +65,7 @@ class ApprovalRule:
 
     `min`/`max` bound the absolute gross total, half-open [min, max), in `currency`.
     `clients` holds names or tax IDs as written; `kinds` record kinds; `owners` member IDs.
-    `escalate_after_hours` is kept for escalation (not built yet: nothing acts on it).
+    `escalate_after_hours`: a step waiting longer is escalated once (billing_core.escalation).
     """
 
     name: str
@@ -154,31 +159,86 @@ def next_step(rule: ApprovalRule, signed: Sequence[str]) -> int | None:
     return len(signed) if len(signed) < len(rule.steps) else None
 
 
+def _barred(
+    rule: ApprovalRule, person: str, drafter: str, signed: Sequence[str], stood_in: Sequence[str]
+) -> bool:
+    return person in signed or person in stood_in or (rule.four_eyes and person == drafter)
+
+
+def _stands_in_for(
+    rule: ApprovalRule,
+    step: int,
+    user: str,
+    drafter: str,
+    signed: Sequence[str],
+    delegations: Mapping[str, Delegation],
+    stood_in: Sequence[str],
+) -> str | None:
+    """The member of the step's group `user` may sign for by delegation, or None."""
+    for d in delegations.values():
+        if (
+            d.delegate == user
+            and d.delegator in rule.steps[step].members
+            and not _barred(rule, d.delegator, drafter, signed, stood_in)
+            and not _barred(rule, user, drafter, signed, stood_in)
+        ):
+            return d.delegator
+    return None
+
+
 def eligible_signers(
-    rule: ApprovalRule, step: int, drafter: str, signed: Sequence[str]
+    rule: ApprovalRule,
+    step: int,
+    drafter: str,
+    signed: Sequence[str],
+    delegations: Mapping[str, Delegation] | None = None,
+    stood_in: Sequence[str] = (),
 ) -> tuple[str, ...]:
-    """Who may sign `step` now, in the group's order."""
+    """Who may sign `step` now, in the group's order, then delegates standing in.
+    `delegations` are those in force (delegator -> Delegation)."""
     group = rule.steps[step]
-    return tuple(
-        m for m in group.members if m not in signed and not (rule.four_eyes and m == drafter)
-    )
+    out = [m for m in group.members if not _barred(rule, m, drafter, signed, stood_in)]
+    for d in (delegations or {}).values():
+        if d.delegate not in out and _stands_in_for(
+            rule, step, d.delegate, drafter, signed, {d.delegator: d}, stood_in
+        ):
+            out.append(d.delegate)
+    return tuple(out)
 
 
 def check_may_sign(
-    rule: ApprovalRule, step: int, user: str, drafter: str, signed: Sequence[str]
-) -> None:
-    """Raise NotAnApprover, FourEyesRequired, AlreadySigned or NoEligibleSigner unless `user`
-    may sign `step`. The default rule keeps today's wording."""
+    rule: ApprovalRule,
+    step: int,
+    user: str,
+    drafter: str,
+    signed: Sequence[str],
+    delegations: Mapping[str, Delegation] | None = None,
+    stood_in: Sequence[str] = (),
+) -> str | None:
+    """Raise NotAnApprover, FourEyesRequired or AlreadySigned unless `user` may sign `step`;
+    returns the member `user` signs for by delegation, None when `user` signs as a member.
+    The default rule keeps today's wording."""
     group = rule.steps[step]
     if user in signed:
         raise AlreadySigned(
             f"You already signed step {signed.index(user) + 1} of this invoice; "
             f"{step_label(rule, step)} needs someone else."
         )
+    if user in stood_in:
+        raise AlreadySigned(
+            f"Someone signed for you earlier on this invoice; {step_label(rule, step)} "
+            "needs someone else."
+        )
     if user not in group.members:
+        stands_for = _stands_in_for(rule, step, user, drafter, signed, delegations or {}, stood_in)
+        if stands_for is not None:
+            return stands_for
         if rule.name == DEFAULT_RULE:
             raise NotAnApprover("Only approvers can approve invoices.")
-        who = ", ".join(eligible_signers(rule, step, drafter, signed)) or "nobody"
+        who = (
+            ", ".join(eligible_signers(rule, step, drafter, signed, delegations, stood_in))
+            or "nobody"
+        )
         raise NotAnApprover(
             f"This invoice waits for {step_label(rule, step)} (rule {rule.name}); "
             f"you are not in group {group.name!r}. It can be signed now by: {who}."
@@ -192,6 +252,7 @@ def check_may_sign(
         raise FourEyesRequired(
             f"Four-eyes rule ({rule.name}): the person who drafted an invoice never signs it."
         )
+    return None
 
 
 def step_label(rule: ApprovalRule, step: int) -> str:

@@ -37,6 +37,8 @@ class EventName(StrEnum):
     MONTHLY_REPORT_DUE = "monthly_report_due"
     # One step of a multi-step approval signed; the draft waits for the next (approval_rules)
     STEP_SIGNED = "step_signed"
+    # A step has waited longer than its rule's escalate_after_hours (billing_core.escalation)
+    ESCALATION_DUE = "escalation_due"
 
 
 # The event each transition announces (a payment of either kind is one event).

@@ -62,6 +62,9 @@ class ApprovalPolicy:
     approvers: tuple[str, ...] = ()
     four_eyes_threshold: Decimal | None = Decimal("5000.00")
     nudge_after_hours: int = 24
+    # Where steps waiting past a rule's escalate_after_hours are posted (default: the
+    # `[reminders] escalation_channel`); None: escalation is off.
+    escalation_channel: str | None = None
     # The approval matrix (billing_core.approval_rules): no rules means the fields above alone.
     groups: tuple[ApprovalGroup, ...] = ()
     rules: tuple[ApprovalRule, ...] = ()
@@ -93,6 +96,12 @@ class Policy:
     approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     reports: ReportsPolicy = field(default_factory=ReportsPolicy)
+
+    @property
+    def escalation_channel(self) -> str | None:
+        """Where waiting approval steps are escalated: `[approval] escalation_channel`, else
+        `[reminders] escalation_channel`; None when neither is set."""
+        return self.approval.escalation_channel or self.reminders.escalation_channel
 
 
 # Member and channel IDs as the chat workspace writes them (U0123ABCD, C0123ABCD).
@@ -240,6 +249,10 @@ def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Polic
     if "nudge_after_hours" in a:
         approval_kwargs["nudge_after_hours"] = _int(
             "approval.nudge_after_hours", a["nudge_after_hours"], 1, 24 * 30
+        )
+    if "escalation_channel" in a:
+        approval_kwargs["escalation_channel"] = chat_id(
+            "approval.escalation_channel", a["escalation_channel"]
         )
     if "groups" in a or "rules" in a:
         matrix = parse_matrix(a, approval_kwargs.get("approvers", ()))

@@ -49,7 +49,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
                 return
             errors = await ctx.delivery.deliver_for_invoice(state.id)
             if state.status is Status.DRAFT:  # a step of a multi-step rule signed
-                progress = await ctx.billing.approvals.progress(state.id)
+                progress = await ctx.billing.approvals.progress(state.id, ctx.clock())
                 await reply(approval_blocks.signed_note(state, progress, user))
             elif errors:
                 await reply(

@@ -17,6 +17,15 @@ def _people(ids: tuple[str, ...]) -> str:
     return ", ".join(f"<@{u}>" for u in ids)
 
 
+def standing_in_text(progress: ApprovalProgress) -> str:
+    """ "<@BEN> signs for <@ADA> until 2026-12-24", one per delegation in force for the waiting
+    step; empty when there is none."""
+    return "; ".join(
+        f"<@{d.delegate}> signs for <@{d.delegator}> until {d.until.isoformat()}"
+        for d in progress.standing_in.values()
+    )
+
+
 def steps_text(progress: ApprovalProgress) -> str:
     """One line per step: signed by whom, waiting for whom, or still to come."""
     rule = progress.rule
@@ -26,7 +35,10 @@ def steps_text(progress: ApprovalProgress) -> str:
         if n < len(progress.signed) and n != progress.step:
             lines.append(f"{n + 1}. {name} — :white_check_mark: signed by <@{progress.signed[n]}>")
         elif n == progress.step:
-            lines.append(f"{n + 1}. {name} — waiting for {_people(progress.eligible) or 'no one'}")
+            line = f"{n + 1}. {name} — waiting for {_people(progress.eligible) or 'no one'}"
+            if progress.standing_in:
+                line += f" ({standing_in_text(progress)})"
+            lines.append(line)
         else:
             lines.append(f"{n + 1}. {name} — after step {n}")
     return "\n".join(lines)
@@ -65,6 +77,8 @@ def decision_message(state: InvoiceState, progress: ApprovalProgress) -> tuple[s
         if progress.step is not None:
             label = step_label(progress.rule, progress.step)
             message[0] = section(f"Each Approve signs the current step: now {escape(label)}.")
+    elif progress.standing_in:
+        message.insert(1, context(standing_in_text(progress)))
     warning = unsignable_text(progress, state.drafted_by)
     if warning:
         message.insert(0, section(warning))

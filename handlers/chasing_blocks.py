@@ -130,6 +130,21 @@ def nudge_message(state: InvoiceState, approvers: tuple[str, ...]) -> str:
     )
 
 
+def step_escalation_message(state: InvoiceState, payload: dict[str, Any], link: str | None) -> str:
+    """A step waiting past its rule's `escalate_after_hours`, for the escalation channel."""
+    who = " ".join(f"<@{u}>" for u in payload.get("eligible") or ()) or "no one (see the thread)"
+    where = (
+        f"<{link}|draft for {escape(state.record_id)}>"
+        if link
+        else (f"draft for {escape(state.record_id)}")
+    )
+    return (
+        f":rotating_light: The {where} ({money(state.total, state.invoice.locale)}) has waited "
+        f"more than {payload.get('hours')} h for {escape(str(payload.get('label')))} (rule "
+        f"{escape(str(payload.get('rule')))}). It can be signed by: {who}."
+    )
+
+
 def digest_message(digest: dict[str, Any]) -> tuple[str, Blocks]:
     """The Monday digest. `digest` is the stored payload: per section, currency -> [n, amount]."""
     titles = {

@@ -27,7 +27,9 @@ from handlers.parsing import (
     USAGE,
     Command,
     Credit,
+    Delegate,
     Draft,
+    EndDelegation,
     Help,
     Hold,
     ListInvoices,
@@ -264,6 +266,20 @@ async def _dispatch(
 
     if isinstance(command, Report):
         await post_report(ctx, user, command.month, reply)
+        return
+
+    if isinstance(command, Delegate):
+        given = await billing.delegating.delegate(user, command.delegate, command.until, now)
+        await reply(
+            f"<@{given.delegate}> signs your approval steps until the end of "
+            f"{given.until.isoformat()} (business time zone); `/invoice delegate off` ends it "
+            "earlier. You can still sign yourself."
+        )
+        return
+
+    if isinstance(command, EndDelegation):
+        ended = (await billing.delegating.end(user, now)).delegation
+        await reply(f"Delegation ended: <@{ended.delegate}> no longer signs for you.")
         return
 
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover

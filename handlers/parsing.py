@@ -14,6 +14,7 @@ from billing_core.usecases.queries import LIST_KINDS, ListKind
 MAX_COMMAND_LENGTH = 3000
 MAX_CLIENT_QUERY = 200  # a client's name is at most 200 characters
 LIST_USAGE = "[drafts|overdue|mine|refunds|uninvoiced|client NAME]"
+DELEGATE_USAGE = "usage: `/invoice delegate @user until YYYY-MM-DD` or `/invoice delegate off`"
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 USAGE = """\
@@ -31,6 +32,8 @@ USAGE = """\
 • `/invoice unpay NUMBER REASON` — reverse the last payment recorded
 • `/invoice refunded NUMBER [AMOUNT] [DATE]` — a refund owed was paid out
 • `/invoice report [YYYY-MM]` — the month's figures and chart (approvers and finance)
+• `/invoice delegate @user until YYYY-MM-DD` / `/invoice delegate off` — while you are away
+  (that day included), another approver of your group signs your steps / end it early
 • `/invoice help` — this help"""
 
 
@@ -115,6 +118,19 @@ class Report:
 
 
 @dataclass(frozen=True)
+class Delegate:
+    """`delegate` signs the sender's steps until the end of `until` (business date)."""
+
+    delegate: str
+    until: date
+
+
+@dataclass(frozen=True)
+class EndDelegation:
+    """`/invoice delegate off`: end the sender's delegation now."""
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
@@ -133,6 +149,8 @@ Command = (
     | Unpay
     | Refunded
     | Report
+    | Delegate
+    | EndDelegation
     | Help
 )
 
@@ -286,4 +304,39 @@ def parse_command(text: str) -> Command:
         if len(args) > 1 or (args and not _MONTH.fullmatch(args[0])):
             raise UsageError("usage: `/invoice report [YYYY-MM]`")
         return Report(args[0] if args else None)
+    if verb == "delegate":
+        return parse_delegate(text.strip()[len(words[0]) :])
     raise UsageError(f"I don't know `{verb[:30]}`.")
+
+
+# `<@U123|name> until DATE`: a mention as Slack escapes it for a command with
+# `should_escape: true` (the name part may hold spaces).
+_DELEGATE = re.compile(r"^(\S+|<@[^>]*>)\s+until\s+(\S+)$", re.IGNORECASE)
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
+
+
+def parse_delegate(rest: str) -> Delegate | EndDelegation:
+    """`delegate <@U123|name> until 2026-12-24` or `delegate off` (`rest` is the text after
+    the verb). A plain `@name` (the manifest's `should_escape` off, or a name typed without
+    picking the person) is refused: only the escaped mention names one person for sure."""
+    rest = rest.strip()
+    if rest.lower() == "off":
+        return EndDelegation()
+    parts = _DELEGATE.fullmatch(rest)
+    if parts is None:
+        raise UsageError(DELEGATE_USAGE)
+    mention = _MENTION.fullmatch(parts[1])
+    if mention is None:
+        raise UsageError(
+            f"user: {parts[1][:40]!r} is not a mention; pick the person from the @ list "
+            f"({DELEGATE_USAGE})"
+        )
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", parts[2]):
+            raise ValueError
+        until = date.fromisoformat(parts[2])
+    except ValueError:
+        raise UsageError(
+            f"until: {parts[2][:40]!r} is not a date like 2026-12-24 (the last day you are away)"
+        ) from None
+    return Delegate(mention[1], until)

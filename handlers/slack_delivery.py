@@ -115,6 +115,8 @@ class SlackDelivery:
         conversation = await self.conversations.get(ADAPTER, state.id)
         if event == EventName.DRAFT_CREATED:
             return await self._draft(state, conversation, message.payload, steps)
+        if event == EventName.ESCALATION_DUE:  # to a channel: no thread needed
+            return await self._escalate(state, conversation, message.payload, steps)
         if conversation is None or not conversation.started:
             if event == EventName.INVOICE_APPROVED:  # the PDF is kept all the same
                 await self.billing.documents.ensure(state, "final", self.clock())
@@ -173,7 +175,7 @@ class SlackDelivery:
             await self._save(conversation)
         conversation = await self._share_pdf(state, conversation, "draft", steps)
         if not conversation.actions_message:
-            progress = await self.billing.approvals.progress(state.id)
+            progress = await self.billing.approvals.progress(state.id, self.clock())
             text, request = approval_blocks.decision_message(state, progress)
             ts = await steps.post(
                 "buttons", channel=channel, thread_ts=conversation.thread, text=text,
@@ -216,7 +218,7 @@ class SlackDelivery:
         conversation = await self._share_pdf(state, conversation, "final", steps)
         if conversation.actions_message:
             # chat.update is idempotent: repeating it after a lost answer changes nothing.
-            progress = await self.billing.approvals.progress(state.id)
+            progress = await self.billing.approvals.progress(state.id, self.clock())
             text, decided = approval_blocks.approved_message(state, progress)
             await self.client.chat_update(
                 channel=str(conversation.channel), ts=conversation.actions_message, text=text,
@@ -235,7 +237,7 @@ class SlackDelivery:
         mentions who may sign the next step. Nothing once the draft is decided."""
         if state.status is not Status.DRAFT:
             return {"skipped": "already decided"}
-        progress = await self.billing.approvals.progress(state.id)
+        progress = await self.billing.approvals.progress(state.id, self.clock())
         if conversation.actions_message:
             text, request = approval_blocks.decision_message(state, progress)
             await self.client.chat_update(
@@ -273,6 +275,19 @@ class SlackDelivery:
             "nudge", channel=str(conversation.channel), thread_ts=conversation.thread, text=text
         )
         return {"ts": ts}
+
+    async def _escalate(
+        self, state: InvoiceState, conversation: Conversation | None,
+        payload: dict[str, Any], steps: Steps,
+    ) -> dict[str, Any]:  # fmt: skip
+        """A step waiting too long, told to the escalation channel (unless signed since)."""
+        channel = self.billing.policy.escalation_channel
+        progress = await self.billing.approvals.progress(state.id, self.clock())
+        if channel is None or progress.step != payload.get("step"):
+            return {"skipped": "no escalation channel or the step was signed"}
+        where = (conversation.channel, conversation.thread) if conversation else (None, None)
+        text = chasing_blocks.step_escalation_message(state, payload, blocks.thread_link(*where))
+        return {"ts": await steps.post("escalation", channel=channel, text=text)}
 
     async def _digest(self, payload: dict[str, Any], steps: Steps) -> dict[str, Any]:
         channel = self.settings.billing_channel

@@ -1,6 +1,6 @@
 """The scheduled jobs: overdue reminders (business days, `scheduler.reminders`), approval
-nudges, the weekly digest and the owners' readiness DMs (Mondays). Nudges also forget
-idempotency keys older than two days."""
+nudges and step escalations, the weekly digest and the owners' readiness DMs (Mondays). Nudges
+also forget idempotency keys older than two days."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def build_scheduler(
 
     async def nudges() -> None:
         now = clock()
-        if await billing.chasing.queue_nudges(now):
+        queued = await billing.chasing.queue_nudges(now)
+        if queued + await billing.chasing.queue_escalations(now):
             on_queued()
         await billing.chasing.purge_request_keys(now)
 

@@ -223,11 +223,15 @@ class FakeInvoices(_Part):
         row = self.data.invoices[invoice_id]
         row.state = dataclasses.replace(row.state, invoice=invoice)
 
-    async def drafts_waiting_since(self, before: datetime) -> list[InvoiceState]:
+    async def drafts_waiting_since(
+        self, before: datetime, *, unnudged_only: bool = True
+    ) -> list[InvoiceState]:
         return [
             r.state
             for r in self.data.invoices.values()
-            if r.state.status is Status.DRAFT and r.state.drafted_at < before and not r.nudged_at
+            if r.state.status is Status.DRAFT
+            and r.state.drafted_at < before
+            and not (unnudged_only and r.nudged_at)
         ]
 
     async def claim_nudge(self, invoice_id: int, now: datetime) -> bool:
@@ -459,6 +463,21 @@ class FakeOutbox(_Part):
         for m in found:
             m.next_attempt_at = None
         return len(found)
+
+    async def keep(
+        self, consumer: str, event: str, payload: Mapping[str, Any], key: str, now: datetime
+    ) -> bool:
+        if not await self.add(consumer, event, None, payload, key, now):
+            return False
+        self.data.outbox[len(self.data.outbox)].done_at = now
+        return True
+
+    async def kept(self, consumer: str) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (m.event, dict(m.payload))
+            for m in sorted(self.data.outbox.values(), key=lambda m: m.id)
+            if m.consumer == consumer
+        ]
 
     async def pending(self, consumer: str, invoice_id: int | None = None) -> list[OutboxMessage]:
         return [

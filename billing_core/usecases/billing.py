@@ -14,6 +14,7 @@ from billing_core.usecases.approvals import Approvals
 from billing_core.usecases.chasing import Chasing
 from billing_core.usecases.corrections import Corrections
 from billing_core.usecases.crediting import Crediting
+from billing_core.usecases.delegating import Delegating
 from billing_core.usecases.documents import Documents, Renderer
 from billing_core.usecases.drafting import Drafting
 from billing_core.usecases.engine import Engine, Subscribers
@@ -41,6 +42,7 @@ class Billing:
         self.records = Records(self.engine)
         self.drafting = Drafting(self.engine)
         self.approvals = Approvals(self.engine)
+        self.delegating = Delegating(self.engine)
         self.settlement = Settlement(self.engine)
         self.crediting = Crediting(self.engine)
         self.corrections = Corrections(self.engine)

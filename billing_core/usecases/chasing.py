@@ -8,9 +8,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
+from billing_core.approval_rules import step_label
+from billing_core.escalation import escalation_due, escalation_key, waiting_since
 from billing_core.events import DomainEvent, EventName
 from billing_core.metrics.render import days_text
 from billing_core.reminders import DueReminder, DueStage, is_business_day
+from billing_core.status import Action
+from billing_core.usecases.approvals import progress_of
 from billing_core.usecases.engine import Engine
 from billing_core.usecases.metrics import Metrics, add_months
 from billing_core.usecases.reporting import Reporting
@@ -101,6 +105,42 @@ class Chasing:
                     )
                     await self.engine.emit(uow, event, now)
                     queued += 1
+        return queued
+
+    async def queue_escalations(self, now: datetime) -> int:
+        """Announce each approval step waiting longer than its rule's `escalate_after_hours`,
+        once per (draft, step); returns how many were announced now. Nothing without an
+        escalation channel or a rule that escalates.
+
+        Exactly once across runs and replicas: the announcement's key names the invoice and
+        the step, and the outbox keeps one message per key (its unique index decides between
+        two replicas inserting at once; the loser records nothing)."""
+        approval = self.engine.policy.approval
+        hours = [r.escalate_after_hours for r in approval.rules if r.escalate_after_hours]
+        if not hours or self.engine.policy.escalation_channel is None:
+            return 0
+        queued = 0
+        async with self.engine.store.unit_of_work() as uow:
+            # A step cannot have waited longer than the draft has.
+            before = now - timedelta(hours=min(hours))
+            for state in await uow.invoices.drafts_waiting_since(before, unnudged_only=False):
+                progress = await progress_of(self.engine, uow, state, now)
+                rule, step = progress.rule, progress.step
+                if step is None or rule.escalate_after_hours is None:
+                    continue
+                history = await uow.history.for_invoice(state.id)
+                signed_at = [e.at for e in history if e.action == Action.SIGN.value]
+                since = waiting_since(state.drafted_at, signed_at, step)
+                if not escalation_due(rule, since, now):
+                    continue
+                payload = {
+                    "invoice_id": state.id, "step": step, "label": step_label(rule, step),
+                    "rule": rule.name, "since": since.isoformat(),
+                    "hours": rule.escalate_after_hours, "eligible": list(progress.eligible),
+                }  # fmt: skip
+                key = escalation_key(state.id, step)
+                event = DomainEvent(EventName.ESCALATION_DUE, key, state.id, payload)
+                queued += await self.engine.emit(uow, event, now)
         return queued
 
     async def queue_digest(self, week_start: date, now: datetime) -> bool:

@@ -4,11 +4,13 @@ exactly-once with row locks, not in-process locks."""
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from billing_core.policy import parse_policy
 from billing_core.store.engine import new_async_engine, upgrade_database
 from bot.server import slack_client
 from handlers.reminders import SlackReminderSender
@@ -19,6 +21,7 @@ from tests.e2e.harness import (
     BOSS,
     CHANNEL,
     DRAFTER,
+    POLICY,
     Bot,
     record_json,
     start_bot,
@@ -113,3 +116,57 @@ async def test_two_replicas_race_fifty_approvals_and_a_reminder_run(
     dms = slack.calls_to("chat.postMessage")[dm_posts_before:]
     assert sorted(c.params["channel"] for c in dms) == sorted(slack.dm_channel(o) for o in OWNERS)
     assert sum(len(s.sent) for s in summaries) == RECORDS
+
+
+ESCALATION = "C0ESCALATE"
+
+
+async def test_a_step_waiting_too_long_is_escalated_once_with_two_replicas(
+    slack: SlackStandIn, tmp_path: Path
+) -> None:
+    approval = parse_policy({"approval": {
+        "approvers": [APPROVER],
+        "escalation_channel": ESCALATION,
+        "groups": {"finance": [BOSS]},
+        "rules": [{"name": "finance signs", "steps": ["finance"], "escalate_after_hours": 4}],
+    }}).approval  # fmt: skip
+    policy = replace(POLICY, approval=approval)
+    async with fresh_postgres_database() as url:
+        engine = new_async_engine(url)
+        await upgrade_database(engine)
+        await engine.dispose()
+        first = await start_bot(slack, tmp_path, policy, database_url=url)
+        second = await start_bot(slack, tmp_path, policy, database_url=url, clock=first.clock)
+        try:
+            await first.add_records(*(record_json(f"P-{n}") for n in range(3)))
+            for n in range(3):
+                await first.draft(f"P-{n}")
+            first.clock.advance(hours=4)  # not longer than 4 h yet
+            assert await first.billing.chasing.queue_escalations(first.clock()) == 0
+            first.clock.advance(minutes=1)
+            # Both replicas' schedulers run at once, twice over.
+            queued = await asyncio.gather(
+                *(bot.billing.chasing.queue_escalations(first.clock())
+                  for bot in (first, second, first, second))
+            )  # fmt: skip
+            assert sum(queued) == 3
+            first.service.delivery.wake()
+            second.service.delivery.wake()
+
+            async def pending() -> int:
+                return len(await first.billing.outbox.pending("slack"))
+
+            await slack.wait_until(lambda: len(slack.messages(ESCALATION)) >= 3, 30)
+            for _ in range(100):  # until both workers have nothing left to deliver
+                if await pending() == 0:
+                    break
+                await asyncio.sleep(0.1)
+            assert await pending() == 0
+            posts = [m.text or "" for m in slack.messages(ESCALATION)]
+            assert len(posts) == 3
+            assert sorted(p.split("draft for ")[1][:3] for p in posts) == ["P-0", "P-1", "P-2"]
+            assert all("more than 4 h for step 1 of 1 (finance)" in p for p in posts)
+            assert all(f"signed by: <@{BOSS}>" in p for p in posts)
+        finally:
+            await stop_bot(first)
+            await stop_bot(second)

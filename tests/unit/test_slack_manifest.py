@@ -49,3 +49,11 @@ def test_the_readme_lists_every_scope_the_manifests_ask_for() -> None:
     manifest = yaml.safe_load((SLACK / "manifest.yaml").read_text(encoding="utf-8"))
     for scope in manifest["oauth_config"]["scopes"]["bot"]:
         assert f"| `{scope}` |" in readme, scope
+
+
+@pytest.mark.parametrize("name", ["manifest.yaml", "manifest-socket.yaml"])
+def test_the_command_escapes_mentions_so_delegate_gets_a_user_id(name: str) -> None:
+    manifest = yaml.safe_load((SLACK / name).read_text(encoding="utf-8"))
+    assert manifest["features"]["slash_commands"][0]["should_escape"] is True
+    readme = (SLACK.parent / "README.md").read_text(encoding="utf-8")
+    assert "| `should_escape: true` (on `/invoice`" in readme

@@ -49,5 +49,5 @@ async def test_steps_before_the_last_are_sign_rows_and_events_and_take_no_number
     assert outbox[-1] == "step_signed"
     approved = await billing.drafting.approve(state.id, FINANCE, NOW)
     assert approved.number == "INV-2026-0001" and approved.decided_by == FINANCE
-    progress = await billing.approvals.progress(state.id)
+    progress = await billing.approvals.progress(state.id, NOW)
     assert progress.signed == (APPROVER,) and progress.step is None

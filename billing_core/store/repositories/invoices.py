@@ -248,16 +248,17 @@ class InvoiceRepository(Repository):
             snapshot=invoice_to_json(invoice),
         )
 
-    async def drafts_waiting_since(self, before: datetime) -> list[InvoiceState]:
+    async def drafts_waiting_since(
+        self, before: datetime, *, unnudged_only: bool = True
+    ) -> list[InvoiceState]:
+        """Drafts drafted before `before`; by default only those not nudged yet."""
         query = (
             select(InvoiceRow)
-            .where(
-                InvoiceRow.status == Status.DRAFT.value,
-                InvoiceRow.drafted_at < before,
-                InvoiceRow.nudged_at.is_(None),
-            )
+            .where(InvoiceRow.status == Status.DRAFT.value, InvoiceRow.drafted_at < before)
             .order_by(InvoiceRow.id)
         )
+        if unnudged_only:
+            query = query.where(InvoiceRow.nudged_at.is_(None))
         return [to_state(row) for row in (await self.session.execute(query)).scalars()]
 
     async def claim_nudge(self, invoice_id: int, now: datetime) -> bool:

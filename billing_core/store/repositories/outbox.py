@@ -166,3 +166,29 @@ class Outbox(Repository):
         if invoice_id is not None:
             query = query.where(OutboxRow.invoice_id == invoice_id)
         return [_message(row) for row in (await self.session.execute(query)).scalars()]
+
+    async def keep(
+        self, consumer: str, event: str, payload: Mapping[str, Any], key: str, now: datetime
+    ) -> bool:
+        """Record an event kept for reading, not for delivery (done as it is written; no
+        worker claims it): the store of `consumer`'s facts, like delegations. Once per
+        (consumer, key); False when it was recorded before. Outbox rows are never deleted,
+        which is what makes them a store; a retention job must leave such consumers alone."""
+        result = await self.session.execute(
+            self.insert(OutboxRow)
+            .values(
+                consumer=consumer, event=event, invoice_id=None, payload=dict(payload),
+                dedupe_key=key, created_at=now, attempts=0, done_at=now, result={"kept": True},
+            )
+            .on_conflict_do_nothing(index_elements=["consumer", "dedupe_key"])
+        )  # fmt: skip
+        return rowcount(result) == 1
+
+    async def kept(self, consumer: str) -> list[tuple[str, dict[str, Any]]]:
+        """(event, payload) of `consumer`'s kept events, in the order they were recorded."""
+        query = (
+            select(OutboxRow.event, OutboxRow.payload)
+            .where(OutboxRow.consumer == consumer)
+            .order_by(OutboxRow.id)
+        )
+        return [(e, dict(p)) for e, p in (await self.session.execute(query)).all()]
