@@ -5,13 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select, update
 
+from billing_core.audit import APPROVAL_KINDS, KIND_OF, invoice_hash, personal_sha256
 from billing_core.status import Action, Status
-from billing_core.store.models import InvoiceEventRow, InvoiceRow, NumberCounterRow
+from billing_core.store.models import (
+    InvoiceEventRow,
+    InvoiceLineRow,
+    InvoiceRow,
+    NumberCounterRow,
+)
+from billing_core.store.repositories.audit import AuditTrail
 from billing_core.store.repositories.base import Repository
 from billing_core.usecases.ports import StoredEvent
+
+
+def _plain(amount: Decimal) -> str:
+    """An amount as stored (four places), the same before and after a round trip."""
+    return format(Decimal(amount).quantize(Decimal("0.0001")), "f")
 
 
 class History(Repository):
@@ -41,7 +54,64 @@ class History(Repository):
         )
         self.session.add(row)
         await self.session.flush()
+        await self._audit(row, action)
         return row.id
+
+    async def _audit(self, row: InvoiceEventRow, action: Action) -> None:
+        """The history row's link in the audit trail, in the same transaction. The note is
+        free text that may name people: only its SHA-256 is chained. An approval carries the
+        hash of the invoice as approved (billing_core.audit.invoice_hash)."""
+        payload: dict[str, Any] = {
+            "history_id": row.id,
+            "action": row.action,
+            "from": row.from_status,
+            "to": row.to_status,
+            "amount": None if row.amount is None else _plain(row.amount),
+            "effective_on": row.effective_on.isoformat() if row.effective_on else None,
+        }
+        if row.note is not None:
+            payload["personal_sha256"] = personal_sha256({"note": row.note})
+        if KIND_OF[action] in APPROVAL_KINDS:
+            payload["number"], payload["invoice_hash"] = await self.invoice_hash(row.invoice_id)
+        await AuditTrail(self.session).append(
+            row.at, KIND_OF[action], row.invoice_id, row.actor, payload
+        )
+
+    async def invoice_hash(self, invoice_id: int) -> tuple[str | None, str]:
+        """(number, hash) of the invoice as stored now: see billing_core.audit.invoice_hash."""
+        invoice = (
+            await self.session.execute(
+                select(InvoiceRow)
+                .where(InvoiceRow.id == invoice_id)
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one()
+        lines = (
+            await self.session.execute(
+                select(InvoiceLineRow)
+                .where(InvoiceLineRow.invoice_id == invoice_id)
+                .order_by(InvoiceLineRow.position)
+            )
+        ).scalars()
+        return invoice.number, invoice_hash(
+            number=invoice.number,
+            currency=invoice.currency,
+            total=invoice.total,
+            issue_date=invoice.issue_date,
+            due_date=invoice.due_date,
+            snapshot=invoice.snapshot,
+            lines=[
+                {
+                    "position": line.position,
+                    "description": line.description,
+                    "quantity": _plain(line.quantity),
+                    "unit_price": _plain(line.unit_price),
+                    "tax_rate": _plain(line.tax_rate),
+                    "net": _plain(line.net),
+                }
+                for line in lines
+            ],
+        )
 
     async def for_invoice(self, invoice_id: int) -> list[StoredEvent]:
         query = (
