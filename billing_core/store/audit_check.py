@@ -4,7 +4,8 @@ Verify checks, in this order, and names the first thing broken:
 1. the chain (billing_core.audit.first_break): every event's hash and its link to the one
    before; a gap in the ids is a deletion, a link to a later event a reordering;
 2. every chained history row against its event (action, statuses, amount, actor, time,
-   note's SHA-256), and that no history row written after the chain started lacks one;
+   note's SHA-256 unless the note was erased), and that no history row written after the
+   chain started lacks one;
 3. every numbered invoice against its approval event's invoice hash (stored total, dates,
    lines and snapshot as approved). Invoices approved before the chain started have none.
 It reads everything into memory: fine for the tens of thousands of events a team writes.
@@ -27,7 +28,10 @@ from billing_core.store.unit_of_work import Store
 
 def _history_differs(event: AuditEvent, row: InvoiceEventRow) -> bool:
     p: dict[str, Any] = dict(event.payload)
+    # An erased note (NULL) is allowed: that is what keeping it out of the chain is for.
     note = personal_sha256({"note": row.note}) if row.note is not None else None
+    if row.note is None:
+        note = p.get("personal_sha256")
     return (
         p.get("action") != row.action
         or p.get("from") != row.from_status

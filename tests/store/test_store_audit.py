@@ -109,10 +109,11 @@ async def test_swapping_two_events_is_named(billing: Billing, draft: Draft) -> N
     assert await verify(store_of(billing), None) == "audit: event 3 reordered"
 
 
-async def test_fifty_concurrent_approvals_leave_a_valid_chain(
+async def test_fifty_concurrent_drafts_and_approvals_leave_a_valid_chain(
     billing: Billing, draft: Draft
 ) -> None:
-    drafts = [await draft(f"P-{n}") for n in range(50)]
+    # Drafts of different records share no row lock: only the chain's own lock orders them.
+    drafts = await asyncio.gather(*(draft(f"P-{n}") for n in range(50)))
     await asyncio.gather(*(billing.drafting.approve(d.id, APPROVER, NOW) for d in drafts))
     assert (await kinds(billing)).count("approved") == 50
     assert await verify(store_of(billing), None) is None
@@ -144,3 +145,16 @@ async def test_a_keyed_chain_verifies_with_its_key_only(
     assert await verify(store, b"the right key") is None
     assert await verify(store, b"a wrong key") == "audit: event 1 changed"
     assert await verify(store, None) == "audit: event 1 changed"
+
+
+async def test_erasing_a_note_keeps_the_chain_but_editing_one_is_named(
+    billing: Billing, draft: Draft
+) -> None:
+    await normal_history(billing, draft)
+    # history row 5 is the credit note's draft, its reason the note (event 6)
+    await execute(billing, "UPDATE invoice_events SET note = NULL WHERE id = 5")
+    assert await verify(store_of(billing), None) is None
+    await execute(billing, "UPDATE invoice_events SET note = 'Hours billed once' WHERE id = 5")
+    assert await verify(store_of(billing), None) == (
+        "audit: event 6 changed (its history row 5 differs)"
+    )

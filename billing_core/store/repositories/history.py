@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_core.audit import APPROVAL_KINDS, KIND_OF, invoice_hash, personal_sha256
 from billing_core.status import Action, Status
@@ -28,6 +29,11 @@ def _plain(amount: Decimal) -> str:
 
 
 class History(Repository):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        # Audit events of this transaction's history rows, appended just before the commit.
+        self._pending: list[tuple[datetime, str, int, str, dict[str, Any]]] = []
+
     async def add(
         self,
         invoice_id: int,
@@ -58,9 +64,10 @@ class History(Repository):
         return row.id
 
     async def _audit(self, row: InvoiceEventRow, action: Action) -> None:
-        """The history row's link in the audit trail, in the same transaction. The note is
-        free text that may name people: only its SHA-256 is chained. An approval carries the
-        hash of the invoice as approved (billing_core.audit.invoice_hash)."""
+        """Queue the history row's link in the audit trail; `chain_pending` appends it at the
+        end of the same transaction. The note is free text that may name people: only its
+        SHA-256 is chained. An approval carries the hash of the invoice as approved
+        (billing_core.audit.invoice_hash), taken now."""
         payload: dict[str, Any] = {
             "history_id": row.id,
             "action": row.action,
@@ -73,9 +80,15 @@ class History(Repository):
             payload["personal_sha256"] = personal_sha256({"note": row.note})
         if KIND_OF[action] in APPROVAL_KINDS:
             payload["number"], payload["invoice_hash"] = await self.invoice_hash(row.invoice_id)
-        await AuditTrail(self.session).append(
-            row.at, KIND_OF[action], row.invoice_id, row.actor, payload
-        )
+        self._pending.append((row.at, KIND_OF[action], row.invoice_id, row.actor, payload))
+
+    async def chain_pending(self) -> None:
+        """Append the queued audit events, in order, under the chain's lock. Called by the
+        unit of work right before it commits, so the lock is held for as short as possible:
+        one SELECT, the INSERTs and the commit."""
+        trail = AuditTrail(self.session)
+        while self._pending:
+            await trail.append(*self._pending.pop(0))
 
     async def invoice_hash(self, invoice_id: int) -> tuple[str | None, str]:
         """(number, hash) of the invoice as stored now: see billing_core.audit.invoice_hash."""
