@@ -90,6 +90,11 @@ class History(Repository):
         while self._pending:
             await trail.append(*self._pending.pop(0))
 
+    async def audit_head(self) -> str | None:
+        """The audit trail's latest hash (64 hex digits), None before its first event."""
+        head = await AuditTrail(self.session).head()
+        return head.hash if head else None
+
     async def invoice_hash(self, invoice_id: int) -> tuple[str | None, str]:
         """(number, hash) of the invoice as stored now: see billing_core.audit.invoice_hash."""
         invoice = (
