@@ -94,6 +94,16 @@ def _parser() -> argparse.ArgumentParser:
         "backup", help="copy the SQLite store to a new FILE while it runs (VACUUM INTO)"
     )
     backup.add_argument("file", type=Path, metavar="FILE")
+
+    audit = commands.add_parser("audit", help="check or export the tamper-evident audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    audit_commands.add_parser("verify", help="exit 0 when the chain holds, 1 naming what broke")
+    audit_export = audit_commands.add_parser(
+        "export", help="the events of a period (both dates included, business time zone)"
+    )
+    audit_export.add_argument("--from", dest="first", type=_date, metavar="DATE", required=True)
+    audit_export.add_argument("--to", dest="last", type=_date, metavar="DATE", required=True)
+    audit_export.add_argument("--format", choices=("csv", "json"), default="csv")
     return parser
 
 
@@ -207,6 +217,14 @@ async def _run(args: argparse.Namespace) -> int:
         await engine.dispose()
         print("database is up to date")
         return 0
+    if args.command == "audit":
+        from bot.audit_cli import run_export, run_verify
+
+        if args.audit_command == "verify":
+            return await run_verify(settings)
+        if args.last < args.first:
+            raise ConfigError(f"--to {args.last} is before --from {args.first}")
+        return await run_export(settings, args.first, args.last, args.format)
     if args.command == "remind":
         from bot.jobs import run_reminders_cli
 

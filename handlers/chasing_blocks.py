@@ -180,6 +180,8 @@ def digest_message(digest: dict[str, Any]) -> tuple[str, Blocks]:
             f"• Corrections: {corrections['rejected']} of {corrections['decided']} decided "
             f"drafts rejected ({rate:.1f} %)"
         )
+    if digest.get("audit_head"):
+        lines.append(f"• Audit trail head: `{digest['audit_head']}`")
     text = "\n".join(lines)
     return f"Weekly billing digest, week of {digest['week_start']}", [section(text)]
 

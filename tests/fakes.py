@@ -263,6 +263,9 @@ class FakeHistory(_Part):
         self.data.events.append((invoice_id, event, effective_on))
         return len(self.data.events)
 
+    async def audit_head(self) -> str | None:
+        return None  # the in-memory store keeps no audit trail
+
     async def for_invoice(self, invoice_id: int) -> list[StoredEvent]:
         return [e for i, e, _ in self.data.events if i == invoice_id]
 

@@ -287,3 +287,21 @@ class RequestKeyRow(Base):
     invoice_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     reply: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the person was told
+
+
+class AuditEventRow(Base):
+    """One link of the tamper-evident audit trail (billing_core.audit says what is hashed).
+
+    Ids are handed out by the writer under the chain's lock (no autoincrement): the id is part
+    of the hash, so it must be known before the row is written."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    invoice_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

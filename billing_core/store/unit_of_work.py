@@ -84,6 +84,8 @@ class UnitOfWork:
     ) -> None:
         try:
             if exc_type is None:
+                # The audit trail's events go last: the chain's lock is held from here only.
+                await self.history.chain_pending()
                 await self.session.commit()
             else:
                 await self.session.rollback()

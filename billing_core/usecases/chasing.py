@@ -173,6 +173,10 @@ class Chasing:
             payload["credit_notes"] = as_json(digest.credit_notes)
         key = f"{EventName.DIGEST_DUE.value}:{week_start.isoformat()}"
         async with self.engine.store.unit_of_work() as uow:
+            # Printed so that a copy of the chain's head lives outside the database.
+            head = await uow.history.audit_head()
+            if head:
+                payload["audit_head"] = head
             return await self.engine.emit(
                 uow, DomainEvent(EventName.DIGEST_DUE, key, None, payload), now
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -614,6 +615,11 @@ async def test_weekly_digest_is_posted_once_with_totals_per_currency(bot: Bot) -
     # completed the day before approval, all three: 1 day; P-5 rejected among 4 decisions
     assert "Cycle time (work completed to approval): median 1 days, p90 1 days over 3" in text
     assert "Corrections: 1 of 4 decided drafts rejected (25.0 %)" in text
+    # The audit chain's head when the digest was queued: a copy outside the database
+    head = re.search(r"Audit trail head: `([0-9a-f]{64})`", text)
+    assert head is not None, text
+    async with bot.billing.engine.store.unit_of_work(read_only=True) as uow:
+        assert head.group(1) == await uow.history.audit_head()
 
 
 async def test_the_weekly_digest_counts_credit_notes_beside_invoices(bot: Bot) -> None:
