@@ -263,6 +263,9 @@ class FakeHistory(_Part):
         self.data.events.append((invoice_id, event, effective_on))
         return len(self.data.events)
 
+    def audit(self, at: datetime, kind: str, actor: str, payload: dict[str, Any]) -> None:
+        pass  # the in-memory store keeps no audit trail
+
     async def audit_head(self) -> str | None:
         return None  # the in-memory store keeps no audit trail
 

@@ -58,6 +58,9 @@ class Delegating:
             await uow.outbox.keep(
                 CONSUMER, DELEGATED, payload, f"{DELEGATED}:{delegator}:{now.isoformat()}", now
             )
+            uow.history.audit(
+                now, "delegated", delegator, {"delegate": delegate, "until": until.isoformat()}
+            )
         return delegation
 
     async def end(self, delegator: str, now: datetime) -> Ended:
@@ -71,6 +74,7 @@ class Delegating:
             await uow.outbox.keep(
                 CONSUMER, ENDED, payload, f"{ENDED}:{delegator}:{now.isoformat()}", now
             )
+            uow.history.audit(now, "delegation_ended", delegator, {"delegate": running.delegate})
         return Ended(running)
 
     async def in_force(self, now: datetime) -> dict[str, Delegation]:

@@ -158,3 +158,24 @@ async def test_erasing_a_note_keeps_the_chain_but_editing_one_is_named(
     assert await verify(store_of(billing), None) == (
         "audit: event 6 changed (its history row 5 differs)"
     )
+
+
+async def test_a_delegation_given_and_ended_is_in_the_trail_and_it_still_verifies(
+    database_url: str,
+) -> None:
+    from datetime import date
+
+    from billing_core.policy import parse_policy
+
+    ada, ben = "U0ADA", "U0BEN"
+    policy = parse_policy({"approval": {"approvers": [ada], "groups": {"leads": [ada, ben]}}})
+    engine = new_async_engine(database_url)
+    await upgrade_database(engine)
+    try:
+        billing = Billing(Store(new_sessionmaker(engine)), policy)
+        await billing.delegating.delegate(ada, ben, date(2026, 12, 24), NOW)
+        await billing.delegating.end(ada, NOW)
+        assert (await kinds(billing))[-2:] == ["delegated", "delegation_ended"]
+        assert await verify(store_of(billing), None) is None
+    finally:
+        await engine.dispose()

@@ -32,7 +32,7 @@ class History(Repository):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
         # Audit events of this transaction's history rows, appended just before the commit.
-        self._pending: list[tuple[datetime, str, int, str, dict[str, Any]]] = []
+        self._pending: list[tuple[datetime, str, int | None, str, dict[str, Any]]] = []
 
     async def add(
         self,
@@ -81,6 +81,11 @@ class History(Repository):
         if KIND_OF[action] in APPROVAL_KINDS:
             payload["number"], payload["invoice_hash"] = await self.invoice_hash(row.invoice_id)
         self._pending.append((row.at, KIND_OF[action], row.invoice_id, row.actor, payload))
+
+    def audit(self, at: datetime, kind: str, actor: str, payload: dict[str, Any]) -> None:
+        """Queue an audit event that is no invoice's history row (a delegation given or
+        ended): chained at commit, in this transaction, like the rest."""
+        self._pending.append((at, kind, None, actor, payload))
 
     async def chain_pending(self) -> None:
         """Append the queued audit events, in order, under the chain's lock. Called by the
