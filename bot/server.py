@@ -146,6 +146,8 @@ async def build_service(
 
     container = await build(settings, with_renderer=True, workers=render_workers)
     billing, conversations = container.billing, container.store.conversations
+    source = str(settings.config_path) if settings.config_path else None
+    await billing.auditing.policy_loaded(source, clock())
     delivery = SlackDelivery(
         billing, conversations, slack_client(settings, posting=True), settings.slack, clock
     )

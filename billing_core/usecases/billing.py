@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from billing_core.policy import Policy
 from billing_core.usecases.approvals import Approvals
+from billing_core.usecases.auditing import Auditing
 from billing_core.usecases.chasing import Chasing
 from billing_core.usecases.corrections import Corrections
 from billing_core.usecases.crediting import Crediting
@@ -43,6 +44,7 @@ class Billing:
         self.drafting = Drafting(self.engine)
         self.approvals = Approvals(self.engine)
         self.delegating = Delegating(self.engine)
+        self.auditing = Auditing(self.engine)
         self.settlement = Settlement(self.engine)
         self.crediting = Crediting(self.engine)
         self.corrections = Corrections(self.engine)
