@@ -14,8 +14,6 @@ from pypdf import PdfReader
 from billing_core.pdf import render_invoice_pdf
 from billing_core.pdf.bundled_fonts import REGULAR_FONT_FILE, bold_font, regular_font
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
-
 
 def _embedded_fonts(pdf: bytes) -> dict[str, TTFont]:
     """BaseFont -> the TrueType program embedded for it, as fontTools reads it."""
@@ -79,6 +77,10 @@ def _printable_in_both_weights() -> list[str]:
     ]
 
 
+@pytest.mark.skipif(
+    shutil.which("pdftotext") is None,
+    reason="reads words with pdftotext -bbox (poppler-utils; scripts/test installs it)",
+)
 def test_every_printable_character_is_copied_out_as_itself(make_invoice, pdf_words) -> None:
     # The ToUnicode map of a subset is made per document; a wrong or missing entry would turn
     # copied or searched text into other characters or nothing. Five-character words are
