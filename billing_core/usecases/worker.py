@@ -24,6 +24,10 @@ from billing_core.usecases.ports import OutboxMessage
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=10)
+# How long a person's request waits for another worker's attempt at its invoice's message
+# (a Slack call answers or times out well within this), and how often it looks.
+OTHERS_PATIENCE = 15.0
+OTHERS_POLL = 0.1
 
 Handler = Callable[[OutboxMessage], Awaitable[dict[str, Any]]]
 
@@ -86,21 +90,42 @@ class OutboxWorker:
             await self.deliver(message)
         return len(messages)
 
-    async def deliver_for_invoice(self, invoice_id: int, at_most: int = 10) -> list[str]:
+    async def deliver_for_invoice(
+        self, invoice_id: int, at_most: int = 10, patience: float = OTHERS_PATIENCE
+    ) -> list[str]:
         """Deliver this invoice's due messages now, in order; returns the errors of those that
-        failed (a failed one holds back the later ones until it succeeds)."""
-        errors: list[str] = []
+        failed (a failed one holds back the later ones until it succeeds).
+
+        A message this call cannot lease is in another worker's hands (the background worker
+        polls too, and may take a fresh message first) or waiting out a backoff: its error is
+        returned all the same, after waiting up to `patience` seconds for an attempt in
+        flight to end, so the person who asked hears of the delay whoever tried first.
+        """
         for _ in range(at_most):
             claimed = await self.outbox.claim(
                 self.consumer, self.clock(), invoice_id=invoice_id, lease=self.lease
             )
             if not claimed:
-                break
+                return await self._failed_elsewhere(invoice_id, patience)
             error = await self.deliver(claimed[0])
             if error:
-                errors.append(error)
-                break
-        return errors
+                return [error]
+        return []
+
+    async def _failed_elsewhere(self, invoice_id: int, patience: float) -> list[str]:
+        """The error of this invoice's first undelivered message, once it has one; [] when
+        everything was delivered or the other attempt outlasts `patience` (seconds)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + patience
+        while True:
+            pending = await self.outbox.pending(self.consumer, invoice_id)
+            if not pending:
+                return []
+            if pending[0].last_error:
+                return [pending[0].last_error]
+            if loop.time() >= deadline:
+                return []
+            await asyncio.sleep(OTHERS_POLL)
 
     async def deliver(self, message: OutboxMessage) -> str | None:
         """Carry one leased message out; the error text when it failed."""

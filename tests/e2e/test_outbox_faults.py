@@ -214,6 +214,42 @@ async def test_the_drafter_is_told_when_posting_is_delayed(bot: Bot) -> None:
     assert "will be retried automatically" in reply and "Slack answered 500" in reply
 
 
+async def test_a_failure_in_the_background_workers_hands_still_reaches_the_drafter(
+    quiet: Bot,
+) -> None:
+    # Seen in CI: the background worker polled between the draft's commit and the command's
+    # own delivery, took the message and failed it; the command found nothing to deliver and
+    # the drafter was told nothing.
+    bot, delivery = quiet, quiet.service.delivery
+    draft = await bot.billing.drafting.start_draft("P-123", DRAFTER, bot.clock(), origin=ORIGIN)
+    now = bot.worker_clock.real_time
+    (taken,) = await bot.billing.outbox.claim("slack", now(), invoice_id=draft.state.id)
+    looked = asyncio.Event()
+    pending = delivery.worker.outbox.pending
+
+    async def watched(*args: Any) -> Any:
+        looked.set()
+        return await pending(*args)
+
+    delivery.worker.outbox.pending = watched  # type: ignore[method-assign]
+    asking = asyncio.create_task(delivery.deliver_for_invoice(draft.state.id))
+    await asyncio.wait_for(looked.wait(), 5)  # the command waits on the other attempt
+    await bot.billing.outbox.failed(taken, now() + timedelta(minutes=1), "Slack 500")
+    assert await asyncio.wait_for(asking, 5) == ["Slack 500"]
+    # Later commands about the same invoice hear of the delay too, at once (it is backing off).
+    assert await asyncio.wait_for(delivery.deliver_for_invoice(draft.state.id), 5) == ["Slack 500"]
+
+
+async def test_a_success_in_the_background_workers_hands_is_no_error(quiet: Bot) -> None:
+    bot, delivery = quiet, quiet.service.delivery
+    draft = await bot.billing.drafting.start_draft("P-123", DRAFTER, bot.clock(), origin=ORIGIN)
+    now = bot.worker_clock.real_time
+    (taken,) = await bot.billing.outbox.claim("slack", now(), invoice_id=draft.state.id)
+    asking = asyncio.create_task(delivery.deliver_for_invoice(draft.state.id))
+    await bot.billing.outbox.done(taken, now())
+    assert await asyncio.wait_for(asking, 5) == []
+
+
 RENDER_AND_WAIT = """
 import time
 from billing_core.invoice import draft_invoice
