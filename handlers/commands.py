@@ -165,20 +165,7 @@ async def _dispatch(
                 f"decision: see {where}. Reject it there to draft again.",
             )
             return
-        errors = await ctx.delivery.deliver_for_invoice(state.id)
-        after = await billing.queries.invoice(state.id)
-        if errors and after.status is InvoiceStatus.WITHDRAWN:
-            await reply(
-                f"Slack would not let me post the draft here ({blocks.escape(errors[0])}). "
-                "Invite me with `/invite @invoicebot` (or use a channel I am in) and draft "
-                "again; the unposted draft was withdrawn.",
-            )
-        elif errors:
-            await reply(
-                f"The draft for {blocks.escape(command.record_id)} is saved, but Slack did "
-                f"not take the post ({blocks.escape(errors[0])}). It will be retried "
-                f"automatically; `/invoice status {command.record_id}` shows progress.",
-            )
+        await _post_draft(ctx, reply, state.id, "draft", command.record_id)
         return
 
     if isinstance(command, Credit):
@@ -190,13 +177,7 @@ async def _dispatch(
             command.number, user, command.reason, now,
             amount=command.amount, currency=command.currency, origin=origin, request_key=key,
         )  # fmt: skip
-        errors = await ctx.delivery.deliver_for_invoice(result.state.id)
-        if errors:
-            await reply(
-                f"The credit note draft for {blocks.escape(command.number)} is saved, but "
-                f"Slack did not take the post ({blocks.escape(errors[0])}). It will be retried "
-                "automatically.",
-            )
+        await _post_draft(ctx, reply, result.state.id, "credit note draft", command.number)
         return
 
     if isinstance(command, Status):
@@ -283,6 +264,29 @@ async def _dispatch(
         return
 
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
+
+
+async def _post_draft(
+    ctx: HandlerContext, reply: PrivateReply, invoice_id: int, what: str, subject: str
+) -> None:
+    """Post a saved draft (or credit note draft) to its thread; tell the drafter when Slack
+    did not take it: withdrawn when Slack refused for good (here or in the background
+    worker's hands), else retried."""
+    errors = await ctx.delivery.deliver_for_invoice(invoice_id)
+    after = await ctx.billing.queries.invoice(invoice_id)
+    if after.status is InvoiceStatus.WITHDRAWN:
+        why = f" ({blocks.escape(errors[0])})" if errors else ""
+        await reply(
+            f"Slack would not let me post the {what} here{why}. Invite me with "
+            "`/invite @invoicebot` (or use a channel I am in) and draft again; the unposted "
+            f"{what} was withdrawn.",
+        )
+    elif errors:
+        await reply(
+            f"The {what} for {blocks.escape(subject)} is saved, but Slack did not take the "
+            f"post ({blocks.escape(errors[0])}). It will be retried automatically; "
+            f"`/invoice status {blocks.escape(subject)}` shows progress.",
+        )
 
 
 async def _changed(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -54,6 +54,7 @@ class _Outbox:
     done_at: datetime | None = None
     last_error: str | None = None
     progress: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] = field(default_factory=dict)
 
     def message(self) -> OutboxMessage:
         return OutboxMessage(
@@ -451,7 +452,7 @@ class FakeOutbox(_Part):
     ) -> bool:
         if (m := self._fenced(message_id, attempt)) is None:
             return False
-        m.done_at, m.locked_until, m.last_error = now, None, None
+        m.done_at, m.locked_until, m.last_error, m.result = now, None, None, dict(result)
         return True
 
     async def retry_later(self, message_id: int, attempt: int, at: datetime, error: str) -> bool:
@@ -493,6 +494,13 @@ class FakeOutbox(_Part):
             and not m.done_at
             and (invoice_id is None or m.invoice_id == invoice_id)
         ]
+
+    async def given_up(self, message_ids: Collection[int]) -> dict[int, str]:
+        return {
+            m.id: str(m.result["gave_up"])
+            for m in self.data.outbox.values()
+            if m.id in message_ids and m.done_at and "gave_up" in m.result
+        }
 
 
 class FakeRequests(_Part):

@@ -7,7 +7,7 @@ backfill sets "now" for billing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -65,3 +65,8 @@ class OutboxCase:
     async def pending(self, consumer: str, invoice_id: int | None = None) -> list[OutboxMessage]:
         async with self.engine.store.unit_of_work(read_only=True) as uow:
             return await uow.outbox.pending(consumer, invoice_id)
+
+    async def given_up(self, message_ids: Collection[int]) -> dict[int, str]:
+        """The error each of these messages was given up with (`PermanentFailure`), by id."""
+        async with self.engine.store.unit_of_work(read_only=True) as uow:
+            return await uow.outbox.given_up(message_ids)

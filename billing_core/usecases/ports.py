@@ -12,7 +12,7 @@ exclusive across processes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -269,6 +269,7 @@ class Outbox(Protocol):
     async def pending(
         self, consumer: str, invoice_id: int | None = None
     ) -> list[OutboxMessage]: ...
+    async def given_up(self, message_ids: Collection[int]) -> dict[int, str]: ...
     async def keep(
         self, consumer: str, event: str, payload: Mapping[str, Any], key: str, now: datetime
     ) -> bool:

@@ -113,18 +113,24 @@ class OutboxWorker:
         return []
 
     async def _failed_elsewhere(self, invoice_id: int, patience: float) -> list[str]:
-        """The error of this invoice's first undelivered message, once it has one; [] when
-        everything was delivered or the other attempt outlasts `patience` (seconds)."""
+        """The error of this invoice's first undelivered message once it has one, or of a
+        message seen undelivered here that was then given up; [] when everything was
+        delivered or the other attempt outlasts `patience` (seconds)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + patience
+        seen: set[int] = set()
         while True:
             pending = await self.outbox.pending(self.consumer, invoice_id)
+            finished = seen - {m.id for m in pending}
+            if finished and (given_up := await self.outbox.given_up(finished)):
+                return [given_up[i] for i in sorted(given_up)]
             if not pending:
                 return []
             if pending[0].last_error:
                 return [pending[0].last_error]
             if loop.time() >= deadline:
                 return []
+            seen.update(m.id for m in pending)
             await asyncio.sleep(OTHERS_POLL)
 
     async def deliver(self, message: OutboxMessage) -> str | None:

@@ -148,6 +148,21 @@ async def test_crediting_more_than_is_left_or_a_draft_is_refused_in_private(bot:
         assert await uow.invoices.credit_notes(invoice.id) == []
 
 
+async def test_a_credit_note_slack_will_not_post_is_withdrawn_and_the_drafter_told(
+    bot: Bot,
+) -> None:
+    number = await sent_invoice(bot)
+    bot.slack.add_channel("C0PRIVATE", bot_member=False, members=[DRAFTER])
+    _, name = await bot.command(f"credit {number} wrong rate", DRAFTER, channel="C0PRIVATE")
+    (reply,) = await bot.replies(name)
+    assert "not_in_channel" in reply and "credit note draft was withdrawn" in reply
+    assert "retried" not in reply  # it will not be: Slack refused for good
+    invoice = await bot.billing.queries.find(number)
+    async with bot.billing.store.unit_of_work(read_only=True) as uow:
+        (withdrawn,) = await uow.invoices.credit_notes(invoice.id)
+    assert withdrawn.status.value == "withdrawn"
+
+
 @pytest.mark.parametrize(
     "amount", ["1,000.00", "-5.00", "+5.00", "120,00", "1e3", "NaN.0", "-5 EUR"]
 )

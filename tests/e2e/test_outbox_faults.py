@@ -214,6 +214,21 @@ async def test_the_drafter_is_told_when_posting_is_delayed(bot: Bot) -> None:
     assert "will be retried automatically" in reply and "Slack answered 500" in reply
 
 
+def watch_pending(bot: Bot) -> asyncio.Event:
+    """Set once the Slack delivery looks at the pending messages (it waits on another
+    worker's attempt then)."""
+    looked = asyncio.Event()
+    outbox = bot.service.delivery.worker.outbox
+    pending = outbox.pending
+
+    async def watched(*args: Any) -> Any:
+        looked.set()
+        return await pending(*args)
+
+    outbox.pending = watched  # type: ignore[method-assign]
+    return looked
+
+
 async def test_a_failure_in_the_background_workers_hands_still_reaches_the_drafter(
     quiet: Bot,
 ) -> None:
@@ -224,20 +239,25 @@ async def test_a_failure_in_the_background_workers_hands_still_reaches_the_draft
     draft = await bot.billing.drafting.start_draft("P-123", DRAFTER, bot.clock(), origin=ORIGIN)
     now = bot.worker_clock.real_time
     (taken,) = await bot.billing.outbox.claim("slack", now(), invoice_id=draft.state.id)
-    looked = asyncio.Event()
-    pending = delivery.worker.outbox.pending
-
-    async def watched(*args: Any) -> Any:
-        looked.set()
-        return await pending(*args)
-
-    delivery.worker.outbox.pending = watched  # type: ignore[method-assign]
+    looked = watch_pending(bot)
     asking = asyncio.create_task(delivery.deliver_for_invoice(draft.state.id))
     await asyncio.wait_for(looked.wait(), 5)  # the command waits on the other attempt
     await bot.billing.outbox.failed(taken, now() + timedelta(minutes=1), "Slack 500")
     assert await asyncio.wait_for(asking, 5) == ["Slack 500"]
     # Later commands about the same invoice hear of the delay too, at once (it is backing off).
     assert await asyncio.wait_for(delivery.deliver_for_invoice(draft.state.id), 5) == ["Slack 500"]
+
+
+async def test_a_message_given_up_in_the_background_workers_hands_is_reported(quiet: Bot) -> None:
+    bot, delivery = quiet, quiet.service.delivery
+    draft = await bot.billing.drafting.start_draft("P-123", DRAFTER, bot.clock(), origin=ORIGIN)
+    now = bot.worker_clock.real_time
+    (taken,) = await bot.billing.outbox.claim("slack", now(), invoice_id=draft.state.id)
+    looked = watch_pending(bot)
+    asking = asyncio.create_task(delivery.deliver_for_invoice(draft.state.id))
+    await asyncio.wait_for(looked.wait(), 5)
+    await bot.billing.outbox.done(taken, now(), {"gave_up": "not_in_channel"})
+    assert await asyncio.wait_for(asking, 5) == ["not_in_channel"]
 
 
 async def test_a_success_in_the_background_workers_hands_is_no_error(quiet: Bot) -> None:

@@ -8,7 +8,7 @@ that is no longer its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -166,6 +166,21 @@ class Outbox(Repository):
         if invoice_id is not None:
             query = query.where(OutboxRow.invoice_id == invoice_id)
         return [_message(row) for row in (await self.session.execute(query)).scalars()]
+
+    async def given_up(self, message_ids: Collection[int]) -> dict[int, str]:
+        """The error each of these messages was given up with, by id (only those given up)."""
+        if not message_ids:
+            return {}
+        rows = await self.session.execute(
+            select(OutboxRow.id, OutboxRow.result).where(
+                OutboxRow.id.in_(list(message_ids)), OutboxRow.done_at.is_not(None)
+            )
+        )
+        return {
+            message_id: str(result["gave_up"])
+            for message_id, result in rows
+            if isinstance(result, dict) and "gave_up" in result
+        }
 
     async def keep(
         self, consumer: str, event: str, payload: Mapping[str, Any], key: str, now: datetime
