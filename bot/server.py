@@ -110,8 +110,8 @@ class Service:
             self.scheduler.start()
 
     async def close(self) -> None:
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if self.scheduler is not None:
+            await self.scheduler.stop()  # before the store closes under a run in flight
         await self.context.finish_background()
         self.stop_event.set()
         await self.monitor.stop()

@@ -4,9 +4,12 @@ also forget idempotency keys older than two days."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -16,9 +19,45 @@ from billing_core.reminders import BUSINESS_DAYS, is_business_day, next_run
 from billing_core.usecases import Billing
 from scheduler.reminders import ReminderSender, RunSummary, run_reminders
 
-__all__ = ["DailyTrigger", "ReminderSender", "RunSummary", "build_scheduler", "run_reminders"]
+__all__ = [
+    "DailyTrigger", "ReminderSender", "RunSummary", "Scheduler", "build_scheduler", "run_reminders",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
+
+
+class Scheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 ships no types
+    """An AsyncIOScheduler whose `stop()` waits for the job runs it stops.
+
+    APScheduler 3 cancels a running job on shutdown but cannot wait for it (its shutdown is
+    not a coroutine), so the service closed the store under a run still unwinding; one test
+    run in four then never finished (the loop waited forever on the run's connection).
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._runs: set[asyncio.Task[Any]] = set()
+
+    def add_job(self, func: Callable[[], Awaitable[None]], *args: Any, **kwargs: Any) -> Any:
+        @functools.wraps(func)
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None  # APScheduler runs coroutine jobs as tasks
+            self._runs.add(task)
+            try:
+                await func()
+            finally:
+                self._runs.discard(task)
+
+        return super().add_job(run, *args, **kwargs)
+
+    async def stop(self) -> None:
+        """Stop firing, cancel the runs in flight, and return once they have unwound."""
+        if self.running:
+            self.shutdown(wait=False)
+        for task in self._runs:
+            task.cancel()
+        await asyncio.gather(*self._runs, return_exceptions=True)
 
 
 def week_start(day: date) -> date:
@@ -32,15 +71,15 @@ def build_scheduler(
     on_queued: Callable[[], None],
     *,
     nudge_every: timedelta = timedelta(minutes=10),
-) -> AsyncIOScheduler:
-    """An AsyncIOScheduler with the daily reminders (business days at `[reminders].time`),
+) -> Scheduler:
+    """A Scheduler with the daily reminders (business days at `[reminders].time`),
     nudges, and the Monday digest. A run missed while the process was down runs once at
     start-up (the ledger makes a repeated run harmless)."""
     from apscheduler.triggers.interval import IntervalTrigger
 
     policy = billing.policy.reminders
     zone = policy.zone
-    scheduler = AsyncIOScheduler(timezone=zone)
+    scheduler = Scheduler(timezone=zone)
 
     async def daily() -> None:
         now = clock()
