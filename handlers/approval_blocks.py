@@ -34,6 +34,9 @@ def steps_text(progress: ApprovalProgress) -> str:
         name = escape(group.name)
         if n < len(progress.signed) and n != progress.step:
             lines.append(f"{n + 1}. {name} — :white_check_mark: signed by <@{progress.signed[n]}>")
+        elif n == progress.step and group.usergroup in progress.unread:
+            line = f"{n + 1}. {name} — waiting for <!subteam^{group.usergroup}> (not read yet)"
+            lines.append(line)
         elif n == progress.step:
             line = f"{n + 1}. {name} — waiting for {_people(progress.eligible) or 'no one'}"
             if progress.standing_in:
@@ -51,10 +54,10 @@ def unsignable_text(progress: ApprovalProgress, drafter: str) -> str | None:
         return None
     rule = progress.rule
     group = rule.steps[step]
-    if group.usergroup is not None:
+    if group.usergroup is not None and not group.members:
         why = (
-            f"its group {escape(group.name)!r} is the user group {group.usergroup}, which this "
-            "version does not resolve to people yet; list member IDs in [approval.groups]"
+            f"its group {escape(group.name)!r} is the Slack user group "
+            f"<!subteam^{group.usergroup}>, which has no members"
         )
     else:
         four_eyes = "the drafter may not sign (four eyes) and " if rule.four_eyes else ""
@@ -62,9 +65,28 @@ def unsignable_text(progress: ApprovalProgress, drafter: str) -> str | None:
             f"its group {escape(group.name)!r} is {_people(group.members)}; {four_eyes}"
             "no one signs two steps"
         )
+    fix = (
+        "add people to the user group (seen within 10 minutes)"
+        if group.usergroup is not None and not group.members
+        else "change the approval rules and restart"
+    )
     return (
         f":warning: No one can sign {step_label(rule, step)} of this draft by <@{drafter}>: "
-        f"{why}. Reject it, or change the approval rules and restart."
+        f"{why}. Reject it, or {fix}."
+    )
+
+
+def unread_text(progress: ApprovalProgress) -> str | None:
+    """Which user groups of the waiting and later steps could not be read, and why."""
+    if not progress.unread:
+        return None
+    groups = "; ".join(
+        f"<!subteam^{gid}> ({escape(gid)}): {escape(reason)}"
+        for gid, reason in progress.unread.items()
+    )
+    return (
+        f":warning: Who may sign is not known yet: the Slack user group could not be read: "
+        f"{groups}. Approve clicks on its step are refused until it can be read."
     )
 
 
@@ -79,9 +101,9 @@ def decision_message(state: InvoiceState, progress: ApprovalProgress) -> tuple[s
             message[0] = section(f"Each Approve signs the current step: now {escape(label)}.")
     elif progress.standing_in:
         message.insert(1, context(standing_in_text(progress)))
-    warning = unsignable_text(progress, state.drafted_by)
-    if warning:
-        message.insert(0, section(warning))
+    for warning in (unsignable_text(progress, state.drafted_by), unread_text(progress)):
+        if warning:
+            message.insert(0, section(warning))
     return text, message
 
 

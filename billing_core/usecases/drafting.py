@@ -16,7 +16,7 @@ from billing_core.permissions import check_may_reject
 from billing_core.reasons import MAX_REASON_LENGTH, check_reason
 from billing_core.state import InvoiceState
 from billing_core.status import REJECTION_CATEGORIES, Action, Status
-from billing_core.usecases.approvals import sign_step
+from billing_core.usecases.approvals import read_groups, sign_step
 from billing_core.usecases.credit_issue import issue_credit_note
 from billing_core.usecases.engine import Engine, claim_request
 from billing_core.usecases.ports import UnitOfWork
@@ -102,13 +102,15 @@ class Drafting:
 
         A credit note draft is signed the same way (its rule matched on its absolute amount)
         and, at the last step, numbered in its own series (`crediting.issue_credit_note`); it
-        may also raise CreditRefused."""
+        may also raise CreditRefused, and GroupUnreadable when the step's user group cannot
+        be read (approval_rules)."""
+        groups = await read_groups(self.engine, invoice_id, now)  # before the row lock
         async with self.engine.store.unit_of_work() as uow:
             state = await _locked(uow, invoice_id)
             await claim_request(uow, request_key, now, invoice_id)
             if state.status is not Status.DRAFT:
                 raise AlreadyDecided(state.status.value, state.number, state.decided_by)
-            if await sign_step(self.engine, uow, state, user, now) is not None:
+            if await sign_step(self.engine, uow, state, user, now, groups) is not None:
                 return state  # a step signed (its history row written); more steps to sign
             if state.is_credit_note:
                 return await issue_credit_note(self.engine, uow, state, user, now)
