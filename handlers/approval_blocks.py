@@ -9,8 +9,11 @@ from __future__ import annotations
 from billing_core.approval_rules import DEFAULT_RULE, step_label
 from billing_core.state import InvoiceState
 from billing_core.usecases.approvals import ApprovalProgress
+from billing_core.usecases.groups import DEFAULT_TTL
 from handlers import blocks
 from handlers.blocks import Blocks, context, escape, section
+
+_TTL_MINUTES = int(DEFAULT_TTL.total_seconds()) // 60  # the user-group cache serve runs with
 
 
 def _people(ids: tuple[str, ...]) -> str:
@@ -35,7 +38,7 @@ def steps_text(progress: ApprovalProgress) -> str:
         if n < len(progress.signed) and n != progress.step:
             lines.append(f"{n + 1}. {name} — :white_check_mark: signed by <@{progress.signed[n]}>")
         elif n == progress.step and group.usergroup in progress.unread:
-            line = f"{n + 1}. {name} — waiting for <!subteam^{group.usergroup}> (not read yet)"
+            line = f"{n + 1}. {name} — waiting for <!subteam^{group.usergroup}> (members not read)"
             lines.append(line)
         elif n == progress.step:
             line = f"{n + 1}. {name} — waiting for {_people(progress.eligible) or 'no one'}"
@@ -66,7 +69,7 @@ def unsignable_text(progress: ApprovalProgress, drafter: str) -> str | None:
             "no one signs two steps"
         )
     fix = (
-        "add people to the user group (seen within 10 minutes)"
+        f"add people to the user group (seen within {_TTL_MINUTES} minutes)"
         if group.usergroup is not None and not group.members
         else "change the approval rules and restart"
     )
@@ -77,16 +80,25 @@ def unsignable_text(progress: ApprovalProgress, drafter: str) -> str | None:
 
 
 def unread_text(progress: ApprovalProgress) -> str | None:
-    """Which user groups of the waiting and later steps could not be read, and why."""
-    if not progress.unread:
+    """Which waiting or later steps' Slack user groups could not be read, and why (named by
+    ID, not mentioned: a warning should not notify the whole group)."""
+    if not progress.unread or progress.step is None:
         return None
-    groups = "; ".join(
-        f"<!subteam^{gid}> ({escape(gid)}): {escape(reason)}"
-        for gid, reason in progress.unread.items()
-    )
+    rule = progress.rule
+    lines: list[str] = []
+    seen: set[str] = set()
+    for n in range(progress.step, len(rule.steps)):
+        gid = rule.steps[n].usergroup
+        if gid is not None and gid in progress.unread and gid not in seen:
+            seen.add(gid)
+            lines.append(
+                f"{step_label(rule, n)}: the Slack user group {escape(gid)} could not be "
+                f"read: {escape(progress.unread[gid])}"
+            )
     return (
-        f":warning: Who may sign is not known yet: the Slack user group could not be read: "
-        f"{groups}. Approve clicks on its step are refused until it can be read."
+        ":warning: Who may sign is not known yet. "
+        + "; ".join(lines)
+        + ". Approve clicks on such a step are refused until it can be read."
     )
 
 
