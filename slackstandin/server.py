@@ -178,9 +178,6 @@ class SlackStandIn(Recorder):
         return self.workspace.add_channel(channel_id, name, **kwargs)
 
     def add_usergroup(self, group_id: str, members: Iterable[str]) -> None:
-        """Seed (or replace) a user group: `usergroups.users.list` with ``usergroup=group_id``
-        answers these user IDs; an unknown ID answers ``no_such_subteam``. Make it fail like
-        any method: ``fail_next("usergroups.users.list", error="missing_scope")``."""
         self.workspace.usergroups[group_id] = list(members)
 
     def dm_channel(self, *user_ids: str) -> str:
