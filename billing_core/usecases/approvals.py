@@ -31,8 +31,9 @@ from billing_core.approval_rules import (
     with_members,
 )
 from billing_core.delegation import Delegation
-from billing_core.errors import InvoiceNotFound
+from billing_core.errors import InvoiceNotFound, NotAnApprover
 from billing_core.events import DomainEvent, EventName
+from billing_core.permissions import check_may_reject, is_approver
 from billing_core.state import InvoiceState
 from billing_core.status import Action, Status
 from billing_core.usecases.delegating import delegations_in_force
@@ -96,6 +97,28 @@ async def read_groups(engine: Engine, invoice_id: int, now: datetime) -> dict[st
             return {}
         rule = await rule_of(engine, uow, state)
     return await engine.groups.read_all(usergroups_of(rule), now)
+
+
+async def check_may_reject_now(engine: Engine, user: str, now: datetime) -> None:
+    """Raise NotAnApprover unless `user` may reject drafts: `[approval] approvers`, members of
+    static groups (permissions.check_may_reject), or members of a user-group-backed group as
+    read now through the cache. Call it outside any transaction (it may ask the directory);
+    when a group cannot be read, the refusal says so."""
+    approval = engine.policy.approval
+    ids = [g.usergroup for g in approval.groups if g.usergroup is not None]
+    if is_approver(user, approval) or not ids or engine.groups is None:
+        check_may_reject(user, approval)
+        return
+    reads = await engine.groups.read_all(ids, now)
+    if any(user in (r.members or ()) for r in reads.values()):
+        return
+    unread = [f"{gid} ({r.error})" for gid, r in reads.items() if r.members is None]
+    if unread:
+        raise NotAnApprover(
+            "Only approvers can reject invoices, and whether you are one is not known: the "
+            f"user group {'; '.join(unread)} could not be read."
+        )
+    check_may_reject(user, approval)
 
 
 NO_DIRECTORY = "nothing is set up to read user groups here"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -189,3 +190,25 @@ async def test_without_a_directory_a_user_group_step_is_refused_not_opened(
     state = await draft("P-1")
     with pytest.raises(GroupUnreadable, match="nothing is set up to read user groups here"):
         await billing.drafting.approve(state.id, FIN_A, NOW)
+
+
+async def test_a_member_of_a_user_group_may_reject_like_a_static_group_member(
+    billing: Billing, draft: Draft, groups: GroupCache, directory: FakeDirectory
+) -> None:
+    state = await draft("P-1")
+    with pytest.raises(NotAnApprover, match=r"^Only approvers can reject invoices\.$"):
+        await billing.drafting.reject(state.id, OUTSIDER, "other", "no", NOW)
+    rejected = await billing.drafting.reject(state.id, FIN_B, "wrong_amount", "too high", NOW)
+    assert rejected.status.value == "rejected" and rejected.decided_by == FIN_B
+
+
+async def test_a_reject_is_refused_with_the_cause_when_the_group_cannot_be_read(
+    billing: Billing, draft: Draft, groups: GroupCache, directory: FakeDirectory
+) -> None:
+    directory.failing = MISSING_SCOPE
+    state = await draft("P-1")
+    with pytest.raises(NotAnApprover, match=re.escape(f"user group {FINANCE} ({MISSING_SCOPE})")):
+        await billing.drafting.reject(state.id, FIN_A, "other", "no", NOW)
+    assert (await billing.queries.invoice(state.id)).status.value == "draft"
+    rejected = await billing.drafting.reject(state.id, APPROVER, "other", "no", NOW)
+    assert rejected.decided_by == APPROVER  # static approvers never wait for the directory
