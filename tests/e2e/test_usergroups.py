@@ -118,3 +118,21 @@ async def test_a_user_group_found_empty_is_said_in_the_thread_at_draft_time(bot:
         "'finance' is the Slack user group <!subteam^S0FINANCE>, which has no members. Reject "
         "it, or add people to the user group (seen within 10 minutes)."
     ) in shown
+
+
+async def test_a_member_of_the_user_group_may_reject_and_a_non_member_may_not(bot: Bot) -> None:
+    buttons = await bot.draft()
+    _, name = await bot.click("invoice_reject", buttons, "U0OUTSIDER")
+    (refused,) = await bot.replies(name)
+    assert "Only approvers can reject invoices" in refused
+
+    await bot.click("invoice_reject", buttons, FIN_TOO)
+    await bot.slack.wait_for("views.open")
+    assert [c.params["view"]["callback_id"] for c in bot.slack.calls_to("views.open")] == [
+        "invoice_reject_modal"
+    ]
+    state = await bot.billing.queries.find("P-123")
+    response = await bot.submit_reject(state.id, "wrong_amount", "10 hours, not 12", FIN_TOO)
+    assert response.status == 200
+    rejected = await bot.billing.queries.invoice(state.id)
+    assert rejected.status.value == "rejected" and rejected.decided_by == FIN_TOO
