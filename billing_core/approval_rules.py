@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -48,11 +48,17 @@ class NoEligibleSigner(NotAllowed):
     """Nobody may sign the step the invoice waits for (the rules leave no one)."""
 
 
+class GroupUnreadable(NotAllowed):
+    """The step's group is a user group whose members could not be read (and never were):
+    nobody's membership can be established, so nobody signs it until they can be."""
+
+
 @dataclass(frozen=True)
 class ApprovalGroup:
     """People who sign a step: member IDs, or a chat user-group ID (`usergroup`, like
-    S0123ABCD) kept for an adapter to resolve. This version does not resolve user groups:
-    such a group has no members, and a step of it has no eligible signer (said at draft)."""
+    S0123ABCD). A user-group-backed group is parsed without members; the use cases fill them
+    in from the directory at use time (`with_members`), and while they cannot be read the
+    group has none (nobody is let in by a failure)."""
 
     name: str
     members: tuple[str, ...] = ()
@@ -91,6 +97,18 @@ class InvoiceFacts:
     client_name: str
     client_tax_id: str
     owner: str
+
+
+def with_members(rule: ApprovalRule, members: Mapping[str, tuple[str, ...]]) -> ApprovalRule:
+    """The rule with each user-group-backed step's members as read (`members`: user group
+    ID -> member IDs); a group missing from `members` keeps none."""
+    if not any(g.usergroup is not None for g in rule.steps):
+        return rule
+    steps = tuple(
+        replace(g, members=members.get(g.usergroup, ())) if g.usergroup is not None else g
+        for g in rule.steps
+    )
+    return replace(rule, steps=steps)
 
 
 def facts_of(invoice: Invoice, kind: str | None) -> InvoiceFacts:

@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.errors import ConfigError
 from billing_core.usecases import documents as documents_case
+from billing_core.usecases.groups import GroupCache
 from billing_core.usecases.worker import OutboxWorker
 from bot.api import add_api_routes
 from bot.bootstrap import Container, build, utc_now
@@ -38,6 +39,7 @@ from handlers.context import HandlerContext, PrivateReply
 from handlers.reminders import SlackReminderSender
 from handlers.slack_delivery import SlackDelivery
 from handlers.slack_errors import slack_error
+from handlers.slack_groups import SlackGroupDirectory
 from scheduler.jobs import build_scheduler
 
 log = logging.getLogger("invoicebot")
@@ -146,6 +148,8 @@ async def build_service(
 
     container = await build(settings, with_renderer=True, workers=render_workers)
     billing, conversations = container.billing, container.store.conversations
+    # Approval groups given as Slack user group IDs are read through Slack, cached per group.
+    billing.engine.groups = GroupCache(SlackGroupDirectory(slack_client(settings)))
     source = str(settings.config_path) if settings.config_path else None
     await billing.auditing.policy_loaded(source, clock())
     delivery = SlackDelivery(

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from billing_core.errors import AlreadyDecided, AlreadyHandled, BillingError
-from billing_core.permissions import check_may_reject, check_may_settle
+from billing_core.permissions import check_may_settle
 from billing_core.status import Status
 from handlers import approval_blocks, blocks
 from handlers.context import (
@@ -69,7 +69,7 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
         if (invoice_id := await ctx.clicked_invoice(body, reply)) is None:
             return
         try:
-            check_may_reject(user, ctx.billing.policy.approval)
+            await ctx.billing.drafting.check_may_reject(user, ctx.clock())
             state = await ctx.billing.queries.invoice(invoice_id)
         except BillingError as exc:
             await reply(blocks.refusal(exc))

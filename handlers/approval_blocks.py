@@ -9,8 +9,11 @@ from __future__ import annotations
 from billing_core.approval_rules import DEFAULT_RULE, step_label
 from billing_core.state import InvoiceState
 from billing_core.usecases.approvals import ApprovalProgress
+from billing_core.usecases.groups import DEFAULT_TTL
 from handlers import blocks
 from handlers.blocks import Blocks, context, escape, section
+
+_TTL_MINUTES = int(DEFAULT_TTL.total_seconds()) // 60  # the user-group cache serve runs with
 
 
 def _people(ids: tuple[str, ...]) -> str:
@@ -34,6 +37,9 @@ def steps_text(progress: ApprovalProgress) -> str:
         name = escape(group.name)
         if n < len(progress.signed) and n != progress.step:
             lines.append(f"{n + 1}. {name} — :white_check_mark: signed by <@{progress.signed[n]}>")
+        elif n == progress.step and group.usergroup in progress.unread:
+            line = f"{n + 1}. {name} — waiting for <!subteam^{group.usergroup}> (members not read)"
+            lines.append(line)
         elif n == progress.step:
             line = f"{n + 1}. {name} — waiting for {_people(progress.eligible) or 'no one'}"
             if progress.standing_in:
@@ -51,10 +57,10 @@ def unsignable_text(progress: ApprovalProgress, drafter: str) -> str | None:
         return None
     rule = progress.rule
     group = rule.steps[step]
-    if group.usergroup is not None:
+    if group.usergroup is not None and not group.members:
         why = (
-            f"its group {escape(group.name)!r} is the user group {group.usergroup}, which this "
-            "version does not resolve to people yet; list member IDs in [approval.groups]"
+            f"its group {escape(group.name)!r} is the Slack user group "
+            f"<!subteam^{group.usergroup}>, which has no members"
         )
     else:
         four_eyes = "the drafter may not sign (four eyes) and " if rule.four_eyes else ""
@@ -62,9 +68,37 @@ def unsignable_text(progress: ApprovalProgress, drafter: str) -> str | None:
             f"its group {escape(group.name)!r} is {_people(group.members)}; {four_eyes}"
             "no one signs two steps"
         )
+    fix = (
+        f"add people to the user group (seen within {_TTL_MINUTES} minutes)"
+        if group.usergroup is not None and not group.members
+        else "change the approval rules and restart"
+    )
     return (
         f":warning: No one can sign {step_label(rule, step)} of this draft by <@{drafter}>: "
-        f"{why}. Reject it, or change the approval rules and restart."
+        f"{why}. Reject it, or {fix}."
+    )
+
+
+def unread_text(progress: ApprovalProgress) -> str | None:
+    """Which waiting or later steps' Slack user groups could not be read, and why (named by
+    ID, not mentioned: a warning should not notify the whole group)."""
+    if not progress.unread or progress.step is None:
+        return None
+    rule = progress.rule
+    lines: list[str] = []
+    seen: set[str] = set()
+    for n in range(progress.step, len(rule.steps)):
+        gid = rule.steps[n].usergroup
+        if gid is not None and gid in progress.unread and gid not in seen:
+            seen.add(gid)
+            lines.append(
+                f"{step_label(rule, n)}: the Slack user group {escape(gid)} could not be "
+                f"read: {escape(progress.unread[gid])}"
+            )
+    return (
+        ":warning: Who may sign is not known yet. "
+        + "; ".join(lines)
+        + ". Approve clicks on such a step are refused until it can be read."
     )
 
 
@@ -79,9 +113,9 @@ def decision_message(state: InvoiceState, progress: ApprovalProgress) -> tuple[s
             message[0] = section(f"Each Approve signs the current step: now {escape(label)}.")
     elif progress.standing_in:
         message.insert(1, context(standing_in_text(progress)))
-    warning = unsignable_text(progress, state.drafted_by)
-    if warning:
-        message.insert(0, section(warning))
+    for warning in (unsignable_text(progress, state.drafted_by), unread_text(progress)):
+        if warning:
+            message.insert(0, section(warning))
     return text, message
 
 

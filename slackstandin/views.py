@@ -98,7 +98,9 @@ def users_info(ws: Workspace, params: Params) -> Params:
 
 
 def usergroup_users(ws: Workspace, params: Params) -> Params:
-    """Members of a user group (Slack: a paid plan and the usergroups:read scope)."""
+    """Members of a user group (Slack: a paid plan and the usergroups:read scope), seeded with
+    `SlackStandIn.add_usergroup`; an unknown ID answers no_such_subteam. Failures are
+    injected like any method's: ``fail_next("usergroups.users.list", error="missing_scope")``."""
     group = str(params.get("usergroup") or "")
     if group not in ws.usergroups:
         raise StandInError("no_such_subteam")

@@ -8,6 +8,7 @@ await billing.settlement.record_payment("INV-2026-0001", user, now, "100.00")
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from billing_core.policy import Policy
 from billing_core.usecases.approvals import Approvals
@@ -19,6 +20,7 @@ from billing_core.usecases.delegating import Delegating
 from billing_core.usecases.documents import Documents, Renderer
 from billing_core.usecases.drafting import Drafting
 from billing_core.usecases.engine import Engine, Subscribers
+from billing_core.usecases.groups import GroupCache
 from billing_core.usecases.metrics import Metrics
 from billing_core.usecases.outbox import OutboxCase
 from billing_core.usecases.ports import Store
@@ -37,8 +39,9 @@ class Billing:
         *,
         subscribers: Subscribers | None = None,
         renderer: Renderer | None = None,
+        groups: GroupCache | None = None,
     ) -> None:
-        self.engine = Engine(store, policy, dict(subscribers or {}))
+        self.engine = Engine(store, policy, dict(subscribers or {}), groups)
         self.store = store
         self.records = Records(self.engine)
         self.drafting = Drafting(self.engine)
@@ -66,16 +69,22 @@ class Billing:
 
     def with_policy(self, policy: Policy) -> Billing:
         """The same store, subscribers and renderer under another policy."""
-        renderer = self.documents.renderer
-        return Billing(self.store, policy, subscribers=self.engine.subscribers, renderer=renderer)
+        return self._with(policy=policy)
 
     def with_subscribers(self, subscribers: Subscribers) -> Billing:
-        renderer = self.documents.renderer
-        return Billing(self.store, self.policy, subscribers=subscribers, renderer=renderer)
+        return self._with(subscribers=subscribers)
 
     def with_renderer(self, renderer: Renderer) -> Billing:
-        subscribers = self.engine.subscribers
-        return Billing(self.store, self.policy, subscribers=subscribers, renderer=renderer)
+        return self._with(renderer=renderer)
+
+    def _with(self, **changes: Any) -> Billing:
+        kept: dict[str, Any] = {
+            "policy": self.policy, "subscribers": self.engine.subscribers,
+            "renderer": self.documents.renderer, "groups": self.engine.groups,
+        }  # fmt: skip
+        kept.update(changes)
+        policy = kept.pop("policy")
+        return Billing(self.store, policy, **kept)
 
     def today(self, now: datetime) -> date:
         """The business date of `now` (in `[reminders].timezone`)."""

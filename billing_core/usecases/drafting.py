@@ -12,11 +12,10 @@ from billing_core.errors import AlreadyDecided, InvalidCategory, InvoiceNotFound
 from billing_core.events import DomainEvent, EventName
 from billing_core.invoice import Invoice, draft_invoice
 from billing_core.numbering import counter_key, format_number
-from billing_core.permissions import check_may_reject
 from billing_core.reasons import MAX_REASON_LENGTH, check_reason
 from billing_core.state import InvoiceState
 from billing_core.status import REJECTION_CATEGORIES, Action, Status
-from billing_core.usecases.approvals import sign_step
+from billing_core.usecases.approvals import check_may_reject_now, read_groups, sign_step
 from billing_core.usecases.credit_issue import issue_credit_note
 from billing_core.usecases.engine import Engine, claim_request
 from billing_core.usecases.ports import UnitOfWork
@@ -102,13 +101,15 @@ class Drafting:
 
         A credit note draft is signed the same way (its rule matched on its absolute amount)
         and, at the last step, numbered in its own series (`crediting.issue_credit_note`); it
-        may also raise CreditRefused."""
+        may also raise CreditRefused, and GroupUnreadable when the step's user group cannot
+        be read (approval_rules)."""
+        groups = await read_groups(self.engine, invoice_id, now)  # before the row lock
         async with self.engine.store.unit_of_work() as uow:
             state = await _locked(uow, invoice_id)
             await claim_request(uow, request_key, now, invoice_id)
             if state.status is not Status.DRAFT:
                 raise AlreadyDecided(state.status.value, state.number, state.decided_by)
-            if await sign_step(self.engine, uow, state, user, now) is not None:
+            if await sign_step(self.engine, uow, state, user, now, groups) is not None:
                 return state  # a step signed (its history row written); more steps to sign
             if state.is_credit_note:
                 return await issue_credit_note(self.engine, uow, state, user, now)
@@ -133,16 +134,20 @@ class Drafting:
         *,
         request_key: str | None = None,
     ) -> InvoiceState:
-        """Reject a draft with a category and a reason (kept for the correction report)."""
+        """Reject a draft with a category and a reason (kept for the correction report).
+        Raises NotAnApprover (approvals.check_may_reject_now), AlreadyDecided,
+        InvalidCategory, InvoiceNotFound."""
         if category not in REJECTION_CATEGORIES:
             raise InvalidCategory(f"unknown rejection category {category!r}")
         reason = check_reason(reason, "a rejection")
+        # Who may reject does not depend on the draft: checked before its row lock, since a
+        # user group's members may have to be read from the directory.
+        await check_may_reject_now(self.engine, user, now)
         async with self.engine.store.unit_of_work() as uow:
             state = await _locked(uow, invoice_id)
             await claim_request(uow, request_key, now, invoice_id)
             if state.status is not Status.DRAFT:
                 raise AlreadyDecided(state.status.value, state.number, state.decided_by)
-            check_may_reject(user, self.engine.policy.approval)
             return await move(
                 self.engine, uow, state, Action.REJECT, user, now,
                 note=f"{REJECTION_CATEGORIES[category]}: {reason}",
@@ -153,6 +158,10 @@ class Drafting:
                     "rejection_reason": reason,
                 },
             )  # fmt: skip
+
+    async def check_may_reject(self, user: str, now: datetime) -> None:
+        """Raise NotAnApprover unless `user` may reject drafts (before opening the form)."""
+        await check_may_reject_now(self.engine, user, now)
 
     async def withdraw(self, invoice_id: int, reason: str, now: datetime) -> InvoiceState | None:
         """Withdraw a draft on the system's behalf when it can never reach people (e.g. the

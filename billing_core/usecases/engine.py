@@ -11,6 +11,7 @@ from billing_core.errors import AlreadyHandled
 from billing_core.events import DomainEvent, EventName
 from billing_core.policy import Policy
 from billing_core.reminders import business_date
+from billing_core.usecases.groups import GroupCache
 from billing_core.usecases.ports import Store, UnitOfWork
 
 # A subscriber's name and the events it wants (None: all of them).
@@ -20,11 +21,13 @@ Subscribers = Mapping[str, frozenset[EventName] | None]
 @dataclass
 class Engine:
     """Shared by every capability of one `Billing`: replacing `policy` here (as tests do)
-    changes it for all of them."""
+    changes it for all of them. `groups` reads the members of user-group-backed approval
+    groups (None: no directory, such groups stay unread and their steps unsignable)."""
 
     store: Store
     policy: Policy
     subscribers: Subscribers = field(default_factory=dict)
+    groups: GroupCache | None = None
 
     def today(self, now: datetime) -> date:
         """The business date of `now` (in `[reminders].timezone`)."""

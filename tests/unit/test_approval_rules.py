@@ -15,6 +15,7 @@ from billing_core.approval_rules import (
     first_unsignable_step,
     next_step,
     rule_for,
+    with_members,
 )
 from billing_core.errors import ConfigError, FourEyesRequired, NotAnApprover
 from billing_core.policy import ApprovalPolicy, parse_policy
@@ -138,11 +139,16 @@ def test_a_step_no_distinct_person_can_sign_is_found_at_draft_time() -> None:
     assert first_unsignable_step(two, LEAD_A) == 1  # FIN_A can sign only one of the two
 
 
-def test_a_usergroup_is_kept_unresolved_and_leaves_its_step_without_signers() -> None:
+def test_a_usergroup_is_parsed_without_members_and_filled_in_as_read() -> None:
     policy = approval(groups={"lead": "S0LEADS", "finance": [FIN_A], "ceo": [CEO]})
     rule = rule_for(facts("20000"), policy)
     assert rule.steps[0].usergroup == "S0LEADS" and rule.steps[0].members == ()
-    assert first_unsignable_step(rule, DRAFTER) == 0
+    assert first_unsignable_step(rule, DRAFTER) == 0  # unread: nobody is let in
+    read = with_members(rule, {"S0LEADS": (LEAD_A, LEAD_B)})
+    assert read.steps[0].members == (LEAD_A, LEAD_B) and read.steps[1] == rule.steps[1]
+    assert eligible_signers(read, 0, LEAD_A, ()) == (LEAD_B,)  # four eyes still applies
+    assert first_unsignable_step(read, DRAFTER) is None
+    assert with_members(rule, {}).steps[0].members == ()  # a group not read keeps none
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ NEEDED_SCOPES = {
     "channels:history": "conversations.history, conversations.replies (public channels)",
     "groups:history": "conversations.history, conversations.replies (private channels)",
     "files:read": "files.info",
+    "usergroups:read": "usergroups.users.list ([approval.groups] given as a user group ID)",
 }
 
 
