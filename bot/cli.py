@@ -10,6 +10,7 @@ store must create or migrate first, runs on an event loop in bot/cli_commands.py
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import sys
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 from billing_core.errors import BillingError, RecordNotFound
 from billing_core.records import Record
@@ -189,6 +191,17 @@ def _writable(text: str, suffix: str, wrong_suffix: str) -> Path:
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise argparse.ArgumentTypeError(f"cannot write {text!r}: permission denied")
     return path
+
+
+def console_script() -> NoReturn:
+    """The `invoicebot` command (pyproject's [project.scripts]): main(), then exit."""
+    code = main()
+    # On the way out, Python's last garbage collection walks every object the imports made,
+    # to free what exiting frees anyway: 40 ms of the 0.43 s of CPU a cold draft took (timed
+    # with and without). Frozen objects are left out of it; atexit handlers and finalizers of
+    # what is freed still run. Not in main(): tests call it in a process that goes on.
+    gc.freeze()
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

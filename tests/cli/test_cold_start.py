@@ -57,3 +57,31 @@ def test_draft_on_a_new_database_creates_the_schema_first(
     code, _, err = run(capsys, "draft", "P-404", "--out", "x.pdf")
     assert code == 1 and "P-404" in err
     assert run(capsys, "db", "upgrade")[1] == "database is up to date\n"
+
+
+def test_the_console_script_exits_with_mains_code(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    db_url: str,
+    record_data: Callable[..., dict[str, Any]],
+) -> None:
+    # console_script() freezes the garbage collector before exiting; the PDF is still whole
+    # and the exit code still main's.
+    (tmp_path / "r.json").write_text(json.dumps([record_data()]), encoding="utf-8")
+    assert run(capsys, "records", "import", "r.json")[0] == 0
+    script = "import sys; from bot.cli import console_script; sys.argv[1:] = {}; console_script()"
+    for argv, code in (
+        (["draft", "P-123", "--out", "x.pdf"], 0),
+        (["draft", "P-404", "--out", "y.pdf"], 1),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", script.format(argv)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert result.returncode == code, result.stderr
+    assert (tmp_path / "x.pdf").read_bytes().rstrip().endswith(b"%%EOF")
+    assert "no record with ID 'P-404'" in result.stderr
+    assert not (tmp_path / "y.pdf").exists()
