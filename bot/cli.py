@@ -2,9 +2,9 @@
 
 A cold command is mostly imports, so this module imports little. `draft` reads its record
 straight from a current SQLite file (billing_core/store/direct_read.py) and renders it in this
-process: no event loop, SQLAlchemy, Alembic or Slack client, which were 0.45 s of the 0.8 s of
-CPU a cold draft took (bench/render.py). Every other command, and `draft` on a database the
-store must create or migrate first, runs on an event loop in bot/cli_commands.py.
+process: no event loop, SQLAlchemy, Alembic or Slack client, which were about 0.5 s of the
+1.0 s of CPU a cold draft took (bench/render.py). Every other command, and `draft` on a
+database the store must create or migrate first, runs on an event loop in bot/cli_commands.py.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 one-off command that reads and renders it (`invoicebot draft`).
 
 Through the store, that read imports SQLAlchemy, builds its ORM mappings, loads aiosqlite and
-the use cases and starts an event loop: about 0.4 s of the 0.8 s of CPU a cold `draft` took,
+the use cases and starts an event loop: about 0.5 s of the 1.0 s of CPU a cold `draft` took,
 where a reportlab script drawing the same invoice takes 0.12 s (bench/render.py). Here it is
 the one SELECT the store's RecordRepository.get makes, decoded the same way (the JSON column
 is JSON text on SQLite; `parse_record` as there).
