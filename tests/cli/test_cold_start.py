@@ -85,3 +85,15 @@ def test_the_console_script_exits_with_mains_code(
     assert (tmp_path / "x.pdf").read_bytes().rstrip().endswith(b"%%EOF")
     assert "no record with ID 'P-404'" in result.stderr
     assert not (tmp_path / "y.pdf").exists()
+
+
+def test_draft_on_a_file_that_is_not_a_database_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_url: str
+) -> None:
+    # The direct read hands over to the store, which reports it as every command does.
+    (tmp_path / "x.db").write_bytes(b"not a database\n" * 100)
+    code, out, err = run(capsys, "draft", "P-123", "--out", "x.pdf")
+    assert (code, out) == (1, "")
+    assert err.startswith("invoicebot: cannot use the database sqlite+aiosqlite:///")
+    assert "file is not a database" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.pdf").exists()
