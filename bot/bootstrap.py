@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,11 +26,6 @@ SUBSCRIBERS: Subscribers = {
     documents_case.CONSUMER: documents_case.SUBSCRIPTION,
     SLACK_CONSUMER: None,
 }
-
-
-def utc_now() -> datetime:
-    """The one clock read of the application; everything below takes `now` as an argument."""
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.bootstrap import build, utc_now
+from bot.bootstrap import build
+from bot.clock import utc_now
 from bot.settings import Settings
 from handlers.reminders import SlackReminderSender
 from scheduler.jobs import run_reminders

@@ -7,7 +7,6 @@ import asyncio
 import csv
 import io
 import json
-import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -16,27 +15,12 @@ from billing_core.metrics.chart import render_chart
 from billing_core.metrics.journal import journal_csv_rows
 from billing_core.metrics.render import CSV_HEADER, report_csv_rows, report_json, report_text
 from billing_core.reports import month_bounds
-from bot.bootstrap import build, utc_now
+from bot.bootstrap import build
+from bot.clock import utc_now
+from bot.files import write_atomically
 from bot.settings import Settings
 
 FORMATS = ("text", "json", "csv")
-
-
-class OutputUnwritable(Exception):
-    """The file asked for cannot be written (exit code 2, the message says why)."""
-
-
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write `content` to `path` through a temporary file in the same folder, so a failure
-    never leaves half a file. Raises OutputUnwritable naming the path and the reason."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as out:  # the usual permissions (umask), unlike mkstemp's 0600
-            out.write(content)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputUnwritable(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _csv(rows: Iterable[Sequence[str]]) -> str:

@@ -26,7 +26,7 @@ from billing_core.errors import ConfigError
 from billing_core.policy import Policy, parse_policy
 from billing_core.records import parse_record
 from bot import demo
-from bot.bootstrap import utc_now
+from bot.clock import utc_now
 from bot.server import Service, build_service, configure_logging, start_http, wait_for_a_signal
 from bot.settings import Settings, load_settings
 from handlers.reminders import SlackReminderSender

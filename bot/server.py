@@ -30,7 +30,8 @@ from billing_core.usecases import documents as documents_case
 from billing_core.usecases.groups import GroupCache
 from billing_core.usecases.worker import OutboxWorker
 from bot.api import add_api_routes
-from bot.bootstrap import Container, build, utc_now
+from bot.bootstrap import Container, build
+from bot.clock import utc_now
 from bot.loop_monitor import LoopMonitor, freeze_startup_heap
 from bot.settings import Settings
 from bot.slack_http import slack_events_handler

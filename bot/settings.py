@@ -14,7 +14,7 @@ from pathlib import Path
 
 from billing_core.errors import ConfigError
 from billing_core.policy import SECTIONS, Policy, parse_policy
-from billing_core.store.engine import DEFAULT_DATABASE_URL
+from billing_core.store.urls import DEFAULT_DATABASE_URL, sqlite_file
 from handlers.slack_settings import SECTION as SLACK_SECTION
 from handlers.slack_settings import SlackSettings, parse_slack_settings
 
@@ -157,6 +157,8 @@ def _with_async_driver(url: str) -> str:
 
 
 def _check_database_url(url: str) -> None:
+    if sqlite_file(url) is not None:
+        return  # the usual SQLite file: fine, and no need to import SQLAlchemy to know it
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 

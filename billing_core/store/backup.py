@@ -16,7 +16,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from billing_core.errors import BillingError
-from billing_core.store.engine import DEFAULT_BUSY_TIMEOUT, is_sqlite
+from billing_core.store.engine import is_sqlite
+from billing_core.store.urls import DEFAULT_BUSY_TIMEOUT
 
 
 class BackupRefused(BillingError):

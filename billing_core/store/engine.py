@@ -9,8 +9,6 @@ row locks where it must.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -18,10 +16,10 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from billing_core.store.schema_version import MIGRATIONS_DIR, head_revisions
+from billing_core.store.urls import DEFAULT_BUSY_TIMEOUT
+
 READ_ONLY = "invoicebot_read_only"  # execution option: a unit of work that only reads
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///invoicebot.db"
-DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the lock
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def is_sqlite(url: str) -> bool:
@@ -84,26 +82,6 @@ def _upgrade_sync(connection: Connection) -> None:
         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
         if broken:  # checks were off during the migration: check them all now
             raise RuntimeError(f"a migration broke foreign keys: {broken[:5]}")
-
-
-def head_revisions() -> set[str]:
-    """The revision ids at the head of the migration chain, read from the version files.
-
-    Alembic finds them by importing every migration (and itself: about 0.15 s of a cold CLI
-    command); the `revision` and `down_revision` lines say the same. tests/store checks that
-    the two agree.
-    """
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        source = path.read_text(encoding="utf-8")
-        revision = re.search(r"^revision\b[^=\n]*=\s*['\"]([^'\"]+)['\"]", source, re.M)
-        down = re.search(r"^down_revision\b[^=\n]*=(.*)$", source, re.M)
-        if revision is None or down is None:
-            raise RuntimeError(f"{path.name}: no revision or down_revision line")
-        revisions.add(revision[1])
-        parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down[1]))
-    return revisions - parents
 
 
 async def schema_is_current(engine: AsyncEngine) -> bool:

@@ -1,5 +1,7 @@
-"""What a one-off command loads: `invoicebot draft` on a current database renders the PDF
-without Alembic (nothing to migrate) or the Slack client (nothing to post)."""
+"""What a one-off command loads: `invoicebot draft` on a current SQLite database renders the
+PDF without Alembic (nothing to migrate), the Slack client (nothing to post), or SQLAlchemy and
+an event loop (one record to read: billing_core/store/direct_read.py), which were most of a
+cold draft's time (bench/render.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,10 @@ import pytest
 
 from tests.cli.helpers import run
 
-NOT_NEEDED = ("alembic", "slack_sdk", "slack_bolt", "aiohttp", "apscheduler", "multiprocessing")
+NOT_NEEDED = (
+    *("alembic", "slack_sdk", "slack_bolt", "aiohttp", "apscheduler", "multiprocessing"),
+    *("sqlalchemy", "aiosqlite", "asyncio"),
+)
 
 PROBE = f"""
 import sys
@@ -25,7 +30,7 @@ sys.exit(code)
 """
 
 
-def test_draft_on_a_current_database_imports_no_migration_or_slack_code(
+def test_draft_on_a_current_database_imports_no_migration_slack_or_orm_code(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     db_url: str,
@@ -52,3 +57,43 @@ def test_draft_on_a_new_database_creates_the_schema_first(
     code, _, err = run(capsys, "draft", "P-404", "--out", "x.pdf")
     assert code == 1 and "P-404" in err
     assert run(capsys, "db", "upgrade")[1] == "database is up to date\n"
+
+
+def test_the_console_script_exits_with_mains_code(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    db_url: str,
+    record_data: Callable[..., dict[str, Any]],
+) -> None:
+    # console_script() freezes the garbage collector before exiting; the PDF is still whole
+    # and the exit code still main's.
+    (tmp_path / "r.json").write_text(json.dumps([record_data()]), encoding="utf-8")
+    assert run(capsys, "records", "import", "r.json")[0] == 0
+    script = "import sys; from bot.cli import console_script; sys.argv[1:] = {}; console_script()"
+    for argv, code in (
+        (["draft", "P-123", "--out", "x.pdf"], 0),
+        (["draft", "P-404", "--out", "y.pdf"], 1),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", script.format(argv)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert result.returncode == code, result.stderr
+    assert (tmp_path / "x.pdf").read_bytes().rstrip().endswith(b"%%EOF")
+    assert "no record with ID 'P-404'" in result.stderr
+    assert not (tmp_path / "y.pdf").exists()
+
+
+def test_draft_on_a_file_that_is_not_a_database_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_url: str
+) -> None:
+    # The direct read hands over to the store, which reports it as every command does.
+    (tmp_path / "x.db").write_bytes(b"not a database\n" * 100)
+    code, out, err = run(capsys, "draft", "P-123", "--out", "x.pdf")
+    assert (code, out) == (1, "")
+    assert err.startswith("invoicebot: cannot use the database sqlite+aiosqlite:///")
+    assert "file is not a database" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.pdf").exists()

@@ -157,12 +157,12 @@ def test_journal_has_one_row_per_invoice_with_net_and_vat_per_rate(
 def test_a_chart_that_fails_to_land_leaves_nothing_half_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot import report_cli
+    from bot import files
 
     def refuse(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(report_cli.os, "replace", refuse)
-    with pytest.raises(report_cli.OutputUnwritable, match="No space left on device"):
-        report_cli.write_atomically(tmp_path / "chart.png", b"\x89PNG...")
+    monkeypatch.setattr(files.os, "replace", refuse)
+    with pytest.raises(files.OutputUnwritable, match="No space left on device"):
+        files.write_atomically(tmp_path / "chart.png", b"\x89PNG...")
     assert list(tmp_path.iterdir()) == []

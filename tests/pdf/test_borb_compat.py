@@ -18,7 +18,12 @@ from billing_core.pdf.bundled_fonts import (
     regular_font,
     unsupported_characters,
 )
-from billing_core.pdf.writer import clear_layout_caches, layout_cache_entries, write_pdf
+from billing_core.pdf.writer import (
+    BORB_VERSION,
+    clear_layout_caches,
+    layout_cache_entries,
+    write_pdf,
+)
 
 FONTS = [(REGULAR_FONT_FILE, regular_font), (BOLD_FONT_FILE, bold_font)]
 
@@ -167,6 +172,14 @@ def test_write_pdf_writes_what_borb_writes(make_invoice, many_lines, agency_fina
         PDF.write(what=invoice_document(invoice), where_to=buffer)
         assert ours == buffer.getvalue()
         assert ours.startswith(b"%PDF-") and ours.rstrip().endswith(b"%%EOF")
+
+
+def test_the_pinned_borb_version_is_the_installed_one_and_the_one_each_pdf_names() -> None:
+    from importlib.metadata import version
+
+    assert version("borb") == BORB_VERSION  # pyproject's pin and writer.py's constant agree
+    pdf = write_pdf(_small_document())
+    assert f"% version {BORB_VERSION}\n".encode() in pdf
 
 
 def test_clear_layout_caches_empties_borbs_memoised_layout() -> None:

@@ -10,14 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import JSON, bindparam, text
 
-from billing_core.store.engine import (
-    MIGRATIONS_DIR,
-    head_revisions,
-    new_async_engine,
-    schema_is_current,
-    upgrade_database,
-)
+from billing_core.store.engine import new_async_engine, schema_is_current, upgrade_database
 from billing_core.store.models import Base
+from billing_core.store.schema_version import MIGRATIONS_DIR, head_revisions
 
 LATE = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
 
@@ -42,8 +37,6 @@ async def test_migrations_match_the_models(database_url: str) -> None:
 async def test_upgrading_from_0001_backfills_event_dates(database_url: str) -> None:
     from alembic import command
     from alembic.config import Config
-
-    from billing_core.store.engine import MIGRATIONS_DIR
 
     engine = new_async_engine(database_url)
 
@@ -98,8 +91,6 @@ async def test_upgrading_from_0002_keeps_threads_and_rewrites_history_to_actions
     gets one queued."""
     from alembic import command
     from alembic.config import Config
-
-    from billing_core.store.engine import MIGRATIONS_DIR
 
     engine = new_async_engine(database_url)
 
