@@ -64,11 +64,11 @@ class RunSummary:
         """Human-readable (a dry run): who would be pinged about what."""
         out = []
         for r in self.details:
-            inv = r.state.invoice
+            inv = r.state
             who = f"DM {r.recipient}" if r.recipient else "escalation channel"
             out.append(
-                f"{who}: {r.state.number} ({inv.buyer.name}) stage {r.stage}, "
-                f"{r.days_overdue} days overdue, {r.state.balance} due {inv.due_date}"
+                f"{who}: {inv.number} ({inv.client}) stage {r.stage}, "
+                f"{r.days_overdue} days overdue, {inv.balance} due {inv.due_date}"
             )
         return out
 
