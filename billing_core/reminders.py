@@ -20,7 +20,10 @@ SNOOZE_DAYS = 3
 BUSINESS_DAYS = frozenset(range(5))  # Monday to Friday
 
 
-@dataclass(frozen=True)
+# slots: a run at 100,000 invoices holds ~90,000 of each; without a __dict__ apiece the
+# garbage collector's full passes over them are half as long (they were up to 180 ms on the
+# event loop, /tmp probe of run_reminders with gc.callbacks).
+@dataclass(frozen=True, slots=True)
 class DueStage:
     """An (invoice, stage) pair due on a day: what the selection yields, without the invoice
     itself (the store selects these in SQL; the invoice is loaded only to be sent)."""
@@ -33,7 +36,7 @@ class DueStage:
     last_stage: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OverdueInvoice:
     """What a reminder shows of an invoice. The store reads it from the invoice's columns
     (`InvoiceRepository.overdue_many`) without parsing its snapshot: rebuilding every
@@ -58,7 +61,7 @@ class OverdueInvoice:
         )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DueReminder:
     state: OverdueInvoice  # the invoice, as much of it as a reminder shows
     stage: int  # 1-based: stage 1 is the first ping

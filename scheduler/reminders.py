@@ -126,10 +126,13 @@ async def _remind_batch(
     for reminder in reminders:
         owners.setdefault(reminder.recipient, []).append(reminder)
     marks = _Marks(billing, now)
+    # What the summary lists as sent: the selected pairs themselves, not copies (fewer
+    # objects for the garbage collector to walk while the run goes on).
+    pairs = {(d.invoice_id, d.stage): d for d in claimed}
 
     async def serve(recipient: str, mine: list[DueReminder]) -> None:
         async with at_once:
-            await _remind_one(billing, sender, summary, marks, recipient, mine)
+            await _remind_one(billing, sender, summary, marks, recipient, mine, pairs)
 
     try:
         await asyncio.gather(*(serve(r, mine) for r, mine in owners.items()))
@@ -176,6 +179,7 @@ async def _remind_one(
     marks: _Marks,
     recipient: str,
     reminders: list[DueReminder],
+    pairs: dict[tuple[int, int], DueStage],
 ) -> None:
     """Send one owner's claimed reminders (or the owner-less ones), chunk by chunk."""
     # The escalation channel gets the same Slack limits as a DM: chunked, each once.
@@ -193,7 +197,7 @@ async def _remind_one(
             summary.failed.append(recipient or billing.policy.reminders.escalation_channel or "")
             break
         marks.add(chunk)
-        summary.sent.extend(r.due_stage() for r in chunk)
+        summary.sent.extend(pairs[r.invoice_id, r.stage] for r in chunk)
         sent_here.extend(chunk)
         summary.messages += 1
     last = [r for r in sent_here if r.last_stage] if recipient else []
