@@ -137,7 +137,8 @@ async def _build(url: str, invoices: int, owners: int) -> dict[str, int]:
                     "number": number,
                     "status": status.value, "currency": "EUR", "total": total, "paid": paid,
                     "issue_date": due - timedelta(days=14), "due_date": due,
-                    "owner": owner_id(o), "client_name": f"Client {n % 5000}",
+                    # the buyer's name, as InvoiceRepository.add writes it (reminders show it)
+                    "owner": owner_id(o), "client_name": f"Client {n % 5000} Müller & Søn GmbH",
                     "snapshot": _snapshot(n, owner_id(o), f"P-{o}", due),
                     "drafted_by": "U0DRAFTER", "drafted_at": NOW - timedelta(days=60),
                     "decided_by": None if number is None else "U0APPROVER",

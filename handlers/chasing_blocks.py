@@ -22,14 +22,13 @@ _BLOCKS_PER_INVOICE = 2  # a section and its buttons
 
 def reminder_line(reminder: DueReminder, links: Links) -> str:
     """One overdue invoice: number, client, amount due, due date, days overdue, thread link."""
-    state = reminder.state
-    inv = state.invoice
-    link = links.get(state.id)
-    number = escape(state.number or state.record_id)
+    inv = reminder.state
+    link = links.get(inv.id)
+    number = escape(inv.number or inv.record_id)
     number = f"<{link}|{number}>" if link else number
     return (
-        f"*{number}* — {escape(inv.buyer.name)}\n"
-        f"{money(state.balance, inv.locale)} due {inv.due_date.isoformat()}, "
+        f"*{number}* — {escape(inv.client)}\n"
+        f"{money(inv.balance, inv.locale)} due {inv.due_date.isoformat()}, "
         f"*{reminder.days_overdue} days overdue*"
     )
 

@@ -40,11 +40,27 @@ class SlackReminderSender:
         # An owner's DM channel does not change: opened once per process, not per message
         # (conversations.open is Tier 3; a run at 1,000 owners would otherwise hit its limit).
         self._dm_channels: dict[str, str] = {}
+        # The current batch's invoices and their thread links (those that have a thread).
+        self._prepared: frozenset[int] = frozenset()
+        self._batch_links: dict[int, str] = {}
+
+    async def prepare(self, reminders: list[DueReminder]) -> None:
+        """Look up the batch's thread links at once (they were a query per message)."""
+        links: dict[int, str] = {}
+        for start in range(0, len(reminders), 500):
+            links.update(await self._lookup(reminders[start : start + 500]))
+        self._prepared = frozenset(r.state.id for r in reminders)
+        self._batch_links = links
 
     def chunks(self, reminders: list[DueReminder]) -> list[list[DueReminder]]:
         return chasing_blocks.reminder_chunks(reminders)
 
     async def _links(self, reminders: list[DueReminder]) -> dict[int, str]:
+        if all(r.state.id in self._prepared for r in reminders):
+            return self._batch_links
+        return await self._lookup(reminders)
+
+    async def _lookup(self, reminders: list[DueReminder]) -> dict[int, str]:
         found = await self.conversations.many(ADAPTER, [r.state.id for r in reminders])
         links = {i: blocks.thread_link(c.channel, c.thread) for i, c in found.items()}
         return {i: link for i, link in links.items() if link}

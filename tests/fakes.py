@@ -21,7 +21,7 @@ from typing import Any, Self
 from billing_core.invoice import Invoice
 from billing_core.money import Money
 from billing_core.records import Record
-from billing_core.reminders import DueStage, reminders_due
+from billing_core.reminders import DueStage, OverdueInvoice, reminders_due
 from billing_core.state import InvoiceState
 from billing_core.status import OPEN_STATUSES, Action, Status
 from billing_core.usecases.ports import (
@@ -143,6 +143,10 @@ class FakeInvoices(_Part):
 
     async def many(self, invoice_ids: Sequence[int]) -> dict[int, InvoiceState]:
         return {i: self.data.invoices[i].state for i in invoice_ids if i in self.data.invoices}
+
+    async def overdue_many(self, invoice_ids: Sequence[int]) -> dict[int, OverdueInvoice]:
+        states = await self.many(invoice_ids)
+        return {i: OverdueInvoice.of(state) for i, state in states.items()}
 
     async def open_draft(self, record_id: str) -> InvoiceState | None:
         found = [

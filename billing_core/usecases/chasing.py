@@ -61,11 +61,11 @@ class Chasing:
         async with self.engine.store.unit_of_work(read_only=True) as uow:
             for start in range(0, len(due), 500):
                 chunk = due[start : start + 500]
-                states = await uow.invoices.many([d.invoice_id for d in chunk])
+                found = await uow.invoices.overdue_many([d.invoice_id for d in chunk])
                 out += [
-                    DueReminder(states[d.invoice_id], d.stage, d.days_overdue, d.last_stage)
+                    DueReminder(found[d.invoice_id], d.stage, d.days_overdue, d.last_stage)
                     for d in chunk
-                    if d.invoice_id in states
+                    if d.invoice_id in found
                 ]
         return out
 

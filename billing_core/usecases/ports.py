@@ -23,7 +23,7 @@ from billing_core.invoice import Invoice
 from billing_core.metrics.journal import JournalEntry
 from billing_core.metrics.money_flow import Aging
 from billing_core.records import Record
-from billing_core.reminders import DueStage
+from billing_core.reminders import DueStage, OverdueInvoice
 from billing_core.state import InvoiceState
 from billing_core.status import Action, Status
 
@@ -112,6 +112,10 @@ class InvoiceRepository(Protocol):
         ...
 
     async def many(self, invoice_ids: Sequence[int]) -> dict[int, InvoiceState]: ...
+    async def overdue_many(self, invoice_ids: Sequence[int]) -> dict[int, OverdueInvoice]:
+        """What reminders show of these invoices (no snapshot parsed), by id."""
+        ...
+
     async def matching(
         self,
         *,

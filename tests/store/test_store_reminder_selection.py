@@ -10,16 +10,17 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, update
 
 from billing_core.invoice import Invoice, InvoiceLine, Party
 from billing_core.invoice_json import invoice_to_json
 from billing_core.money import Money
-from billing_core.reminders import reminders_due
+from billing_core.reminders import DueReminder, OverdueInvoice, reminders_due
 from billing_core.status import Status
 from billing_core.store.engine import new_async_engine, new_sessionmaker, upgrade_database
 from billing_core.store.models import InvoiceRow, RecordRow, ReminderLedgerRow
 from billing_core.store.unit_of_work import Store
+from handlers import chasing_blocks
 
 TODAY = date(2026, 12, 15)
 NOW = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
@@ -120,5 +121,62 @@ async def test_the_sql_selection_is_the_pure_rule(database_url: str) -> None:
                 sent = await uow.ledger.stages([s.id for s in states], STALE_BEFORE)
             expected = [r.due_stage() for r in reminders_due(states, sent, TODAY, stage_days)]
             assert selected == expected, (rows, stage_days)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_reminder_reads_from_columns_what_the_invoice_itself_says(
+    database_url: str,
+) -> None:
+    """The reminder DM is composed from columns (`overdue_many`), not the snapshot: it says
+    what the full invoice says, for partial payments, credits, locales and currencies."""
+    engine = new_async_engine(database_url)
+    await upgrade_database(engine)
+    store = Store(new_sessionmaker(engine))
+    cases = [  # (currency, locale, unit price, paid, credited, status)
+        ("EUR", "de_DE", "1234.565", "0", "0", Status.SENT),
+        ("EUR", "en_US", "99.99", "33.335", "10.004", Status.APPROVED),
+        ("JPY", "ja_JP", "12345", "1000", "0", Status.SENT),
+        ("BHD", "en_US", "10.1235", "0.0005", "0", Status.SENT),
+        ("EUR", "fr_FR", "50", "50", "0", Status.PAID),
+    ]
+    try:
+        ids = []
+        async with store.unit_of_work() as uow:
+            records = [
+                {"id": f"P-{n}", "kind": "project", "title": "", "owner": "", "data": {},
+                 "created_at": NOW, "updated_at": NOW}
+                for n in range(1, len(cases) + 1)
+            ]  # fmt: skip
+            await uow.session.execute(insert(RecordRow).values(records))
+            for n, (currency, locale, price, paid, credited, status) in enumerate(cases, 1):
+                invoice = Invoice(
+                    record_id=f"P-{n}", title="", scope_ref="", owner="U0ANNA",
+                    seller=Party("S"), buyer=Party(f"Müller & <Søn> {n}"), currency=currency,
+                    lines=(InvoiceLine("Work", Decimal(3), Money(Decimal(price), currency),
+                                       Decimal(19)),),
+                    issue_date=TODAY - timedelta(days=40), due_date=TODAY - timedelta(days=n),
+                    number=f"INV-{n}", locale=locale,
+                )  # fmt: skip
+                invoice_id = await uow.invoices.add(invoice, "U0", NOW)
+                await uow.session.execute(
+                    update(InvoiceRow)
+                    .where(InvoiceRow.id == invoice_id)
+                    .values(status=status.value, number=f"INV-{n}", paid=Decimal(paid),
+                            credited=Decimal(credited))
+                )  # fmt: skip
+                ids.append(invoice_id)
+        async with store.unit_of_work(read_only=True) as uow:
+            from_columns = await uow.invoices.overdue_many(ids)
+            states = await uow.invoices.many(ids)
+        assert from_columns == {i: OverdueInvoice.of(s) for i, s in states.items()}
+        for i in ids:
+            by_columns = DueReminder(from_columns[i], 1, 5, last_stage=False)
+            by_state = DueReminder(OverdueInvoice.of(states[i]), 1, 5, last_stage=False)
+            line = chasing_blocks.reminder_line(by_columns, {})
+            assert line == chasing_blocks.reminder_line(by_state, {})
+        first = DueReminder(from_columns[ids[0]], 1, 5, last_stage=False)
+        # 3 x 1,234.565 = 3,703.70 net, 19 % tax 703.70, in German style
+        assert "4.407,40\xa0€ due" in chasing_blocks.reminder_line(first, {})
     finally:
         await engine.dispose()

@@ -11,11 +11,14 @@ from sqlalchemy import Select, func, select, update
 
 from billing_core.invoice import Invoice
 from billing_core.invoice_json import invoice_from_json, invoice_to_json
-from billing_core.money import Money
+from billing_core.money import Money, round_half_up
+from billing_core.reminders import OverdueInvoice
 from billing_core.state import InvoiceState
-from billing_core.status import Status
+from billing_core.status import OPEN_STATUSES, Status
 from billing_core.store.models import InvoiceLineRow, InvoiceRow
 from billing_core.store.repositories.base import Repository, rowcount
+
+DEFAULT_LOCALE = "en_US"  # a snapshot without a locale (invoice_json.invoice_from_json)
 
 
 def to_state(row: InvoiceRow | Any) -> InvoiceState:
@@ -145,6 +148,45 @@ class InvoiceRepository(Repository):
             return {}
         query = select(*InvoiceRow.__table__.columns).where(InvoiceRow.id.in_(invoice_ids))
         return {row.id: to_state(row) for row in await self.session.execute(query)}
+
+    async def overdue_many(self, invoice_ids: Sequence[int]) -> dict[int, OverdueInvoice]:
+        """What reminders show of these invoices, by id, from columns (the locale from the
+        snapshot in SQL): no snapshot parsed, no totals recomputed. `InvoiceState.balance`
+        rounds total, paid and credited to the currency's minor unit each; so does this."""
+        if not invoice_ids:
+            return {}
+        row = InvoiceRow
+        query = select(
+            row.id, row.number, row.record_id, row.owner, row.client_name, row.currency,
+            row.status, row.total, row.paid, row.credited, row.due_date,
+            row.snapshot["locale"].as_string(),
+        ).where(row.id.in_(invoice_ids))  # fmt: skip
+        connection = await self.session.connection()
+        out: dict[int, OverdueInvoice] = {}
+        open_statuses = {s.value for s in OPEN_STATUSES}
+        for (
+            i,
+            number,
+            record_id,
+            owner,
+            client,
+            currency,
+            status,
+            *amounts,
+            due,
+            locale,
+        ) in await connection.execute(query):
+            total, paid, credited = (round_half_up(a, currency) for a in amounts)
+            balance = (
+                Money(total - paid - credited, currency)
+                if status in open_statuses
+                else Money.zero(currency)
+            )
+            out[i] = OverdueInvoice(
+                i, number, record_id, owner, client, balance, due,
+                DEFAULT_LOCALE if locale is None else locale,
+            )  # fmt: skip
+        return out
 
     async def open_draft(self, record_id: str) -> InvoiceState | None:
         """The record's invoice draft awaiting a decision (credit note drafts aside)."""

@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, case, delete, exists, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, delete, exists, or_, select, update
 
 from billing_core.reminders import DueStage
 from billing_core.status import OPEN_STATUSES
-from billing_core.store.models import InvoiceRow, ReminderLedgerRow
+from billing_core.store.models import InvoiceRow, ReminderLedgerRow, UtcDateTime
 from billing_core.store.repositories.base import Repository
 
-# Rows per await when streaming a large selection (see `due_stages`).
-STREAM_PARTITION = 1000
+# Rows turned into DueStages between two yields to the loop (see `due_stages`).
+STREAM_PARTITION = 2000
 
 
 class ReminderLedger(Repository):
@@ -80,17 +81,21 @@ class ReminderLedger(Repository):
             .where(~pinged)
             .order_by(due.c.owner, due.c.due_date, due.c.id)
         )
-        # Streamed in partitions, giving the loop back after each: turning rows into
-        # DueStages runs on the event loop, and 92,000 of them in one go held it for 0.8 s,
-        # during which no Slack request was acked (bench/reminders.py, "busy ms" column).
-        # aiosqlite may hand over buffered rows without a real await, hence the sleep(0).
+        # Fetched in one round trip to the driver (aiosqlite runs each fetch in its thread, and
+        # 92 fetches of 1,000 rows cost more than the query: selection/floor 1.8-2.3), then
+        # turned into DueStages a partition at a time, giving the loop back after each: all
+        # 92,000 in one go held it for 0.8 s, during which no Slack request was acked
+        # (bench/reminders.py, "busy ms" column). Few distinct due dates: days counted once.
         out: list[DueStage] = []
-        result = await self.session.stream(query)
-        async for rows in result.partitions(STREAM_PARTITION):
-            out += [
-                DueStage(i, stage, owner, due_date, (today - due_date).days, stage == last)
-                for i, stage, owner, due_date in rows
-            ]
+        days: dict[date, int] = {}
+        connection = await self.session.connection()  # Core rows: no ORM loading step
+        result = await connection.execute(query)
+        for rows in result.partitions(STREAM_PARTITION):
+            for i, stage, owner, due_date in rows:
+                overdue = days.get(due_date)
+                if overdue is None:
+                    overdue = days[due_date] = (today - due_date).days
+                out.append(DueStage(i, stage, owner, due_date, overdue, stage == last))
             await asyncio.sleep(0)
         return out
 
@@ -143,32 +148,28 @@ class ReminderLedger(Repository):
             found.update(await self.session.scalars(query))
         return found
 
-    @staticmethod
-    def _ledger_by_stage(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, list[int]]]:
-        """(stage, up to 500 invoice ids) groups, for one statement each."""
-        by_stage: dict[int, list[int]] = {}
-        for invoice_id, stage in pairs:
-            by_stage.setdefault(stage, []).append(invoice_id)
-        return [
-            (stage, ids[start : start + 500])
-            for stage, ids in by_stage.items()
-            for start in range(0, len(ids), 500)
-        ]
-
     async def mark_sent(self, pairs: Iterable[tuple[int, int]], now: datetime) -> None:
-        for stage, ids in self._ledger_by_stage(pairs):
-            await self.session.execute(
-                update(ReminderLedgerRow)
-                .where(ReminderLedgerRow.stage == stage, ReminderLedgerRow.invoice_id.in_(ids))
-                .values(sent_at=now)
-            )
+        # One cached statement executed with many parameter sets: building an IN (...)
+        # statement per message and stage was a quarter of a reminder run's loop time
+        # (py-spy, bench/reminders.py at 100,000 invoices).
+        rows = [{"i": i, "s": s, "now": now} for i, s in pairs]
+        if rows:
+            await self.session.execute(_MARK_SENT, rows)
 
     async def release(self, pairs: Iterable[tuple[int, int]]) -> None:
-        for stage, ids in self._ledger_by_stage(pairs):
-            await self.session.execute(
-                delete(ReminderLedgerRow).where(
-                    ReminderLedgerRow.stage == stage,
-                    ReminderLedgerRow.invoice_id.in_(ids),
-                    ReminderLedgerRow.sent_at.is_(None),
-                )
-            )
+        rows = [{"i": i, "s": s} for i, s in pairs]
+        if rows:
+            await self.session.execute(_RELEASE, rows)
+
+
+_LEDGER = cast(Table, ReminderLedgerRow.__table__)
+_MARK_SENT = (
+    update(_LEDGER)
+    .where(_LEDGER.c.invoice_id == bindparam("i"), _LEDGER.c.stage == bindparam("s"))
+    .values(sent_at=bindparam("now", type_=UtcDateTime()))
+)
+_RELEASE = delete(_LEDGER).where(
+    _LEDGER.c.invoice_id == bindparam("i"),
+    _LEDGER.c.stage == bindparam("s"),
+    _LEDGER.c.sent_at.is_(None),
+)
