@@ -40,6 +40,7 @@ from handlers.parsing import (
     Release,
     Report,
     Status,
+    UnknownSubcommand,
     Unpay,
     UsageError,
     Void,
@@ -67,8 +68,11 @@ def register(app: AsyncApp, ctx: HandlerContext) -> None:
             return
         try:
             command = parse_command(body.get("text", ""))
-        except UsageError as exc:
+        except UnknownSubcommand as exc:
             await ack(text=f"{blocks.escape(str(exc))}\n\n{USAGE}")
+            return
+        except UsageError as exc:  # names the argument and ends with the subcommand's usage
+            await ack(text=blocks.escape(str(exc)))
             return
         if isinstance(command, Help):
             await ack(text=USAGE)

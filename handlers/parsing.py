@@ -8,14 +8,30 @@ from datetime import date
 
 from billing_core.errors import BillingError
 from billing_core.money import check_currency
-from billing_core.numbering import INVOICE_NUMBER_RE
 from billing_core.usecases.queries import LIST_KINDS, ListKind
+from handlers.arguments import (
+    DATE,
+    DATE_LIKE,
+    ID_ARG,
+    NUMBER_ARG,
+    REFERENCE_ARG,
+    amount_argument,
+    date_argument,
+    month_argument,
+    one_argument,
+    reference_argument,
+)
+from handlers.arguments import UnknownSubcommand as UnknownSubcommand  # re-exported
+from handlers.arguments import UsageError as UsageError  # re-exported
 
 MAX_COMMAND_LENGTH = 3000
 MAX_CLIENT_QUERY = 200  # a client's name is at most 200 characters
 LIST_USAGE = "[drafts|overdue|mine|refunds|uninvoiced|client NAME]"
 DELEGATE_USAGE = "usage: `/invoice delegate @user until YYYY-MM-DD` or `/invoice delegate off`"
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+VERBS = (
+    "draft", "status", "list", "sent", "paid", "void", "credit", "hold", "release", "unpay",
+    "refunded", "report", "delegate", "help",
+)  # fmt: skip
 
 USAGE = """\
 *Usage*
@@ -35,10 +51,6 @@ USAGE = """\
 • `/invoice delegate @user until YYYY-MM-DD` / `/invoice delegate off` — while you are away
   (that day included), another approver of your group signs your steps / end it early
 • `/invoice help` — this help"""
-
-
-class UsageError(ValueError):
-    """The text is not a command; the message says what was expected."""
 
 
 @dataclass(frozen=True)
@@ -186,8 +198,8 @@ def parse_credit(text: str) -> Credit:
     starts the reason (`credit INV-1 2 hours billed twice` is a full credit)."""
     parts = text.split(None, 2)
     if len(parts) < 3:
-        raise UsageError(_CREDIT_USAGE)
-    number = _reference(parts[1], "an invoice number")
+        raise UsageError(f"{'reason' if len(parts) == 2 else 'number'}: missing: {_CREDIT_USAGE}")
+    number = reference_argument(parts[1], NUMBER_ARG)
     rest = parts[2].strip()
     words = rest.split(None, 2)
     amount: str | None = None
@@ -200,12 +212,14 @@ def parse_credit(text: str) -> Credit:
         rest = rest.split(None, 1)[1] if len(words) > 1 else ""
     elif _looks_like_an_amount(words):
         raise UsageError(
-            f"{words[0][:40]!r} is not an amount we take: write it like `120.00` (a point for "
-            "decimals, no sign, no thousands separator), or leave it out to credit the whole "
-            "invoice"
+            f"amount: {words[0][:40]!r} is not an amount we take: write it like `120.00` "
+            "(a point for decimals, no sign, no thousands separator), or leave it out to "
+            "credit the whole invoice"
         )
+    if amount is not None:
+        amount_argument(amount, _CREDIT_USAGE)  # the zero check; its form was matched above
     if not rest.strip():
-        raise UsageError(_CREDIT_USAGE)
+        raise UsageError(f"reason: missing: {_CREDIT_USAGE}")
     return Credit(number, rest.strip(), amount, currency)
 
 
@@ -219,14 +233,10 @@ def _looks_like_an_amount(words: list[str]) -> bool:
     return not _NUMBER.fullmatch(first) and bool(_AMOUNT_LIKE.fullmatch(first))
 
 
-def _reference(word: str, what: str) -> str:
-    if not INVOICE_NUMBER_RE.fullmatch(word):
-        raise UsageError(f"{word[:40]!r} is not {what}")
-    return word
-
-
 def parse_command(text: str) -> Command:
-    """Turn the text after `/invoice` into a command, or raise UsageError saying why."""
+    """Turn the text after `/invoice` into a command, or raise UsageError saying why: the
+    message starts with the argument at fault (`month: '2026-13' is not a month like ...`)
+    and ends with the subcommand's usage."""
     if len(text) > MAX_COMMAND_LENGTH:
         raise UsageError(f"that command is too long ({len(text)} characters)")
     words = text.split()
@@ -236,19 +246,19 @@ def parse_command(text: str) -> Command:
     if verb in ("help", "?"):
         return Help()
     if verb == "draft":
-        if len(args) != 1:
-            raise UsageError("usage: `/invoice draft ID` (for example `/invoice draft P-123`)")
-        return Draft(_reference(args[0], "a record ID"))
+        usage = "usage: `/invoice draft ID` (for example `/invoice draft P-123`)"
+        return Draft(reference_argument(one_argument(args, "id", usage), ID_ARG))
     if verb == "status":
-        if len(args) != 1:
-            raise UsageError("usage: `/invoice status NUMBER|ID`")
-        return Status(_reference(args[0], "an invoice number or record ID"))
+        usage = "usage: `/invoice status NUMBER|ID`"
+        return Status(reference_argument(one_argument(args, "reference", usage), REFERENCE_ARG))
     if verb == "list":
         wanted = args[0].lower() if args else "open"
+        usage = f"usage: `/invoice list {LIST_USAGE}`"
         if wanted == "client":
             name = text.split(None, 2)[2].strip() if len(args) > 1 else ""
             if not name or len(name) > MAX_CLIENT_QUERY:
                 raise UsageError(
+                    f"name: {'missing' if not name else 'too long'}: "
                     f"usage: `/invoice list client NAME` (part of the client's name, "
                     f"up to {MAX_CLIENT_QUERY} characters)"
                 )
@@ -256,57 +266,63 @@ def parse_command(text: str) -> Command:
         if wanted == "uninvoiced" and len(args) == 1:
             return ListUninvoiced()
         kinds = [kind for kind in LIST_KINDS if kind == wanted]
-        if len(args) > 1 or not kinds:
-            raise UsageError(f"usage: `/invoice list {LIST_USAGE}`")
+        if not kinds:
+            raise UsageError(f"list: {args[0][:40]!r} is not a list we keep: {usage}")
+        if len(args) > 1:
+            raise UsageError(f"{args[1][:40]!r}: one argument too many: {usage}")
         return ListInvoices(kinds[0])
     if verb == "sent":
-        if len(args) != 1:
-            raise UsageError("usage: `/invoice sent NUMBER`")
-        return MarkSent(_reference(args[0], "an invoice number"))
+        usage = "usage: `/invoice sent NUMBER`"
+        return MarkSent(reference_argument(one_argument(args, "number", usage), NUMBER_ARG))
     if verb in ("paid", "refunded"):
-        usage = f"usage: `/invoice {verb} NUMBER [AMOUNT] [DATE]`"
-        if not 1 <= len(args) <= 3:
-            raise UsageError(usage)
-        number = _reference(args[0], "an invoice number")
-        amount: str | None = None
-        paid_on: date | None = None
-        for word in args[1:]:
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word) and paid_on is None:
-                try:
-                    paid_on = date.fromisoformat(word)
-                except ValueError:
-                    raise UsageError(f"{word!r} is not a date like 2026-12-01") from None
-            elif amount is None:
-                amount = word
-            else:
-                raise UsageError(usage)
-        if verb == "refunded":
-            return Refunded(number, amount, paid_on)
-        return MarkPaid(number, amount, paid_on)
-    if verb in ("hold", "unpay"):
+        return _parse_settled(verb, args)
+    if verb in ("hold", "unpay", "void"):
+        usage = f"usage: `/invoice {verb} NUMBER REASON` (the reason is required)"
+        if not args:
+            raise UsageError(f"number: missing: {usage}")
+        number = reference_argument(args[0], NUMBER_ARG)
         if len(args) < 2:
-            raise UsageError(f"usage: `/invoice {verb} NUMBER REASON` (the reason is required)")
+            raise UsageError(f"reason: missing: {usage}")
         reason = text.split(None, 2)[2].strip()
-        number = _reference(args[0], "an invoice number")
-        return Hold(number, reason) if verb == "hold" else Unpay(number, reason)
+        if verb == "hold":
+            return Hold(number, reason)
+        return Unpay(number, reason) if verb == "unpay" else Void(number, reason)
     if verb == "release":
-        if len(args) != 1:
-            raise UsageError("usage: `/invoice release NUMBER`")
-        return Release(_reference(args[0], "an invoice number"))
-    if verb == "void":
-        if len(args) < 2:
-            raise UsageError("usage: `/invoice void NUMBER REASON` (the reason is required)")
-        reason = text.split(None, 2)[2].strip()
-        return Void(_reference(args[0], "an invoice number"), reason)
+        usage = "usage: `/invoice release NUMBER`"
+        return Release(reference_argument(one_argument(args, "number", usage), NUMBER_ARG))
     if verb == "credit":
         return parse_credit(text)
     if verb == "report":
-        if len(args) > 1 or (args and not _MONTH.fullmatch(args[0])):
-            raise UsageError("usage: `/invoice report [YYYY-MM]`")
-        return Report(args[0] if args else None)
+        if len(args) > 1:
+            raise UsageError(f"{args[1][:40]!r}: one argument too many: "
+                             "usage: `/invoice report [YYYY-MM]`")  # fmt: skip
+        return Report(month_argument(args[0]) if args else None)
     if verb == "delegate":
         return parse_delegate(text.strip()[len(words[0]) :])
-    raise UsageError(f"I don't know `{verb[:30]}`.")
+    raise UnknownSubcommand(
+        f"subcommand: I don't know `{verb[:30]}` (one of: {', '.join(VERBS)}; "
+        "`/invoice help` says what each does)"
+    )
+
+
+def _parse_settled(verb: str, args: list[str]) -> MarkPaid | Refunded:
+    """`paid|refunded NUMBER [AMOUNT] [DATE]`, AMOUNT and DATE in either order."""
+    usage = f"usage: `/invoice {verb} NUMBER [AMOUNT] [DATE]`"
+    if not args:
+        raise UsageError(f"number: missing: {usage}")
+    number = reference_argument(args[0], NUMBER_ARG)
+    amount: str | None = None
+    on: date | None = None
+    for word in args[1:]:
+        if (DATE.fullmatch(word) or DATE_LIKE.fullmatch(word)) and on is None:
+            on = date_argument(word, "date", usage)
+        elif amount is None and not DATE_LIKE.fullmatch(word):
+            amount = amount_argument(word, usage)
+        else:
+            raise UsageError(f"{word[:40]!r}: one argument too many: {usage}")
+    if verb == "refunded":
+        return Refunded(number, amount, on)
+    return MarkPaid(number, amount, on)
 
 
 # `<@U123|name> until DATE`: a mention as Slack escapes it for a command with
@@ -324,6 +340,10 @@ def parse_delegate(rest: str) -> Delegate | EndDelegation:
         return EndDelegation()
     parts = _DELEGATE.fullmatch(rest)
     if parts is None:
+        if not rest:
+            raise UsageError(f"user: missing: {DELEGATE_USAGE}")
+        if "until" not in rest.lower().split():
+            raise UsageError(f"until: missing (the last day you are away): {DELEGATE_USAGE}")
         raise UsageError(DELEGATE_USAGE)
     mention = _MENTION.fullmatch(parts[1])
     if mention is None:
@@ -332,11 +352,12 @@ def parse_delegate(rest: str) -> Delegate | EndDelegation:
             f"({DELEGATE_USAGE})"
         )
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", parts[2]):
+        if not DATE.fullmatch(parts[2]):
             raise ValueError
         until = date.fromisoformat(parts[2])
     except ValueError:
         raise UsageError(
-            f"until: {parts[2][:40]!r} is not a date like 2026-12-24 (the last day you are away)"
+            f"until: {parts[2][:40]!r} is not a date like 2026-12-24 (YYYY-MM-DD, the last day "
+            f"you are away): {DELEGATE_USAGE}"
         ) from None
     return Delegate(mention[1], until)

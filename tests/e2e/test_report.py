@@ -138,3 +138,15 @@ async def test_on_the_first_business_day_last_month_s_report_goes_to_the_billing
         assert len(slack.messages("C0BILLING")) == 1
     finally:
         await stop_bot(running)
+
+
+async def test_a_month_that_does_not_exist_is_named_not_answered_with_the_whole_help(
+    bot: Bot,
+) -> None:
+    response, _ = await bot.command("report 2026-13", APPROVER)
+    assert response.text.startswith("month: '2026-13' is not a month like 2026-11")
+    assert "from 1900-01 to 9998-12" in response.text
+    assert "*Usage*" not in response.text  # the generic help hid what was wrong
+
+    response, _ = await bot.command("repot 2026-11", APPROVER)
+    assert "I don't know `repot`" in response.text and "*Usage*" in response.text
