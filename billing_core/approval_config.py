@@ -26,8 +26,9 @@ from billing_core.approval_rules import (
     client_key,
     first_unsignable_step,
 )
+from billing_core.config_values import Problems, decimal, whole_number
 from billing_core.errors import BillingError, ConfigError
-from billing_core.money import check_currency, parse_decimal
+from billing_core.money import check_currency
 from billing_core.records import KINDS
 
 _GROUP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
@@ -42,24 +43,29 @@ RULE_KEYS = frozenset(
 def parse_matrix(
     approval: Mapping[str, Any], approvers: tuple[str, ...]
 ) -> tuple[tuple[ApprovalGroup, ...], tuple[ApprovalRule, ...]]:
-    """The groups and the ordered rules of the `[approval]` table (both may be absent)."""
-    groups = _groups(approval.get("groups", {}))
+    """The groups and the ordered rules of the `[approval]` table (both may be absent).
+    Raises one ConfigError naming every bad group and rule key."""
+    found = Problems()
+    groups = _groups(approval.get("groups", {}), found)
     known = {g.name: g for g in groups}
     known[APPROVERS_GROUP] = ApprovalGroup(APPROVERS_GROUP, approvers)
     raw_rules = approval.get("rules", [])
     if not isinstance(raw_rules, list):
-        raise ConfigError("approval.rules: must be a list of tables ([[approval.rules]])")
+        found.found.append("approval.rules: must be a list of tables ([[approval.rules]])")
+        raw_rules = []
     rules: list[ApprovalRule] = []
     for n, raw in enumerate(raw_rules):
-        rule = _rule(n, raw, known)
-        for m, earlier in enumerate(rules):
-            if shadows(earlier, rule):
-                raise ConfigError(
-                    f"{_label(n, rule.name)}: can never match: every invoice it covers is "
-                    f"taken first by {_label(m, earlier.name)} (first match wins; move it "
-                    "above or narrow it)"
-                )
-        rules.append(rule)
+        with found.key():
+            rule = _rule(n, raw, known)
+            for m, earlier in enumerate(rules):
+                if shadows(earlier, rule):
+                    raise ConfigError(
+                        f"{_label(n, rule.name)}: can never match: every invoice it covers is "
+                        f"taken first by {_label(m, earlier.name)} (first match wins; move it "
+                        "above or narrow it)"
+                    )
+            rules.append(rule)
+    found.raise_any()
     return groups, tuple(rules)
 
 
@@ -96,73 +102,91 @@ def _label(n: int, name: str) -> str:
     return f"approval.rules[{n}]" + (f" {name!r}" if name != f"rules[{n}]" else "")
 
 
-def _groups(raw: Any) -> tuple[ApprovalGroup, ...]:
+def _groups(raw: Any, found: Problems) -> tuple[ApprovalGroup, ...]:
     if not isinstance(raw, Mapping):
-        raise ConfigError("approval.groups: must be a table ([approval.groups])")
+        found.found.append("approval.groups: must be a table ([approval.groups])")
+        return ()
     groups: list[ApprovalGroup] = []
     for name, value in raw.items():
-        key = f"approval.groups.{name}"
-        if not _GROUP_NAME.fullmatch(name):
-            raise ConfigError(f"{key}: a group name is a word of letters, digits, _ and -")
-        if name == APPROVERS_GROUP:
-            raise ConfigError(
-                f"{key}: 'approvers' is the built-in group ([approval] approvers); "
-                "set the list there or choose another name"
-            )
-        if isinstance(value, str):
-            if not _USERGROUP.fullmatch(value):
-                raise ConfigError(
-                    f"{key}: {value!r} is not a user group ID (like S0123ABCD); "
-                    "give a list of member IDs or a user group ID"
-                )
-            groups.append(ApprovalGroup(name, (), usergroup=value))
-            continue
-        if not isinstance(value, list):
-            raise ConfigError(f"{key}: must be a list of member IDs or a user group ID")
-        if not value:
-            raise ConfigError(f"{key}: the group is empty, so no one could sign its steps")
-        members: list[str] = []
-        for m, member in enumerate(value):
-            if not isinstance(member, str) or not _MEMBER.fullmatch(member):
-                raise ConfigError(f"{key}[{m}]: {member!r} is not a member ID (like U0123ABCD)")
-            if member not in members:
-                members.append(member)
-        groups.append(ApprovalGroup(name, tuple(members)))
+        with found.key():
+            groups.append(_group(name, value))
     return tuple(groups)
 
 
+def _group(name: str, value: Any) -> ApprovalGroup:
+    key = f"approval.groups.{name}"
+    if not _GROUP_NAME.fullmatch(name):
+        raise ConfigError(f"{key}: a group name is a word of letters, digits, _ and -")
+    if name == APPROVERS_GROUP:
+        raise ConfigError(
+            f"{key}: 'approvers' is the built-in group ([approval] approvers); "
+            "set the list there or choose another name"
+        )
+    if isinstance(value, str):
+        if not _USERGROUP.fullmatch(value):
+            raise ConfigError(
+                f"{key}: {value!r} is not a user group ID (like S0123ABCD); "
+                "give a list of member IDs or a user group ID"
+            )
+        return ApprovalGroup(name, (), usergroup=value)
+    if not isinstance(value, list):
+        raise ConfigError(f"{key}: must be a list of member IDs or a user group ID")
+    if not value:
+        raise ConfigError(f"{key}: the group is empty, so no one could sign its steps")
+    members: list[str] = []
+    bad = [f"{key}[{m}]: {member!r} is not a member ID (like U0123ABCD)"
+           for m, member in enumerate(value)
+           if not isinstance(member, str) or not _MEMBER.fullmatch(member)]  # fmt: skip
+    if bad:
+        raise ConfigError(*bad)
+    for member in value:
+        if member not in members:
+            members.append(member)
+    return ApprovalGroup(name, tuple(members))
+
+
 def _rule(n: int, raw: Any, known: Mapping[str, ApprovalGroup]) -> ApprovalRule:
+    """One `[[approval.rules]]` table; ConfigError naming every bad key of it."""
     if not isinstance(raw, Mapping):
         raise ConfigError(f"approval.rules[{n}]: must be a table ([[approval.rules]])")
     name = raw.get("name", f"rules[{n}]")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"approval.rules[{n}].name: must be a non-empty string")
     label = _label(n, name)
+    found = Problems()
     unknown = sorted(set(raw) - RULE_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{label}.{unknown[0]}: unknown key (known keys: {', '.join(sorted(RULE_KEYS))})"
-        )
-    steps_raw = raw.get("steps")
-    if not isinstance(steps_raw, list) or not steps_raw:
-        raise ConfigError(f'{label}.steps: required, a list of group names like ["lead"]')
+    known_keys = ", ".join(sorted(RULE_KEYS))
+    found.found += [f"{label}.{key}: unknown key (known keys: {known_keys})" for key in unknown]
     steps: list[ApprovalGroup] = []
-    for s, step in enumerate(steps_raw):
-        if not isinstance(step, str) or step not in known:
-            names = ", ".join(sorted(known))
-            raise ConfigError(f"{label}.steps[{s}]: unknown group {step!r} (groups: {names})")
-        if not known[step].members and known[step].usergroup is None:
-            raise ConfigError(
-                f"{label}.steps[{s}]: group {step!r} is empty ([approval] approvers lists no one)"
-            )
-        steps.append(known[step])
-    currency = None
-    if "currency" in raw:
-        try:
-            currency = check_currency(raw["currency"])
-        except BillingError as exc:
-            raise ConfigError(f"{label}.currency: {exc}") from None
-    low, high = _amount(label, raw, "min"), _amount(label, raw, "max")
+    with found.key():
+        steps = _steps(label, raw.get("steps"), known)
+    currency = low = high = kinds = owners = clients = escalate = None
+    four_eyes = True
+    with found.key():
+        currency = _currency(label, raw)
+    with found.key():
+        low = _amount(label, raw, "min")
+    with found.key():
+        high = _amount(label, raw, "max")
+    with found.key():
+        four_eyes = raw.get("four_eyes", True)
+        if not isinstance(four_eyes, bool):
+            raise ConfigError(f"{label}.four_eyes: must be true or false")
+    with found.key():
+        escalate = raw.get("escalate_after_hours")
+        if escalate is not None:
+            whole_number(f"{label}.escalate_after_hours", escalate, 1, 720)
+    with found.key():
+        kinds = _kinds(label, raw)
+    with found.key():
+        owners = _names(label, raw, "owners")
+        bad = [f"{label}.owners: {owner!r} is not a member ID (like U0123ABCD)"
+               for owner in sorted(owners or ()) if not _MEMBER.fullmatch(owner)]  # fmt: skip
+        if bad:
+            raise ConfigError(*bad)
+    with found.key():
+        clients = _names(label, raw, "clients")
+    found.raise_any()
     if (low is not None or high is not None) and currency is None:
         raise ConfigError(
             f"{label}: min and max need a currency (amounts in different currencies "
@@ -172,28 +196,9 @@ def _rule(n: int, raw: Any, known: Mapping[str, ApprovalGroup]) -> ApprovalRule:
         raise ConfigError(
             f"{label}: can never match: the range [min, max) = [{low}, {high}) is empty"
         )
-    four_eyes = raw.get("four_eyes", True)
-    if not isinstance(four_eyes, bool):
-        raise ConfigError(f"{label}.four_eyes: must be true or false")
-    escalate = raw.get("escalate_after_hours")
-    if escalate is not None and (
-        isinstance(escalate, bool) or not isinstance(escalate, int) or not 1 <= escalate <= 720
-    ):
-        raise ConfigError(
-            f"{label}.escalate_after_hours: must be a whole number from 1 to 720, got {escalate!r}"
-        )
-    kinds = _names(label, raw, "kinds")
-    if kinds is not None:
-        for kind in sorted(kinds - set(KINDS)):
-            raise ConfigError(f"{label}.kinds: {kind!r} is not a record kind ({', '.join(KINDS)})")
-    owners = _names(label, raw, "owners")
-    for owner in sorted(owners or ()):
-        if not _MEMBER.fullmatch(owner):
-            raise ConfigError(f"{label}.owners: {owner!r} is not a member ID (like U0123ABCD)")
     rule = ApprovalRule(
         name=name, steps=tuple(steps), currency=currency, min=low, max=high, kinds=kinds,
-        clients=_names(label, raw, "clients"), owners=owners, four_eyes=four_eyes,
-        escalate_after_hours=escalate,
+        clients=clients, owners=owners, four_eyes=four_eyes, escalate_after_hours=escalate,
     )  # fmt: skip
     static = all(g.usergroup is None for g in rule.steps)
     if static and (step := first_unsignable_step(rule, None)) is not None:
@@ -205,17 +210,55 @@ def _rule(n: int, raw: Any, known: Mapping[str, ApprovalGroup]) -> ApprovalRule:
     return rule
 
 
+def _currency(label: str, raw: Mapping[str, Any]) -> str | None:
+    """An ISO 4217 code in any case ("eur" is EUR)."""
+    if "currency" not in raw:
+        return None
+    try:
+        return check_currency(raw["currency"])
+    except BillingError as exc:
+        raise ConfigError(f"{label}.currency: {exc}") from None
+
+
+def _steps(label: str, raw: Any, known: Mapping[str, ApprovalGroup]) -> list[ApprovalGroup]:
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(f'{label}.steps: required, a list of group names like ["lead"]')
+    found = Problems()
+    steps: list[ApprovalGroup] = []
+    for s, step in enumerate(raw):
+        with found.key():
+            if not isinstance(step, str) or step not in known:
+                names = ", ".join(sorted(known))
+                raise ConfigError(f"{label}.steps[{s}]: unknown group {step!r} (groups: {names})")
+            if not known[step].members and known[step].usergroup is None:
+                raise ConfigError(f"{label}.steps[{s}]: group {step!r} is empty ([approval] "
+                                  "approvers lists no one)")  # fmt: skip
+            steps.append(known[step])
+    found.raise_any()
+    return steps
+
+
 def _amount(label: str, raw: Mapping[str, Any], key: str) -> Decimal | None:
     if key not in raw:
         return None
-    try:
-        value = parse_decimal(raw[key], what=f"{label}.{key}")
-    except BillingError as exc:
-        raise ConfigError(f"{label}.{key}: {exc}") from None
+    value = decimal(f"{label}.{key}", raw[key])
     if value < 0:
         raise ConfigError(f"{label}.{key}: must not be negative (credit notes match on their "
                           "absolute amount)")  # fmt: skip
     return value
+
+
+def _kinds(label: str, raw: Mapping[str, Any]) -> frozenset[str] | None:
+    """Record kinds, in any case ("Project" is a project)."""
+    kinds = _names(label, raw, "kinds")
+    if kinds is None:
+        return None
+    kinds = frozenset(kind.lower() for kind in kinds)
+    bad = [f"{label}.kinds: {kind!r} is not a record kind ({', '.join(KINDS)})"
+           for kind in sorted(kinds - set(KINDS))]  # fmt: skip
+    if bad:
+        raise ConfigError(*bad)
+    return kinds
 
 
 def _names(label: str, raw: Mapping[str, Any], key: str) -> frozenset[str] | None:

@@ -171,7 +171,20 @@ class StoreBusy(BillingError):
 
 
 class ConfigError(BillingError):
-    """A bad key or value in the environment or the policy file."""
+    """Bad keys or values in the environment or the policy file: `problems` holds every one
+    found, each a line naming its key (`invoice.language: 'xx' is not supported ...`); the
+    message is those lines. The CLI exits 2 on it, as for a usage error."""
+
+    def __init__(self, *problems: str) -> None:
+        self.problems: tuple[str, ...] = problems
+        super().__init__("\n".join(problems))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), self.problems)
+
+    def within(self, prefix: str) -> ConfigError:
+        """The same problems, each line prefixed (`bad.toml: `)."""
+        return ConfigError(*(f"{prefix}{problem}" for problem in self.problems))
 
 
 class UnsupportedCharacters(BillingError):

@@ -19,7 +19,7 @@ from typing import Literal
 
 from billing_core.einvoice.readiness import vat_problems
 from billing_core.errors import FieldProblem, InvoiceInvalid, RecordNotReady
-from billing_core.language import LOCALE_OF, language_problem
+from billing_core.language import LOCALE_OF, language_problem, language_tag
 from billing_core.money import MAX_ABS_AMOUNT, Money, round_half_up, sum_money
 from billing_core.policy import CompanyPolicy, EInvoiceKind, Policy
 from billing_core.records import Client, Record, line_vat
@@ -299,7 +299,8 @@ def draft_invoice(record: Record, policy: Policy, today: date) -> Invoice:
         raise RecordNotReady(record.id, problems)
     currency = record.currency or policy.invoice.currency
     due, terms = _due_date(record, policy, today)
-    language = record.client.language or policy.invoice.language
+    # Checked above; a record stored before tags were normalised may say "de-DE".
+    language = language_tag(record.client.language) or policy.invoice.language
     return Invoice(
         record_id=record.id,
         title=record.title,

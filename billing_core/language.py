@@ -19,8 +19,28 @@ LOCALE_OF: dict[str, str] = {
 SUPPORTED = tuple(LOCALE_OF)
 
 
-def language_problem(language: str) -> str | None:
-    """Why `language` cannot be an invoice's language, or None when it can."""
-    if language in LOCALE_OF:
+def language_tag(text: str) -> str | None:
+    """The catalog language `text` names (a key of LOCALE_OF), or None.
+
+    Case, `-` or `_` aside, as people write tags: "DE", "de-de", "de_DE" and "de-DE" are "de".
+    A region other than the language's own locale ("de-CH", "en-GB") is None: its number and
+    date formats would silently be de_DE's or en_US's; `[invoice] locale` sets those.
+    """
+    language, _, region = text.strip().replace("_", "-").lower().partition("-")
+    if language not in LOCALE_OF:
         return None
-    return f"{language[:20]!r} is not supported (use one of: {', '.join(SUPPORTED)})"
+    if region and f"{language}_{region.upper()}" != LOCALE_OF[language]:
+        return None
+    return language
+
+
+def language_problem(language: str) -> str | None:
+    """Why `language` cannot be an invoice's language, or None when it can (see
+    `language_tag` for the spellings taken)."""
+    if language_tag(language) is not None:
+        return None
+    return (
+        f"{language[:20]!r} is not supported (use one of: {', '.join(SUPPORTED)}; any case, "
+        "like DE or de-DE; another region's number and date formats are set with "
+        "[invoice] locale, like de_CH)"
+    )

@@ -8,6 +8,7 @@ this module does no I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,13 +16,21 @@ from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from billing_core.approval_config import parse_matrix
 from billing_core.approval_rules import ApprovalGroup, ApprovalRule
+from billing_core.config_values import (
+    Problems,
+    chat_id,
+    decimal,
+    section,
+    string,
+    whole_number,
+)
 from billing_core.errors import BillingError, ConfigError
-from billing_core.language import LOCALE_OF, language_problem
-from billing_core.money import check_currency, parse_decimal
+from billing_core.language import LOCALE_OF, language_problem, language_tag
+from billing_core.money import check_currency
 from billing_core.numbering import check_number_format, series_apart
 
 
@@ -104,8 +113,6 @@ class Policy:
         return self.approval.escalation_channel or self.reminders.escalation_channel
 
 
-# Member and channel IDs as the chat workspace writes them (U0123ABCD, C0123ABCD).
-_CHAT_ID = re.compile(r"^[UWCGD][A-Z0-9]{2,}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -120,184 +127,219 @@ SECTIONS = (
 )  # the engine's; adapters add theirs
 
 
-def _string(key: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(f"{key}: must be a string, got {type(value).__name__}")
-    return value
-
-
-def _int(key: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(f"{key}: must be a whole number from {low} to {high}, got {value!r}")
-    return value
-
-
-def chat_id(key: str, value: Any) -> str:
-    """A member or channel ID, or ConfigError naming `key`."""
-    text = _string(key, value)
-    if not _CHAT_ID.fullmatch(text):
-        raise ConfigError(f"{key}: {text!r} is not a member or channel ID (like U0123ABCD)")
-    return text
-
-
-def section(data: Mapping[str, Any], name: str, allowed: set[str]) -> dict[str, Any]:
-    """The `[name]` table of the policy file, refusing keys not in `allowed`."""
-    table = data.get(name, {})
-    if not isinstance(table, Mapping):
-        raise ConfigError(f"{name}: must be a table ([{name}])")
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{name}.{unknown[0]}: unknown key (known keys: {', '.join(sorted(allowed))})"
-        )
-    return dict(table)
-
-
 def parse_policy(data: Mapping[str, Any], base_dir: Path | None = None) -> Policy:
-    """Build a Policy from the TOML dict; every key optional, every bad one named."""
-    sections = set(SECTIONS)
-    unknown = sorted(set(data) - sections)
-    if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown section (known: {', '.join(sorted(sections))})")
+    """Build a Policy from the TOML dict; every key optional. Raises one ConfigError whose
+    `problems` name every bad key (not only the first), each once.
 
-    c = section(data, "company", {f.name for f in CompanyPolicy.__dataclass_fields__.values()})
-    company_kwargs: dict[str, Any] = {}
+    Codes and tags from a fixed list are taken in any case and normalised: currencies
+    ("eur" -> "EUR"), countries, `invoice.language` ("DE", "de-de", "de_DE" -> "de",
+    billing_core.language), `invoice.locale` ("de-de" -> "de_DE"), `invoice.einvoice`
+    ("Factur-X"), `reminders.timezone` ("europe/berlin" -> "Europe/Berlin") and rule `kinds`.
+    Names people choose (groups, rules) and chat IDs are taken as written."""
+    found = Problems()
+    sections = set(SECTIONS)
+    with found.key():
+        unknown = sorted(set(data) - sections)
+        if unknown:
+            known = ", ".join(sorted(sections))
+            raise ConfigError(*(f"{name}: unknown section (known: {known})" for name in unknown))
+    company = _company(data, found, base_dir)
+    invoice = _invoice(data, found)
+    approval = _approval(data, found)
+    reminders = _reminders(data, found)
+    viewers: tuple[str, ...] = ()
+    with found.key():
+        raw = section(data, "reports", {"viewers"}).get("viewers", [])
+        if not isinstance(raw, list):
+            raise ConfigError("reports.viewers: must be a list of member IDs")
+        viewers = _each(found, raw, lambda n, v: chat_id(f"reports.viewers[{n}]", v))
+    found.raise_any()
+    return Policy(company, invoice, approval, reminders, ReportsPolicy(viewers))
+
+
+def _table(
+    data: Mapping[str, Any], name: str, allowed: set[str], found: Problems
+) -> dict[str, Any]:
+    """The section's keys we know (its unknown keys, or all when it is no table, noted)."""
+    with found.key():
+        return section(data, name, allowed)
+    table = data.get(name)
+    return {k: v for k, v in table.items() if k in allowed} if isinstance(table, Mapping) else {}
+
+
+def _each(found: Problems, values: list[Any], check: Any) -> tuple[str, ...]:
+    """`check(n, value)` of every item, each bad one noted."""
+    kept: list[str] = []
+    for n, value in enumerate(values):
+        with found.key():
+            kept.append(check(n, value))
+    return tuple(kept)
+
+
+def _company(data: Mapping[str, Any], found: Problems, base_dir: Path | None) -> CompanyPolicy:
+    c = _table(data, "company", set(CompanyPolicy.__dataclass_fields__), found)
+    kwargs: dict[str, Any] = {}
     for key in ("name", "address", "tax_id", "email", "iban", "bic"):
         if key in c:
-            company_kwargs[key] = _string(f"company.{key}", c[key])
+            with found.key():
+                kwargs[key] = string(f"company.{key}", c[key])
     if "country" in c:
-        country = _string("company.country", c["country"]).upper()
-        if not _COUNTRY.fullmatch(country):
-            raise ConfigError(f"company.country: {country!r} is not an ISO 3166-1 alpha-2 code")
-        company_kwargs["country"] = country
+        with found.key():
+            country = string("company.country", c["country"]).strip().upper()
+            if not _COUNTRY.fullmatch(country):
+                raise ConfigError(
+                    f"company.country: {country!r} is not an ISO 3166-1 alpha-2 code (like DE)"
+                )
+            kwargs["country"] = country
     if "logo" in c:
-        logo = Path(_string("company.logo", c["logo"]))
-        if not logo.is_absolute() and base_dir is not None:
-            logo = base_dir / logo
-        if logo.suffix.lower() not in {".png", ".jpg", ".jpeg"}:
-            raise ConfigError(f"company.logo: must be a PNG or JPEG file, got {logo.name}")
-        company_kwargs["logo"] = logo
+        with found.key():
+            logo = Path(string("company.logo", c["logo"]))
+            if not logo.is_absolute() and base_dir is not None:
+                logo = base_dir / logo
+            if logo.suffix.lower() not in {".png", ".jpg", ".jpeg"}:
+                raise ConfigError(f"company.logo: must be a PNG or JPEG file, got {logo.name}")
+            kwargs["logo"] = logo
+    return CompanyPolicy(**kwargs)
 
-    i = section(data, "invoice", {f for f in InvoicePolicy.__dataclass_fields__})
-    invoice_kwargs: dict[str, Any] = {}
-    if "number_format" in i:
-        fmt = _string("invoice.number_format", i["number_format"])
-        try:
-            check_number_format(fmt)
-        except BillingError as exc:
-            raise ConfigError(f"invoice.number_format: {exc}") from None
-        invoice_kwargs["number_format"] = fmt
-    if "credit_note_format" in i:
-        fmt = _string("invoice.credit_note_format", i["credit_note_format"])
-        try:
-            check_number_format(fmt)
-        except BillingError as exc:
-            raise ConfigError(f"invoice.credit_note_format: {exc}") from None
-        invoice_kwargs["credit_note_format"] = fmt
-    invoice_fmt = invoice_kwargs.get("number_format", InvoicePolicy.number_format)
-    credit_fmt = invoice_kwargs.get("credit_note_format", InvoicePolicy.credit_note_format)
+
+def _invoice(data: Mapping[str, Any], found: Problems) -> InvoicePolicy:
+    i = _table(data, "invoice", set(InvoicePolicy.__dataclass_fields__), found)
+    kwargs: dict[str, Any] = {}
+    for key in ("number_format", "credit_note_format"):
+        if key in i:
+            with found.key():
+                fmt = string(f"invoice.{key}", i[key])
+                try:
+                    check_number_format(fmt)
+                except BillingError as exc:
+                    raise ConfigError(f"invoice.{key}: {exc}") from None
+                kwargs[key] = fmt
+    invoice_fmt = kwargs.get("number_format", InvoicePolicy.number_format)
+    credit_fmt = kwargs.get("credit_note_format", InvoicePolicy.credit_note_format)
     if not series_apart(invoice_fmt, credit_fmt):
-        raise ConfigError(
+        found.found.append(
             f"invoice.credit_note_format: {credit_fmt!r} must start with other text than "
             f"invoice.number_format {invoice_fmt!r} (like CN- beside INV-), or a credit "
             "note could take an invoice's number"
         )
     if "currency" in i:
-        try:
-            invoice_kwargs["currency"] = check_currency(i["currency"])
-        except BillingError as exc:
-            raise ConfigError(f"invoice.currency: {exc}") from None
+        with found.key():
+            try:
+                kwargs["currency"] = check_currency(i["currency"])
+            except BillingError as exc:
+                raise ConfigError(f"invoice.currency: {exc}") from None
     if "payment_terms_days" in i:
-        invoice_kwargs["payment_terms_days"] = _int(
-            "invoice.payment_terms_days", i["payment_terms_days"], 0, 365
-        )
+        with found.key():
+            kwargs["payment_terms_days"] = whole_number(
+                "invoice.payment_terms_days", i["payment_terms_days"], 0, 365
+            )
     if "locale" in i:
-        loc = _string("invoice.locale", i["locale"])
-        if not _LOCALE.fullmatch(loc) or not _babel_knows(loc):
-            raise ConfigError(f"invoice.locale: {loc!r} is not a known locale like en_US or de_DE")
-        invoice_kwargs["locale"] = loc
+        with found.key():
+            kwargs["locale"] = _locale(string("invoice.locale", i["locale"]))
     if "language" in i:
-        language = _string("invoice.language", i["language"])
-        why = language_problem(language)
-        if why:
-            raise ConfigError(f"invoice.language: {why}")
-        invoice_kwargs["language"] = language
+        with found.key():
+            language = string("invoice.language", i["language"])
+            tag = language_tag(language)
+            if tag is None:
+                raise ConfigError(f"invoice.language: {language_problem(language)}")
+            kwargs["language"] = tag
     if "einvoice" in i:
-        kind = _string("invoice.einvoice", i["einvoice"])
-        if kind != "factur-x":
-            raise ConfigError(f'invoice.einvoice: {kind!r} is not supported (use "factur-x")')
-        invoice_kwargs["einvoice"] = "factur-x"
+        with found.key():
+            kind = string("invoice.einvoice", i["einvoice"])
+            if kind.strip().lower() != "factur-x":
+                raise ConfigError(f'invoice.einvoice: {kind!r} is not supported (use "factur-x")')
+            kwargs["einvoice"] = "factur-x"
+    return InvoicePolicy(**kwargs)
 
-    a = section(data, "approval", {f for f in ApprovalPolicy.__dataclass_fields__})
-    approval_kwargs: dict[str, Any] = {}
+
+def _locale(text: str) -> str:
+    """`de_DE` from any case and `-` or `_` (as in "de-de"), when Babel knows it."""
+    language, _, region = text.strip().replace("-", "_").partition("_")
+    loc = language.lower() + (f"_{region.upper()}" if region else "")
+    if not _LOCALE.fullmatch(loc) or not _babel_knows(loc):
+        raise ConfigError(f"invoice.locale: {text!r} is not a known locale like en_US or de_DE")
+    return loc
+
+
+def _approval(data: Mapping[str, Any], found: Problems) -> ApprovalPolicy:
+    a = _table(data, "approval", set(ApprovalPolicy.__dataclass_fields__), found)
+    kwargs: dict[str, Any] = {}
     if "approvers" in a:
-        approvers = a["approvers"]
-        if not isinstance(approvers, list):
-            raise ConfigError("approval.approvers: must be a list of member IDs")
-        approval_kwargs["approvers"] = tuple(
-            chat_id(f"approval.approvers[{n}]", v) for n, v in enumerate(approvers)
-        )
+        with found.key():
+            approvers = a["approvers"]
+            if not isinstance(approvers, list):
+                raise ConfigError("approval.approvers: must be a list of member IDs")
+            kwargs["approvers"] = _each(
+                found, approvers, lambda n, v: chat_id(f"approval.approvers[{n}]", v)
+            )
     if "four_eyes_threshold" in a:
-        raw = a["four_eyes_threshold"]
-        try:
-            threshold = parse_decimal(raw, what="approval.four_eyes_threshold")
-        except BillingError as exc:
-            raise ConfigError(f"approval.four_eyes_threshold: {exc}") from None
-        if threshold < 0:
-            raise ConfigError("approval.four_eyes_threshold: must not be negative")
-        approval_kwargs["four_eyes_threshold"] = threshold
+        with found.key():
+            threshold = decimal("approval.four_eyes_threshold", a["four_eyes_threshold"])
+            if threshold < 0:
+                raise ConfigError("approval.four_eyes_threshold: must not be negative")
+            kwargs["four_eyes_threshold"] = threshold
     if "nudge_after_hours" in a:
-        approval_kwargs["nudge_after_hours"] = _int(
-            "approval.nudge_after_hours", a["nudge_after_hours"], 1, 24 * 30
-        )
+        with found.key():
+            kwargs["nudge_after_hours"] = whole_number(
+                "approval.nudge_after_hours", a["nudge_after_hours"], 1, 24 * 30
+            )
     if "escalation_channel" in a:
-        approval_kwargs["escalation_channel"] = chat_id(
-            "approval.escalation_channel", a["escalation_channel"]
-        )
+        with found.key():
+            kwargs["escalation_channel"] = chat_id(
+                "approval.escalation_channel", a["escalation_channel"]
+            )
     if "groups" in a or "rules" in a:
-        matrix = parse_matrix(a, approval_kwargs.get("approvers", ()))
-        approval_kwargs["groups"], approval_kwargs["rules"] = matrix
+        with found.key():
+            kwargs["groups"], kwargs["rules"] = parse_matrix(a, kwargs.get("approvers", ()))
+    return ApprovalPolicy(**kwargs)
 
-    r = section(data, "reminders", {f for f in ReminderPolicy.__dataclass_fields__})
-    reminder_kwargs: dict[str, Any] = {}
+
+def _reminders(data: Mapping[str, Any], found: Problems) -> ReminderPolicy:
+    r = _table(data, "reminders", set(ReminderPolicy.__dataclass_fields__), found)
+    kwargs: dict[str, Any] = {}
     if "timezone" in r:
-        tz = _string("reminders.timezone", r["timezone"])
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"reminders.timezone: unknown time zone {tz!r}") from None
-        reminder_kwargs["timezone"] = tz
+        with found.key():
+            kwargs["timezone"] = _timezone(string("reminders.timezone", r["timezone"]))
     if "time" in r:
-        text = _string("reminders.time", r["time"])
-        match = _TIME.fullmatch(text)
-        if not match:
-            raise ConfigError(f'reminders.time: {text!r} is not a time like "09:00"')
-        reminder_kwargs["time"] = time(int(match[1]), int(match[2]))
+        with found.key():
+            text = string("reminders.time", r["time"])
+            match = _TIME.fullmatch(text)
+            if not match:
+                raise ConfigError(f'reminders.time: {text!r} is not a time like "09:00"')
+            kwargs["time"] = time(int(match[1]), int(match[2]))
     if "stages_days" in r:
-        stages = r["stages_days"]
-        if not isinstance(stages, list) or not stages:
-            raise ConfigError("reminders.stages_days: must be a non-empty list of days")
-        days = [_int(f"reminders.stages_days[{n}]", v, 1, 3650) for n, v in enumerate(stages)]
-        if days != sorted(set(days)):
-            raise ConfigError("reminders.stages_days: must be strictly increasing")
-        reminder_kwargs["stages_days"] = tuple(days)
+        with found.key():
+            stages = r["stages_days"]
+            if not isinstance(stages, list) or not stages:
+                raise ConfigError("reminders.stages_days: must be a non-empty list of days")
+            days = [whole_number(f"reminders.stages_days[{n}]", v, 1, 3650)
+                    for n, v in enumerate(stages)]  # fmt: skip
+            if days != sorted(set(days)):
+                raise ConfigError("reminders.stages_days: must be strictly increasing")
+            kwargs["stages_days"] = tuple(days)
     if "escalation_channel" in r:
-        reminder_kwargs["escalation_channel"] = chat_id(
-            "reminders.escalation_channel", r["escalation_channel"]
-        )
+        with found.key():
+            kwargs["escalation_channel"] = chat_id(
+                "reminders.escalation_channel", r["escalation_channel"]
+            )
+    return ReminderPolicy(**kwargs)
 
-    viewers = section(data, "reports", {"viewers"}).get("viewers", [])
-    if not isinstance(viewers, list):
-        raise ConfigError("reports.viewers: must be a list of member IDs")
-    return Policy(
-        company=CompanyPolicy(**company_kwargs),
-        invoice=InvoicePolicy(**invoice_kwargs),
-        approval=ApprovalPolicy(**approval_kwargs),
-        reminders=ReminderPolicy(**reminder_kwargs),
-        reports=ReportsPolicy(
-            tuple(chat_id(f"reports.viewers[{n}]", v) for n, v in enumerate(viewers))
-        ),
-    )
+
+def _timezone(text: str) -> str:
+    """An IANA zone as the tz database spells it, from any case ("europe/berlin")."""
+    name = _zones_by_folded_name().get(text.strip().casefold(), text)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"reminders.timezone: unknown time zone {text!r} (an IANA name like Europe/Berlin)"
+        ) from None
+    return name
+
+
+@functools.cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
 
 
 def _babel_knows(locale: str) -> bool:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from billing_core.errors import BillingError, FieldProblem, RecordInvalid
+from billing_core.language import language_tag
 from billing_core.money import check_currency, parse_decimal
 from billing_core.vat import (
     TAX_CATEGORIES,
@@ -177,6 +178,12 @@ def _line(data: Any, field: str, problems: _Problems) -> LineItem | None:
     return LineItem(description, quantity, unit_price, tax_rate, category, reason)
 
 
+def _language(text: str) -> str:
+    """A client's language as the catalogs name it ("DE", "de_DE" -> "de"); one not
+    supported is kept (lower case) and refused, named, when it is drafted."""
+    return language_tag(text) or text.lower() if text else ""
+
+
 def parse_record(data: Any) -> Record:
     """Parse one record object (DESIGN.md shape). Raises RecordInvalid listing every problem."""
     problems = _Problems()
@@ -194,8 +201,8 @@ def parse_record(data: Any) -> Record:
 
     given = data.get("kind", "project")
     kind: RecordKind = "project"
-    for known in KINDS:
-        if given == known:
+    for known in KINDS:  # any case: "Project" from a spreadsheet is a project
+        if isinstance(given, str) and given.strip().lower() == known:
             kind = known
             break
     else:
@@ -227,7 +234,7 @@ def parse_record(data: Any) -> Record:
             address=_text(client_data, "address", "client.address", problems, multiline=True),
             country=country,
             tax_id=_text(client_data, "tax_id", "client.tax_id", problems),
-            language=_text(client_data, "language", "client.language", problems).lower(),
+            language=_language(_text(client_data, "language", "client.language", problems)),
         )
 
     currency = None

@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-from billing_core.errors import BillingError, RecordNotFound
+from billing_core.errors import BillingError, ConfigError, RecordNotFound
 from billing_core.records import Record
 from billing_core.reminders import business_date
 from billing_core.reports import FIRST_YEAR, LAST_YEAR
@@ -214,6 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(args)
     except OutputUnwritable as exc:
         print(f"invoicebot: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        # A configuration error is a usage error (exit 2, as argparse's): the run never
+        # started. One line per bad variable or key, no traceback.
+        for problem in exc.problems:
+            print(f"invoicebot: {problem}", file=sys.stderr)
         return 2
     except BillingError as exc:
         print(f"invoicebot: {exc}", file=sys.stderr)

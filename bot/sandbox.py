@@ -22,13 +22,12 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from billing_core.errors import ConfigError
 from billing_core.policy import Policy, parse_policy
 from billing_core.records import parse_record
 from bot import demo
 from bot.clock import utc_now
 from bot.server import Service, build_service, configure_logging, start_http, wait_for_a_signal
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, StartFailed, load_settings
 from handlers.reminders import SlackReminderSender
 from scheduler.jobs import run_reminders
 from slackstandin import SlackStandIn
@@ -97,8 +96,8 @@ async def load_demo_records(service: Service) -> bool:
 async def run_sandbox(
     host: str, port: int, environ: Mapping[str, str], cwd: Path, stop: asyncio.Event | None = None
 ) -> None:
-    """Run until SIGINT/SIGTERM (or `stop`). Raises ConfigError naming the port when it is
-    taken, and for a bad policy file."""
+    """Run until SIGINT/SIGTERM (or `stop`). Raises StartFailed naming the port when it is
+    taken, and ConfigError for a bad policy file."""
     configure_logging()
     ignored = ignored_variables(environ)
     if ignored:
@@ -118,7 +117,7 @@ async def run_sandbox(
     try:
         await slack.start()
     except OSError as exc:
-        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise StartFailed(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     settings = replace(settings, slack_api_url=slack.api_url)
     service = None
     runner = None

@@ -33,7 +33,7 @@ from bot.api import add_api_routes
 from bot.bootstrap import Container, build
 from bot.clock import utc_now
 from bot.loop_monitor import LoopMonitor, freeze_startup_heap
-from bot.settings import Settings
+from bot.settings import Settings, StartFailed
 from bot.slack_http import slack_events_handler
 from handlers import actions, commands, home, reminders
 from handlers.context import HandlerContext, PrivateReply
@@ -145,7 +145,7 @@ async def build_service(
             "check the token and that the app is installed"
         ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot reach Slack at {settings.slack_api_url}: {exc}") from None
+        raise StartFailed(f"cannot reach Slack at {settings.slack_api_url}: {exc}") from None
 
     container = await build(settings, with_renderer=True, workers=render_workers)
     billing, conversations = container.billing, container.store.conversations

@@ -1,6 +1,7 @@
 """Settings: secrets and endpoints from the environment, business policy from the TOML file.
 
-Everything is checked at start: a bad value fails with the variable or key named.
+Everything is checked at start: bad values fail with one ConfigError naming every bad
+variable and key (the CLI prints one line each and exits 2).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from billing_core.errors import ConfigError
+from billing_core.config_values import Problems
+from billing_core.errors import BillingError, ConfigError
 from billing_core.policy import SECTIONS, Policy, parse_policy
 from billing_core.store.urls import DEFAULT_DATABASE_URL, sqlite_file
 from handlers.slack_settings import SECTION as SLACK_SECTION
@@ -38,6 +41,11 @@ _WHERE_TOKENS = {
         "(and Socket Mode switched on)"
     ),
 }
+
+
+class StartFailed(BillingError):
+    """The settings are fine but the service cannot start now (the port is taken, Slack
+    cannot be reached): the CLI exits 1, not the 2 of a configuration error."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
     config_path: Path | None = None
     policy = Policy()
     slack = SlackSettings()
+    found = Problems()  # every bad variable and key, listed at once
     if env.get("INVOICEBOT_CONFIG"):
         config_path = Path(env["INVOICEBOT_CONFIG"])
         if not config_path.is_absolute():
@@ -89,18 +98,7 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
             raise ConfigError(f"{config_path}: not valid TOML ({exc})") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{config_path}: cannot read ({exc})") from None
-        try:
-            known = (*SECTIONS, SLACK_SECTION)
-            unknown = sorted(set(data) - set(known))
-            if unknown:
-                raise ConfigError(
-                    f"{unknown[0]}: unknown section (known: {', '.join(sorted(known))})"
-                )
-            core = {key: value for key, value in data.items() if key != SLACK_SECTION}
-            policy = parse_policy(core, base_dir=config_path.parent)
-            slack = parse_slack_settings(data)
-        except ConfigError as exc:
-            raise ConfigError(f"{config_path.name}: {exc}") from None
+        policy, slack = _policy_file(data, config_path, found)
         logo = policy.company.logo
         if logo is not None and not logo.is_file():
             # A missing logo must not stop invoicing: say so, and render without it.
@@ -111,23 +109,26 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
 
     port_text = env.get("PORT", "3000")
     if not (port_text.isascii() and port_text.isdigit()) or not 0 <= int(port_text) <= 65535:
-        raise ConfigError(f"PORT: {port_text!r} is not a port number (0-65535)")
+        found.found.append(f"PORT: {port_text!r} is not a port number (0-65535)")
+        port_text = "3000"
 
     api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
     if not api_url.startswith(("http://", "https://")):
-        raise ConfigError(f"SLACK_API_URL: {api_url!r} is not an http(s) URL")
+        found.found.append(f"SLACK_API_URL: {api_url!r} is not an http(s) URL")
     if not api_url.endswith("/"):
         api_url += "/"
 
     bot_token = env.get("SLACK_BOT_TOKEN") or None
     if bot_token and not bot_token.startswith("xoxb-"):
-        raise ConfigError("SLACK_BOT_TOKEN: a bot token starts with xoxb-")
+        found.found.append("SLACK_BOT_TOKEN: a bot token starts with xoxb-")
     app_token = env.get("SLACK_APP_TOKEN") or None
     if app_token and not app_token.startswith("xapp-"):
-        raise ConfigError("SLACK_APP_TOKEN: an app-level token starts with xapp-")
+        found.found.append("SLACK_APP_TOKEN: an app-level token starts with xapp-")
 
     database_url = _with_async_driver(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
-    _check_database_url(database_url)
+    with found.key():
+        _check_database_url(database_url)
+    found.raise_any()
 
     return Settings(
         database_url=database_url,
@@ -142,6 +143,27 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         policy=policy,
         slack=slack,
     )
+
+
+def _policy_file(
+    data: Mapping[str, Any], path: Path, found: Problems
+) -> tuple[Policy, SlackSettings]:
+    """The engine's policy and the `[slack]` table; their problems noted, named `FILE: key`."""
+    policy, slack = Policy(), SlackSettings()
+    known = (*SECTIONS, SLACK_SECTION)
+    unknown = sorted(set(data) - set(known))
+    found.found += [f"{path.name}: {name}: unknown section (known: {', '.join(sorted(known))})"
+                    for name in unknown]  # fmt: skip
+    core = {key: value for key, value in data.items() if key in SECTIONS}
+    try:
+        policy = parse_policy(core, base_dir=path.parent)
+    except ConfigError as exc:
+        found.found += exc.within(f"{path.name}: ").problems
+    try:
+        slack = parse_slack_settings(data)
+    except ConfigError as exc:
+        found.found += exc.within(f"{path.name}: ").problems
+    return policy, slack
 
 
 def _with_async_driver(url: str) -> str:

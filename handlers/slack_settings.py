@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from billing_core.policy import chat_id, section
+from billing_core.config_values import chat_id, section
 
 SECTION = "slack"
 

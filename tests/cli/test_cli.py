@@ -200,7 +200,7 @@ def test_a_bad_policy_file_stops_the_cli_naming_the_key(
     (tmp_path / "bad.toml").write_text('[reminders]\ntimezone = "Mars/Base"\n', encoding="utf-8")
     monkeypatch.setenv("INVOICEBOT_CONFIG", "bad.toml")
     code, _, err = run(capsys, "records", "show", "P-1")
-    assert code == 1
+    assert code == 2  # configuration, as usage errors: the work never started
     assert err.startswith("invoicebot: bad.toml: reminders.timezone: ")
 
 
@@ -209,7 +209,7 @@ def test_an_unsupported_database_url_stops_the_cli(
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", "mysql+aiomysql://u@127.0.0.1/db")
     code, _, err = run(capsys, "db", "upgrade")
-    assert code == 1
+    assert code == 2
     assert err.startswith("invoicebot: DATABASE_URL: driver 'mysql+aiomysql' is not supported")
 
 
@@ -324,3 +324,51 @@ def test_a_problem_after_many_good_records_still_imports_nothing(
     code, out, _ = run(capsys, "records", "show", "P-1")
     assert code == 0 and json.loads(out)["title"] == "Website relaunch"
     assert run(capsys, "records", "show", "P-600")[0] == 1
+
+
+BAD_POLICY = """\
+[invoice]
+language = "xx"
+currency = "EURO"
+
+[approval]
+approvers = ["U0APPROVER", "bob"]
+
+[[approval.rules]]
+currency = "EUR"
+min = "lots"
+steps = ["approvers"]
+"""
+
+
+@pytest.mark.parametrize("command", [["report"], ["records", "show", "P-1"], ["remind"]])
+def test_a_bad_policy_file_exits_two_naming_every_bad_key_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_url: str, command: list[str]
+) -> None:
+    (tmp_path / "invoicebot.toml").write_text(BAD_POLICY, encoding="utf-8")
+    code, out, err = run(capsys, *command)
+    assert code == 2  # a configuration error is a usage error, as argparse's (was 1)
+    assert out == "" and "Traceback" not in err
+    assert err.splitlines() == [
+        "invoicebot: invoicebot.toml: invoice.currency: not a three-letter ISO 4217 currency "
+        "code: 'EURO'",
+        "invoicebot: invoicebot.toml: invoice.language: 'xx' is not supported (use one of: en, "
+        "de, fr, es, it, nl, pl; any case, like DE or de-DE; another region's number and date "
+        "formats are set with [invoice] locale, like de_CH)",
+        "invoicebot: invoicebot.toml: approval.approvers[1]: 'bob' is not a member or channel "
+        "ID (like U0123ABCD)",
+        "invoicebot: invoicebot.toml: approval.rules[0].min: is not a plain decimal number: 'lots'",
+    ]
+
+
+def test_bad_environment_variables_exit_two_each_named(
+    capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORT", "eighty")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxp-user-token")
+    code, _, err = run(capsys, "report")
+    assert code == 2
+    lines = err.splitlines()
+    assert len(lines) == 2 and "Traceback" not in err
+    assert lines[0].startswith("invoicebot: PORT: 'eighty'")
+    assert lines[1].startswith("invoicebot: SLACK_BOT_TOKEN: a bot token starts with xoxb-")

@@ -206,7 +206,7 @@ async def test_serve_without_a_token_names_it_and_where_to_get_it(
     )
     env.pop(missing, None)
     code, _, err = await run_cli(tmp_path, env, *args)
-    assert code != 0
+    assert code == 2  # a configuration error, as a usage error
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert missing in lines[0] and "api.slack.com/apps" in lines[0]
@@ -224,7 +224,7 @@ async def test_serve_with_a_bad_policy_key_fails_at_start_naming_it(tmp_path: Pa
         PORT=str(free_port()),
     )
     code, _, err = await run_cli(tmp_path, env, "serve")
-    assert code != 0
+    assert code == 2  # a configuration error, as a usage error
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert "approval.four_eyes_treshold" in lines[0] and "invoicebot.toml" in lines[0]

@@ -3,6 +3,7 @@ the language's own locale unless `[invoice] locale` is set; an unsupported one i
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -58,3 +59,23 @@ def test_an_unsupported_client_language_is_a_readiness_problem() -> None:
 def test_the_clients_language_is_part_of_the_record_json() -> None:
     assert record_to_json(record(language="DE"))["client"]["language"] == "de"
     assert "language" not in record_to_json(record())["client"]
+
+
+@pytest.mark.parametrize("given", ["de-DE", "de_DE", "DE-de"])
+def test_a_clients_language_tag_with_its_own_region_is_the_catalogs_language(given: str) -> None:
+    # "de-DE" was refused at draft time: only "de" (after lower-casing) was taken.
+    assert record_to_json(record(language=given))["client"]["language"] == "de"
+    invoice = draft_invoice(record(language=given), parse_policy({}), TODAY)
+    assert (invoice.language, invoice.locale) == ("de", "de_DE")
+
+
+def test_a_stored_client_language_tag_still_drafts() -> None:
+    # Records stored before tags were normalised keep what they said ("de-de").
+    fresh = record()
+    stored = dataclasses.replace(fresh, client=dataclasses.replace(fresh.client, language="de-de"))
+    assert draft_invoice(stored, parse_policy({}), TODAY).language == "de"
+
+
+def test_a_record_kind_is_taken_in_any_case() -> None:
+    data = example_record("P-1")
+    assert parse_record({**data, "kind": "Lead"}).kind == "lead"

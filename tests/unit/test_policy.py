@@ -117,3 +117,124 @@ def test_report_viewers_may_see_figures_besides_the_approvers() -> None:
         parse_policy({"reports": {"viewers": "U0FINANCE"}})
     with pytest.raises(ConfigError, match=r"reports\.people: unknown key"):
         parse_policy({"reports": {"people": []}})
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"approval": {"four_eyes_threshold": "many"}}, "approval.four_eyes_threshold"),
+        ({"approval": {"four_eyes_threshold": 5000.5}}, "approval.four_eyes_threshold"),
+        ({"approval": {"four_eyes_threshold": ""}}, "approval.four_eyes_threshold"),
+        ({"invoice": {"currency": "EURO"}}, "invoice.currency"),
+        ({"invoice": {"language": "xx"}}, "invoice.language"),
+        ({"invoice": {"locale": "xx_YY"}}, "invoice.locale"),
+        ({"reminders": {"timezone": "Mars/Olympus"}}, "reminders.timezone"),
+        ({"approval": {"approvers": ["U0A", "U0B"], "rules": [
+            {"steps": ["approvers"]},
+            {"currency": "EUR", "min": "abc", "steps": ["approvers"]}]}},
+         "approval.rules[1].min"),
+        ({"approval": {"approvers": ["U0A", "U0B"], "rules": [
+            {"currency": "EUR", "max": 1.5, "steps": ["approvers"]}]}},
+         "approval.rules[0].max"),
+        ({"approval": {"approvers": ["U0A", "U0B"], "rules": [
+            {"name": "big", "currency": "EUR", "min": "x", "steps": ["approvers"]}]}},
+         "approval.rules[0] 'big'.min"),
+        ({"approval": {"approvers": ["U0A"], "rules": [
+            {"currency": "EURO", "steps": ["approvers"]}]}},
+         "approval.rules[0].currency"),
+    ],
+)  # fmt: skip
+def test_each_error_names_its_key_once(data: dict[str, Any], key: str) -> None:
+    # "approval.rules[1].min: approval.rules[1].min is not a plain decimal number": the key
+    # came back inside the engine's message about the value.
+    with pytest.raises(ConfigError) as caught:
+        parse_policy(data)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"{key}: ")
+    assert problem.count(key) == 1, problem
+
+
+def test_every_bad_key_is_named_not_only_the_first() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_policy(
+            {
+                "invoices": {},
+                "company": {"country": "Germany", "logo_url": "x", "fax": "y"},
+                "invoice": {"language": "klingon", "payment_terms_days": -1},
+                "approval": {
+                    "approvers": ["U0A", "bob", "carol"],
+                    "groups": {"lead": [], "ok": ["U0B"]},
+                    "rules": [
+                        {"steps": ["nobody"], "four_eyes": "yes"},
+                        {"currency": "EUR", "min": "9", "max": "1", "steps": ["ok"]},
+                    ],
+                },
+                "reminders": {"time": "9am", "stages_days": [7, 1]},
+                "reports": {"viewers": "U0FIN"},
+            }
+        )
+    keys = [problem.split(": ", 1)[0] for problem in caught.value.problems]
+    assert keys == [
+        "invoices",
+        "company.fax",
+        "company.logo_url",
+        "company.country",
+        "invoice.payment_terms_days",
+        "invoice.language",
+        "approval.approvers[1]",
+        "approval.approvers[2]",
+        "approval.groups.lead",
+        "approval.rules[0].steps[0]",
+        "approval.rules[0].four_eyes",
+        "approval.rules[1]",
+        "reminders.time",
+        "reminders.stages_days",
+        "reports.viewers",
+    ]
+    assert str(caught.value) == "\n".join(caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("de", "de"), ("DE", "de"), ("de-de", "de"), ("de_DE", "de"), ("De-De", "de"),
+     (" fr ", "fr"), ("EN_us", "en"), ("pl-PL", "pl")],
+)  # fmt: skip
+def test_the_invoice_language_is_taken_in_any_case_and_spelling(given: str, kept: str) -> None:
+    policy = parse_policy({"invoice": {"language": given}})
+    assert policy.invoice.language == kept  # the catalog's name (billing_core/pdf/locales)
+    assert policy.invoice.figures_locale == f"{kept}_{kept.upper() if kept != 'en' else 'US'}"
+
+
+@pytest.mark.parametrize("given", ["xx", "german", "de-CH", "en_GB", "deu", "", "de-DE-1996"])
+def test_an_unknown_language_is_refused_listing_the_supported_ones(given: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_policy({"invoice": {"language": given}})
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"invoice.language: {given!r} is not supported")
+    assert "en, de, fr, es, it, nl, pl" in problem and "[invoice] locale" in problem
+
+
+@pytest.mark.parametrize(
+    ("table", "attribute", "kept"),
+    [
+        ({"invoice": {"currency": "eur"}}, ("invoice", "currency"), "EUR"),
+        ({"invoice": {"locale": "de-ch"}}, ("invoice", "locale"), "de_CH"),
+        ({"invoice": {"locale": "EN_gb"}}, ("invoice", "locale"), "en_GB"),
+        ({"invoice": {"einvoice": "Factur-X"}}, ("invoice", "einvoice"), "factur-x"),
+        ({"company": {"country": "de"}}, ("company", "country"), "DE"),
+        ({"reminders": {"timezone": "europe/berlin"}}, ("reminders", "timezone"), "Europe/Berlin"),
+        ({"reminders": {"timezone": "UTC"}}, ("reminders", "timezone"), "UTC"),
+    ],
+)
+def test_codes_from_a_fixed_list_are_taken_in_any_case(
+    table: dict[str, Any], attribute: tuple[str, str], kept: str
+) -> None:
+    policy = parse_policy(table)
+    assert getattr(getattr(policy, attribute[0]), attribute[1]) == kept
+
+
+def test_rule_currency_and_kinds_are_taken_in_any_case() -> None:
+    policy = parse_policy({"approval": {"approvers": ["U0A"], "rules": [
+        {"currency": "eur", "kinds": ["Project"], "steps": ["approvers"]}]}})  # fmt: skip
+    (rule,) = policy.approval.rules
+    assert rule.currency == "EUR" and rule.kinds == frozenset({"project"})
