@@ -1,7 +1,8 @@
 """`[approval.groups]` and `[[approval.rules]]` of the policy file, parsed and checked.
 
 Called by `billing_core.policy.parse_policy`; every refusal is a ConfigError naming the key
-and the rule (`approval.rules[1] "large EUR".max: ...`). Refused at start:
+and the rule once (`approval.rules[1] 'large EUR'.max: ...`), every bad group and rule key
+listed. Refused at start:
 
 - a static group with no members, a group name that is not a plain word, `approvers` as a
   group (it is the built-in group of `[approval] approvers`, usable in `steps`);

@@ -1,7 +1,8 @@
 """Business policy: the `invoicebot.toml` file as frozen dataclasses.
 
 `parse_policy(data)` turns the parsed TOML dict into a `Policy`, refusing unknown keys and bad
-values with the key named (`ConfigError("approval.four_eyes_threshold: ...")`). Reading the file
+values with one ConfigError whose `problems` name every bad key once
+(`approval.four_eyes_threshold: is not a plain decimal number: 'many'`). Reading the file
 and the environment happens in `bot.settings`, which also checks that a logo file exists;
 this module does no I/O.
 """
