@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -153,12 +154,8 @@ async def _dispatch(
     billing = ctx.billing
 
     if isinstance(command, Draft):
-        origin = {
-            "workspace": str(body.get("team_id") or ""),
-            "channel": str(body.get("channel_id") or ""),
-        }
         result = await billing.drafting.start_draft(
-            command.record_id, user, now, origin=origin, request_key=key
+            command.record_id, user, now, origin=_origin(body), request_key=key
         )
         state = result.state
         if not result.created:
@@ -173,13 +170,10 @@ async def _dispatch(
         return
 
     if isinstance(command, Credit):
-        origin = {
-            "workspace": str(body.get("team_id") or ""),
-            "channel": str(body.get("channel_id") or ""),
-        }
         result = await billing.crediting.start_credit(
             command.number, user, command.reason, now,
-            amount=command.amount, currency=command.currency, origin=origin, request_key=key,
+            amount=command.amount, currency=command.currency, origin=_origin(body),
+            request_key=key,
         )  # fmt: skip
         await _post_draft(ctx, reply, result.state.id, "credit note draft", command.number)
         return
@@ -204,49 +198,16 @@ async def _dispatch(
         await reply(*lists.uninvoiced_reply(await billing.metrics.uninvoiced(now), 0))
         return
 
-    if isinstance(command, MarkSent):
-        state = await billing.settlement.mark_sent(command.number, user, now, request_key=key)
-        await _changed(ctx, state, reply, "is marked as sent")
-        return
-
-    if isinstance(command, MarkPaid):
-        state = await billing.settlement.record_payment(
-            command.number, user, now, command.amount, command.paid_on, request_key=key
-        )
-        await _changed(ctx, state, reply, "payment recorded")
-        return
-
-    if isinstance(command, Void):
-        state = await billing.settlement.void(
-            command.number, user, command.reason, now, request_key=key
-        )
-        await _changed(ctx, state, reply, "is voided")
-        return
-
-    if isinstance(command, Hold):
-        state = await billing.corrections.hold(
-            command.number, user, command.reason, now, request_key=key
-        )
-        await _changed(ctx, state, reply, "is on hold: no reminders until released")
-        return
-
-    if isinstance(command, Release):
-        state = await billing.corrections.release(command.number, user, now, request_key=key)
-        await _changed(ctx, state, reply, "is released: reminders resume")
-        return
-
-    if isinstance(command, Unpay):
-        state = await billing.corrections.unpay(
-            command.number, user, command.reason, now, request_key=key
-        )
-        await _changed(ctx, state, reply, "had its last payment reversed")
-        return
-
-    if isinstance(command, Refunded):
-        state = await billing.corrections.refund(
-            command.number, user, now, command.amount, command.refunded_on, request_key=key
-        )
-        await _changed(ctx, state, reply, "refund recorded")
+    changed = await _change(ctx, command, user, now, key)
+    if changed is not None:
+        state, what = changed
+        await reply(blocks.changed_reply(state, what))
+        error = await _delivery_error(ctx, state.id)
+        if error is not None:
+            await reply(
+                f"Noting this in the invoice's thread is delayed ({error}); "
+                "it will be retried automatically."
+            )
         return
 
     if isinstance(command, Report):
@@ -276,31 +237,68 @@ async def _post_draft(
     """Post a saved draft (or credit note draft) to its thread; tell the drafter when Slack
     did not take it: withdrawn when Slack refused for good (here or in the background
     worker's hands), else retried."""
-    errors = await ctx.delivery.deliver_for_invoice(invoice_id)
+    error = await _delivery_error(ctx, invoice_id)
     after = await ctx.billing.queries.invoice(invoice_id)
     if after.status is InvoiceStatus.WITHDRAWN:
-        why = f" ({blocks.escape(errors[0])})" if errors else ""
+        why = f" ({error})" if error else ""
         await reply(
             f"Slack would not let me post the {what} here{why}. Invite me with "
             "`/invite @invoicebot` (or use a channel I am in) and draft again; the unposted "
             f"{what} was withdrawn.",
         )
-    elif errors:
+    elif error:
         await reply(
             f"The {what} for {blocks.escape(subject)} is saved, but Slack did not take the "
-            f"post ({blocks.escape(errors[0])}). It will be retried automatically; "
+            f"post ({error}). It will be retried automatically; "
             f"`/invoice status {blocks.escape(subject)}` shows progress.",
         )
 
 
-async def _changed(
-    ctx: HandlerContext, state: InvoiceState, reply: PrivateReply, what: str
-) -> None:
-    """Confirm a change to the person, then tell the thread (and say so if that is delayed)."""
-    await reply(blocks.changed_reply(state, what))
-    errors = await ctx.delivery.deliver_for_invoice(state.id)
-    if errors:
-        await reply(
-            f"Noting this in the invoice's thread is delayed ({blocks.escape(errors[0])}); "
-            "it will be retried automatically."
-        )
+def _origin(body: dict[str, Any]) -> dict[str, str]:
+    """Where the command was typed: a draft's thread is started there."""
+    return {
+        "workspace": str(body.get("team_id") or ""),
+        "channel": str(body.get("channel_id") or ""),
+    }
+
+
+async def _delivery_error(ctx: HandlerContext, invoice_id: int) -> str | None:
+    """Post what the invoice's change announced, now: the first failure, escaped for Slack
+    (the background worker's too, when it took the message first), or None."""
+    errors = await ctx.delivery.deliver_for_invoice(invoice_id)
+    return blocks.escape(errors[0]) if errors else None
+
+
+async def _change(
+    ctx: HandlerContext, command: Command, user: str, now: datetime, key: str | None
+) -> tuple[InvoiceState, str] | None:
+    """Carry out a money or chasing command: the invoice after it and how the confirmation
+    reads ("NUMBER is voided"); None for any other command."""
+    settlement, corrections = ctx.billing.settlement, ctx.billing.corrections
+    match command:
+        case MarkSent(number):
+            sent = await settlement.mark_sent(number, user, now, request_key=key)
+            return sent, "is marked as sent"
+        case MarkPaid(number, amount, paid_on):
+            paid = await settlement.record_payment(
+                number, user, now, amount, paid_on, request_key=key
+            )
+            return paid, "payment recorded"
+        case Void(number, reason):
+            voided = await settlement.void(number, user, reason, now, request_key=key)
+            return voided, "is voided"
+        case Hold(number, reason):
+            held = await corrections.hold(number, user, reason, now, request_key=key)
+            return held, "is on hold: no reminders until released"
+        case Release(number):
+            released = await corrections.release(number, user, now, request_key=key)
+            return released, "is released: reminders resume"
+        case Unpay(number, reason):
+            unpaid = await corrections.unpay(number, user, reason, now, request_key=key)
+            return unpaid, "had its last payment reversed"
+        case Refunded(number, amount, refunded_on):
+            refunded = await corrections.refund(
+                number, user, now, amount, refunded_on, request_key=key
+            )
+            return refunded, "refund recorded"
+    return None

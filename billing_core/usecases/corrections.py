@@ -16,13 +16,12 @@ from decimal import Decimal
 
 from billing_core.errors import IllegalTransition, PaymentRefused
 from billing_core.money import Money, parse_decimal
-from billing_core.permissions import check_may_settle
 from billing_core.reasons import check_reason
 from billing_core.state import InvoiceState
 from billing_core.status import OPEN_STATUSES, PAYMENT_ACTIONS, UNPAY_ACTIONS, Action, Status
-from billing_core.usecases.engine import Engine, claim_request
+from billing_core.usecases.engine import Engine
 from billing_core.usecases.ports import StoredEvent
-from billing_core.usecases.settlement import numbered_locked
+from billing_core.usecases.settlement import settling
 from billing_core.usecases.transitions import move
 
 
@@ -36,10 +35,7 @@ class Corrections:
         """Put an open invoice on hold (disputed): no reminders until released. Raises
         IllegalTransition for one already on hold or not open, NotAllowed, InvalidReason."""
         reason = check_reason(reason, "a hold")
-        async with self.engine.store.unit_of_work() as uow:
-            state = await numbered_locked(uow, number)
-            await claim_request(uow, request_key, now, state.id)
-            check_may_settle(user, state.owner, self.engine.policy.approval)
+        async with settling(self.engine, number, user, now, request_key) as (uow, state):
             if state.held_reason is not None:
                 raise IllegalTransition(f"{state.label} is on hold already: {state.held_reason}")
             return await move(
@@ -51,10 +47,7 @@ class Corrections:
         self, number: str, user: str, now: datetime, *, request_key: str | None = None
     ) -> InvoiceState:
         """Resume chasing of an invoice on hold. Raises IllegalTransition when not held."""
-        async with self.engine.store.unit_of_work() as uow:
-            state = await numbered_locked(uow, number)
-            await claim_request(uow, request_key, now, state.id)
-            check_may_settle(user, state.owner, self.engine.policy.approval)
+        async with settling(self.engine, number, user, now, request_key) as (uow, state):
             if state.held_reason is None:
                 raise IllegalTransition(f"{state.label} is not on hold")
             return await move(
@@ -67,10 +60,7 @@ class Corrections:
         """Reverse the last payment not yet reversed (approvers and the owner). Raises
         PaymentRefused when there is none, NotAllowed, InvalidReason."""
         reason = check_reason(reason, "reversing a payment")
-        async with self.engine.store.unit_of_work() as uow:
-            state = await numbered_locked(uow, number)
-            await claim_request(uow, request_key, now, state.id)
-            check_may_settle(user, state.owner, self.engine.policy.approval)
+        async with settling(self.engine, number, user, now, request_key) as (uow, state):
             history = await uow.history.for_invoice(state.id)
             amount = last_unreversed_payment(history)
             if amount is None or state.status not in (*OPEN_STATUSES, Status.PAID):
@@ -102,10 +92,7 @@ class Corrections:
     ) -> InvoiceState:
         """Record that a refund owed to the client was paid out (all of it when `amount` is
         None). Raises PaymentRefused for nothing owed, more than owed, a date in the future."""
-        async with self.engine.store.unit_of_work() as uow:
-            state = await numbered_locked(uow, number)
-            await claim_request(uow, request_key, now, state.id)
-            check_may_settle(user, state.owner, self.engine.policy.approval)
+        async with settling(self.engine, number, user, now, request_key) as (uow, state):
             owed = state.refund_owed
             if owed.is_zero():
                 raise PaymentRefused(f"no refund is owed on {state.label}")

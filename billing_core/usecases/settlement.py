@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -25,10 +27,7 @@ class Settlement:
         self, number: str, user: str, now: datetime, *, request_key: str | None = None
     ) -> InvoiceState:
         """An approved invoice was sent to the client (approvers and the owner)."""
-        async with self.engine.store.unit_of_work() as uow:
-            state = await numbered_locked(uow, number)
-            await claim_request(uow, request_key, now, state.id)
-            check_may_settle(user, state.owner, self.engine.policy.approval)
+        async with settling(self.engine, number, user, now, request_key) as (uow, state):
             return await move(self.engine, uow, state, Action.MARK_SENT, user, now)
 
     async def record_payment(
@@ -47,10 +46,7 @@ class Settlement:
         date before the invoice or in the future, or an invoice that is not open is refused
         with the reason (PaymentRefused).
         """
-        async with self.engine.store.unit_of_work() as uow:
-            state = await numbered_locked(uow, number)
-            await claim_request(uow, request_key, now, state.id)
-            check_may_settle(user, state.owner, self.engine.policy.approval)
+        async with settling(self.engine, number, user, now, request_key) as (uow, state):
             if state.status not in OPEN_STATUSES:
                 raise PaymentRefused(
                     f"{state.label} is {state.status.value}; only approved or sent invoices "
@@ -140,6 +136,20 @@ class Settlement:
                 note=f"until {until}", fields={"snoozed_until": until},
                 event={"until": until.isoformat()},
             )  # fmt: skip
+
+
+@asynccontextmanager
+async def settling(
+    engine: Engine, number: str, user: str, now: datetime, request_key: str | None
+) -> AsyncIterator[tuple[UnitOfWork, InvoiceState]]:
+    """The unit of work of a change by an approver or the record's owner to the invoice
+    numbered `number`: the invoice row-locked, the request claimed. Raises InvoiceNotFound,
+    AlreadyHandled (a repeated request, rolled back) and NotAllowed, in that order."""
+    async with engine.store.unit_of_work() as uow:
+        state = await numbered_locked(uow, number)
+        await claim_request(uow, request_key, now, state.id)
+        check_may_settle(user, state.owner, engine.policy.approval)
+        yield uow, state
 
 
 async def numbered_locked(uow: UnitOfWork, number: str) -> InvoiceState:
