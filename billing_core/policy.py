@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
@@ -168,7 +168,7 @@ def _table(
     return {k: v for k, v in table.items() if k in allowed} if isinstance(table, Mapping) else {}
 
 
-def _each(found: Problems, values: list[Any], check: Any) -> tuple[str, ...]:
+def _each(found: Problems, values: list[Any], check: Callable[[int, Any], str]) -> tuple[str, ...]:
     """`check(n, value)` of every item, each bad one noted."""
     kept: list[str] = []
     for n, value in enumerate(values):
@@ -206,6 +206,7 @@ def _company(data: Mapping[str, Any], found: Problems, base_dir: Path | None) ->
 def _invoice(data: Mapping[str, Any], found: Problems) -> InvoicePolicy:
     i = _table(data, "invoice", set(InvoicePolicy.__dataclass_fields__), found)
     kwargs: dict[str, Any] = {}
+    before = len(found.found)
     for key in ("number_format", "credit_note_format"):
         if key in i:
             with found.key():
@@ -217,7 +218,8 @@ def _invoice(data: Mapping[str, Any], found: Problems) -> InvoicePolicy:
                 kwargs[key] = fmt
     invoice_fmt = kwargs.get("number_format", InvoicePolicy.number_format)
     credit_fmt = kwargs.get("credit_note_format", InvoicePolicy.credit_note_format)
-    if not series_apart(invoice_fmt, credit_fmt):
+    # Compared only when both are good: a bad one's default would raise a clash not meant.
+    if len(found.found) == before and not series_apart(invoice_fmt, credit_fmt):
         found.found.append(
             f"invoice.credit_note_format: {credit_fmt!r} must start with other text than "
             f"invoice.number_format {invoice_fmt!r} (like CN- beside INV-), or a credit "
@@ -290,8 +292,13 @@ def _approval(data: Mapping[str, Any], found: Problems) -> ApprovalPolicy:
                 "approval.escalation_channel", a["escalation_channel"]
             )
     if "groups" in a or "rules" in a:
+        # The rules are checked against the approvers as written, bad IDs too: with only the
+        # good ones the built-in group could look short of people ("can never be signed"),
+        # a consequence of the bad ID already named, not a fault of the rule.
+        raw = a.get("approvers", [])
+        written = tuple(v for v in raw if isinstance(v, str)) if isinstance(raw, list) else ()
         with found.key():
-            kwargs["groups"], kwargs["rules"] = parse_matrix(a, kwargs.get("approvers", ()))
+            kwargs["groups"], kwargs["rules"] = parse_matrix(a, written)
     return ApprovalPolicy(**kwargs)
 
 

@@ -238,3 +238,14 @@ def test_rule_currency_and_kinds_are_taken_in_any_case() -> None:
         {"currency": "eur", "kinds": ["Project"], "steps": ["approvers"]}]}})  # fmt: skip
     (rule,) = policy.approval.rules
     assert rule.currency == "EUR" and rule.kinds == frozenset({"project"})
+
+
+def test_a_bad_key_brings_no_follow_on_errors_for_the_keys_that_lean_on_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_policy({"invoice": {"number_format": "R-{id}", "credit_note_format": "INV-{seq}"}})
+    assert [p.split(":")[0] for p in caught.value.problems] == ["invoice.number_format"]
+
+    with pytest.raises(ConfigError) as caught:
+        parse_policy({"approval": {"approvers": ["U0A", "bob"], "rules": [
+            {"steps": ["approvers", "approvers"], "four_eyes": False}]}})  # fmt: skip
+    assert [p.split(":")[0] for p in caught.value.problems] == ["approval.approvers[1]"]
