@@ -58,4 +58,4 @@ def test_export_lists_the_days_events_as_csv_and_json(
     )
     assert (code, json.loads(out)) == (0, [])
     code, _, err = run(capsys, "audit", "export", "--from", "2026-11-26", "--to", "2026-11-25")
-    assert code == 1 and "--to 2026-11-25 is before --from 2026-11-26" in err
+    assert code == 2 and "--to 2026-11-25 is before --from 2026-11-26" in err  # usage

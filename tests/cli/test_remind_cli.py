@@ -60,7 +60,7 @@ def test_remind_without_a_token_says_which_variable_is_missing(
     remind_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(capsys, "remind", "--as-of", "2026-12-08")
-    assert code == 1 and "SLACK_BOT_TOKEN" in err
+    assert code == 2 and "SLACK_BOT_TOKEN" in err  # configuration: exit 2, as usage
 
 
 def test_a_bad_as_of_date_is_refused_by_the_parser(
