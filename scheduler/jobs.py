@@ -22,7 +22,7 @@ from scheduler.reminders import ReminderSender, RunSummary, run_reminders
 
 __all__ = [
     "DailyTrigger", "Job", "ReminderSender", "RunJob", "RunSummary", "Scheduler", "build_scheduler",
-    "in_this_loop", "run_reminders",
+    "run_reminders",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -71,11 +71,6 @@ Job = Callable[[Billing, ReminderSender, datetime], Coroutine[Any, Any, bool]]
 work and says whether it queued Slack work (the outbox worker is then woken)."""
 RunJob = Callable[[Job, datetime], Awaitable[bool]]
 """Where the jobs run: `serve` runs them on a loop of their own (bot.server.JobRunner)."""
-
-
-def in_this_loop(billing: Billing, sender: ReminderSender) -> RunJob:
-    """Run the jobs on the caller's loop, with `billing` and `sender`."""
-    return lambda job, now: job(billing, sender, now)
 
 
 async def daily(billing: Billing, sender: ReminderSender, now: datetime) -> bool:
