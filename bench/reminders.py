@@ -5,7 +5,10 @@
 
 Builds a store (SQLite in a temp dir by default; or an empty PostgreSQL database given by
 --database-url) with that many approved or sent, overdue invoices in a child process (see
-bench/_support.py for the mix), then, in this process, with a loop-lag monitor running:
+bench/_support.py for the mix), then, in this process, runs each step below as `serve` runs
+its scheduled jobs: on a loop of their own in another thread (bot.loop_thread.LoopThread,
+with an engine and Slack session made there), while a loop-lag monitor watches this
+process's main loop, which stands for the serve loop that acks Slack:
   selection  Chasing.due_stages: the (invoice, stage) pairs due today, best of --repeat;
   floor      one hand-written SQL query for the same pairs, best of --repeat, checked to
              return exactly the same pairs;
@@ -16,9 +19,12 @@ bench/_support.py for the mix), then, in this process, with a loop-lag monitor r
 The last line is the summary the performance issue asks for:
   reminders: invoices=N selection_s=… floor_s=… ratio=… loop_stall_max_ms=… run_s=…
              peak_rss_mib=… loop_busy_max_ms=…
-loop_stall_max_ms is the worst late wake-up of the loop monitor (wall clock: on a busy machine
-it includes waiting for a CPU); loop_busy_max_ms the worst CPU time the loop thread spent
-between two wake-ups (bot/loop_monitor.py), which is this process holding its loop.
+loop_stall_max_ms is the worst late wake-up of the loop monitor on the serve loop while the
+step ran on the other (wall clock: on a busy machine it includes waiting for a CPU, and
+here waiting for the GIL the run's thread holds, up to the 5 ms switch interval at a time);
+loop_busy_max_ms the worst CPU time the serve loop's thread spent between two wake-ups
+(bot/loop_monitor.py). Until the jobs had a loop of their own (issue 11), the run and the
+monitor shared one loop and these figures were the run's own steps.
 peak_rss_mib is this process's (the store and Slack live in others). Run from the repository
 root. Goals at 100,000: ratio <= 2, stall <= 100 ms, peak RSS <= 300 MiB, run <= 20 s.
 """
@@ -30,13 +36,14 @@ import asyncio
 import contextlib
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -57,6 +64,7 @@ from billing_core.store.unit_of_work import Store
 from billing_core.usecases import Billing
 from billing_core.usecases.chasing import CLAIM_TIMEOUT
 from bot.loop_monitor import LoopMonitor, freeze_startup_heap
+from bot.loop_thread import LoopThread
 from bot.server import reminder_session
 from handlers.reminders import SlackReminderSender
 from scheduler.reminders import run_reminders
@@ -93,6 +101,20 @@ async def floor(engine: AsyncEngine) -> set[tuple[int, int]]:
         return {(i, s) for i, s in rows}
 
 
+async def _engine(url: str) -> AsyncEngine:
+    return new_async_engine(url)
+
+
+async def _session() -> aiohttp.ClientSession:
+    return reminder_session()
+
+
+async def _close(engine: AsyncEngine, http: aiohttp.ClientSession | None) -> None:
+    await engine.dispose()
+    if http is not None:
+        await http.close()
+
+
 async def bench(url: str, invoices: int, owners: int, repeat: int) -> None:
     build_s, counts = build_store(url, invoices, owners)
     print(
@@ -101,8 +123,10 @@ async def bench(url: str, invoices: int, owners: int, repeat: int) -> None:
         f"stage-1 pings already sent; store built in {build_s:.1f} s (another process)\n"
     )
     standin_stack = contextlib.ExitStack()
-    http = None
-    engine = new_async_engine(url)
+    jobs = LoopThread("bench-jobs")  # as bot.server.JobRunner runs the scheduled jobs
+    jobs.start()
+    http: aiohttp.ClientSession | None = None
+    engine = await jobs.run(_engine(url))  # made on the loop that uses it
     store = Store(new_sessionmaker(engine))
     billing = Billing(store, POLICY)
     # The stand-in child starts before the monitor: spawning it blocks this loop for a few
@@ -115,11 +139,12 @@ async def bench(url: str, invoices: int, owners: int, repeat: int) -> None:
     busy: dict[str, float] = {}
     worst = 0.0
 
-    async def step(name: str, what: Callable[[], Awaitable[T]]) -> tuple[float, T]:
-        """Time `what`, keeping the worst loop stall seen while it ran under `name`."""
+    async def step(name: str, what: Callable[[], Coroutine[Any, Any, T]]) -> tuple[float, T]:
+        """Time `what` on the jobs' loop, keeping the worst stall of this (the serve) loop
+        seen while it ran under `name`."""
         nonlocal worst
         monitor.reset()
-        seconds, result = await timed(what)
+        seconds, result = await timed(lambda: jobs.run(what()))
         await asyncio.sleep(monitor.interval * 2)  # the monitor's wake-up after the step
         stalls[name] = max(stalls.get(name, 0.0), monitor.worst_ms)
         busy[name] = max(busy.get(name, 0.0), monitor.worst_busy_ms)
@@ -127,7 +152,7 @@ async def bench(url: str, invoices: int, owners: int, repeat: int) -> None:
         return seconds, result
 
     try:
-        await floor(engine)  # warm the page cache the same for both
+        await jobs.run(floor(engine))  # warm the page cache the same for both
         selections, floors = [], []
         for _ in range(repeat):
             seconds, due = await step("selection", lambda: billing.chasing.due_stages(TODAY, NOW))
@@ -136,7 +161,8 @@ async def bench(url: str, invoices: int, owners: int, repeat: int) -> None:
             floors.append(seconds)
         pairs = {(d.invoice_id, d.stage) for d in due}
         assert pairs == floor_pairs, f"selection {len(pairs)} != floor {len(floor_pairs)} pairs"
-        http = reminder_session()  # as serve and `invoicebot remind` give the reminder client
+        # As serve and `invoicebot remind` give the reminder client (made on its loop).
+        http = await jobs.run(_session())
         client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url, session=http)
         sender = SlackReminderSender(client, POLICY, store.conversations)
         run_s, summary = await step("run", lambda: run_reminders(billing, sender, NOW, as_of=TODAY))
@@ -150,9 +176,7 @@ async def bench(url: str, invoices: int, owners: int, repeat: int) -> None:
         )
     finally:
         await monitor.stop()
-        await engine.dispose()
-        if http is not None:
-            await http.close()
+        await jobs.stop(cleanup=_close(engine, http))
         standin_stack.close()
     assert len(summary.sent) == len(due) and not summary.failed, "run and plan disagree"
     assert calls.get("chat.postMessage") == summary.messages and not second.sent

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from billing_core.policy import Policy
 from billing_core.reminders import BUSINESS_DAYS, is_business_day, next_run
 from billing_core.usecases import Billing
 from scheduler.reminders import ReminderSender, RunSummary, run_reminders
 
 __all__ = [
-    "DailyTrigger", "ReminderSender", "RunSummary", "Scheduler", "build_scheduler", "run_reminders",
+    "DailyTrigger", "Job", "ReminderSender", "RunJob", "RunSummary", "Scheduler", "build_scheduler",
+    "run_reminders",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -64,69 +66,83 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+Job = Callable[[Billing, ReminderSender, datetime], Coroutine[Any, Any, bool]]
+"""A scheduled job: given the billing and reminder sender it runs with and `now`, does its
+work and says whether it queued Slack work (the outbox worker is then woken)."""
+RunJob = Callable[[Job, datetime], Awaitable[bool]]
+"""Where the jobs run: `serve` runs them on a loop of their own (bot.server.JobRunner)."""
+
+
+async def daily(billing: Billing, sender: ReminderSender, now: datetime) -> bool:
+    """The reminder run on business days, then the month's report (its first day)."""
+    if not is_business_day(billing.today(now)):
+        return False
+    summary = await run_reminders(billing, sender, now)
+    log.info("reminders: %d sent, %d failed", len(summary.sent), len(summary.failed))
+    return await billing.chasing.queue_monthly_report(now)  # the month's first one
+
+
+async def nudges(billing: Billing, _: ReminderSender, now: datetime) -> bool:
+    queued = await billing.chasing.queue_nudges(now)
+    queued += await billing.chasing.queue_escalations(now)
+    await billing.chasing.purge_request_keys(now)
+    return bool(queued)
+
+
+async def digest(billing: Billing, _: ReminderSender, now: datetime) -> bool:
+    # Monday's digest covers the week that just ended, not the one just begun.
+    last_week = week_start(billing.today(now)) - timedelta(days=7)
+    return bool(await billing.chasing.queue_digest(last_week, now))
+
+
+async def readiness(billing: Billing, _: ReminderSender, now: datetime) -> bool:
+    return bool(await billing.chasing.queue_readiness(now))
+
+
 def build_scheduler(
-    billing: Billing,
-    sender: ReminderSender,
+    policy: Policy,
+    run_job: RunJob,
     clock: Callable[[], datetime],
     on_queued: Callable[[], None],
     *,
     nudge_every: timedelta = timedelta(minutes=10),
 ) -> Scheduler:
     """A Scheduler with the daily reminders (business days at `[reminders].time`),
-    nudges, and the Monday digest. A run missed while the process was down runs once at
-    start-up (the ledger makes a repeated run harmless)."""
+    nudges, and the Monday digest, each run through `run_job`. A run missed while the
+    process was down runs once at start-up (the ledger makes a repeated run harmless)."""
     from apscheduler.triggers.interval import IntervalTrigger
 
-    policy = billing.policy.reminders
-    zone = policy.zone
+    zone = policy.reminders.zone
     scheduler = Scheduler(timezone=zone)
 
-    async def daily() -> None:
-        now = clock()
-        if is_business_day(billing.today(now)):
-            summary = await run_reminders(billing, sender, now)
-            log.info("reminders: %d sent, %d failed", len(summary.sent), len(summary.failed))
-            if await billing.chasing.queue_monthly_report(now):  # the month's first one
-                on_queued()
+    def scheduled(job: Job) -> Callable[[], Awaitable[None]]:
+        async def fire() -> None:
+            if await run_job(job, clock()):
+                on_queued()  # here, on the caller's loop: the outbox worker lives there
 
-    async def nudges() -> None:
-        now = clock()
-        queued = await billing.chasing.queue_nudges(now)
-        if queued + await billing.chasing.queue_escalations(now):
-            on_queued()
-        await billing.chasing.purge_request_keys(now)
-
-    async def digest() -> None:
-        now = clock()
-        # Monday's digest covers the week that just ended, not the one just begun.
-        last_week = week_start(billing.today(now)) - timedelta(days=7)
-        if await billing.chasing.queue_digest(last_week, now):
-            on_queued()
-
-    async def readiness() -> None:
-        if await billing.chasing.queue_readiness(clock()):
-            on_queued()
+        fire.__name__ = fire.__qualname__ = job.__name__  # in the scheduler's log lines
+        return fire
 
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
-    every_business_day = DailyTrigger(policy.time, zone)
-    mondays = DailyTrigger(policy.time, zone, frozenset({0}))
-    scheduler.add_job(daily, every_business_day, id="reminders", **common)
-    scheduler.add_job(
-        nudges, IntervalTrigger(seconds=nudge_every.total_seconds()), id="nudges", **common
-    )
-    scheduler.add_job(digest, mondays, id="digest", **common)
-    scheduler.add_job(readiness, mondays, id="readiness", **common)
+    at = policy.reminders.time
+    every_business_day, mondays = DailyTrigger(at, zone), DailyTrigger(at, zone, frozenset({0}))
+    daily_job, digest_job, readiness_job = scheduled(daily), scheduled(digest), scheduled(readiness)
+    scheduler.add_job(daily_job, every_business_day, id="reminders", **common)
+    every = IntervalTrigger(seconds=nudge_every.total_seconds())
+    scheduler.add_job(scheduled(nudges), every, id="nudges", **common)
+    scheduler.add_job(digest_job, mondays, id="digest", **common)
+    scheduler.add_job(readiness_job, mondays, id="readiness", **common)
 
     now = clock().astimezone(zone)
-    if is_business_day(now.date()) and now.time() >= policy.time:
+    if is_business_day(now.date()) and now.time() >= at:
         # Today's run may have been missed while we were down: run it once now. However slow
         # the start (fonts, migrations, a slow disk), it must not count as "missed" and be
         # dropped (APScheduler's default grace is one second): no grace limit, coalesced.
         catch_up = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
-        scheduler.add_job(daily, id="reminders-catch-up", **catch_up)
+        scheduler.add_job(daily_job, id="reminders-catch-up", **catch_up)
         if now.weekday() == 0:
-            scheduler.add_job(digest, id="digest-catch-up", **catch_up)
-            scheduler.add_job(readiness, id="readiness-catch-up", **catch_up)
+            scheduler.add_job(digest_job, id="digest-catch-up", **catch_up)
+            scheduler.add_job(readiness_job, id="readiness-catch-up", **catch_up)
     return scheduler
 
 

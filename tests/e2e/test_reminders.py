@@ -389,16 +389,18 @@ async def test_the_scheduler_fires_the_job_and_stops_with_the_service(bot: Bot) 
     await overdue_invoice(bot)
     bot.clock.now = at(after_due(2))  # Thursday
     ticks = 0
-    ticked = asyncio.Event()
-    select = bot.billing.chasing.due_stages
+    ticked, here = asyncio.Event(), asyncio.get_running_loop()
+    jobs = bot.service.jobs
+    assert jobs is not None
+    select = jobs.billing.chasing.due_stages
 
-    async def counting(today: date, now: datetime) -> Any:
+    async def counting(today: date, now: datetime) -> Any:  # on the jobs' own loop
         nonlocal ticks
         ticks += 1
-        ticked.set()
+        here.call_soon_threadsafe(ticked.set)
         return await select(today, now)
 
-    bot.billing.chasing.due_stages = counting  # type: ignore[method-assign]
+    jobs.billing.chasing.due_stages = counting  # type: ignore[method-assign]
     scheduler = bot.service.scheduler
     for job in scheduler.get_jobs():
         if job.id != "reminders":
@@ -426,23 +428,30 @@ async def test_stopping_the_service_waits_for_a_reminder_run_in_flight(bot: Bot)
 
     await overdue_invoice(bot)
     bot.clock.now = at(after_due(2))  # Thursday
-    started, order = asyncio.Event(), []
+    started, here, order = asyncio.Event(), asyncio.get_running_loop(), []
+    jobs = bot.service.jobs
+    assert jobs is not None
 
-    async def stuck(today: date, now: datetime) -> Any:
-        started.set()
+    async def stuck(today: date, now: datetime) -> Any:  # on the jobs' own loop
+        here.call_soon_threadsafe(started.set)
         try:
             await asyncio.Event().wait()  # a run that takes longer than the service lives
         finally:
             await asyncio.sleep(0.1)  # unwinding takes time too: a unit of work rolls back
             order.append("run unwound")
 
-    bot.billing.chasing.due_stages = stuck  # type: ignore[method-assign]
-    close_store = bot.service.container.close
+    jobs.billing.chasing.due_stages = stuck  # type: ignore[method-assign]
+    close_run_store, close_store = jobs.close, bot.service.container.close
+
+    async def closing_the_runs() -> None:
+        order.append("the run's store closed")
+        await close_run_store()
 
     async def closing() -> None:
         order.append("store closed")
         await close_store()
 
+    jobs.close = closing_the_runs  # type: ignore[method-assign]
     bot.service.container.close = closing  # type: ignore[method-assign]
     scheduler = bot.service.scheduler
     for job in scheduler.get_jobs():
@@ -452,7 +461,65 @@ async def test_stopping_the_service_waits_for_a_reminder_run_in_flight(bot: Bot)
     await bot.service.start_workers()
     await asyncio.wait_for(started.wait(), 5)
     await asyncio.wait_for(bot.service.close(), 10)
-    assert order == ["run unwound", "store closed"]
+    assert order == ["run unwound", "the run's store closed", "store closed"]
+
+
+async def test_a_command_is_acked_and_written_while_a_slow_reminder_run_holds_its_own_loop(
+    slack: SlackStandIn, tmp_path: Path, database_url: str
+) -> None:
+    """The scheduler runs the reminder run on a loop of its own (issue 11: a run at 100,000
+    invoices held every Slack ack up to 242 ms on the serve loop). Here the run's loop is
+    held outright mid-run, after its claims, as one long CPU-bound step would: a slash
+    command is still acked and its draft written (on SQLite, through the other engine, the
+    write lock shared as between replicas), and the run then sends its DM once."""
+    import threading
+
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    bot = await start_bot(
+        slack, tmp_path, REMINDER_POLICY, workers=False, database_url=database_url,
+        slack_settings=SLACK_SETTINGS,
+    )  # fmt: skip
+    try:
+        await overdue_invoice(bot)
+        bot.clock.now = at(after_due(2))  # Thursday
+        await bot.add_records(record_json("P-2", due_date=after_due(30).isoformat()))
+        jobs = bot.service.jobs
+        assert jobs is not None
+        sending, release = asyncio.Event(), threading.Event()
+        here, send = asyncio.get_running_loop(), jobs.sender.send_owner
+        threads = set()
+
+        async def slow(*args: Any) -> None:  # on the run's loop
+            threads.add(threading.current_thread())
+            here.call_soon_threadsafe(sending.set)
+            release.wait(30)  # the slow step itself: it holds the run's loop, as CPU would
+            await send(*args)
+
+        jobs.sender.send_owner = slow  # type: ignore[method-assign]
+        scheduler = bot.service.scheduler
+        for job in scheduler.get_jobs():
+            if job.id != "reminders":
+                scheduler.remove_job(job.id)
+        scheduler.reschedule_job("reminders", trigger=IntervalTrigger(seconds=0.05))
+        await bot.service.start_workers()
+        await asyncio.wait_for(sending.wait(), 10)
+
+        response, _ = await asyncio.wait_for(bot.command("draft P-2"), 10)
+        assert response.status == 200, response.text
+        drafted = await bot.wait_for_invoice("P-2")
+        assert drafted.status.value == "draft"
+        assert dms(bot.slack) == []  # the run is still held
+
+        release.set()
+        await bot.slack.wait_until(lambda: len(dms(bot.slack)) == 1, 10)
+        assert threading.current_thread() not in threads
+        (dm,) = dms(bot.slack)
+        assert "2 days overdue" in str(dm.blocks)
+    finally:
+        release.set()
+        await stop_bot(bot)
+    assert len(dms(bot.slack)) == 1  # once, though the job fired on every 50 ms
 
 
 async def test_a_run_missed_today_runs_once_when_the_service_starts(bot: Bot) -> None:

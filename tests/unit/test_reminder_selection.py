@@ -364,8 +364,7 @@ def scheduler_jobs(now: datetime) -> dict[str, Any]:
     from scheduler.jobs import build_scheduler
 
     policy = Policy(reminders=ReminderPolicy(timezone="Europe/Berlin", time=time(9, 0)))
-    billing = Billing(store=None, policy=policy)  # type: ignore[arg-type]
-    scheduler = build_scheduler(billing, None, lambda: now, lambda: None)  # type: ignore[arg-type]
+    scheduler = build_scheduler(policy, None, lambda: now, lambda: None)  # type: ignore[arg-type]
     return {job.id: job for job in scheduler.get_jobs()}
 
 
