@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -192,4 +193,14 @@ def _check_database_url(url: str) -> None:
         raise ConfigError(
             f"DATABASE_URL: driver {parsed.drivername!r} is not supported; use "
             "sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
+        )
+    timeout = parsed.query.get("timeout") if parsed.drivername == "sqlite+aiosqlite" else None
+    if timeout is not None and not (
+        isinstance(timeout, str) and re.fullmatch(r"[0-9]+(\.[0-9]+)?", timeout)
+    ):
+        # The engine's float() raised a traceback from every command ('abc'), or took a
+        # negative busy timeout ('-1': no wait at all). The form urls.py reads directly.
+        raise ConfigError(
+            f"DATABASE_URL: timeout: {timeout!r} is not a number of seconds like 30 (how long a "
+            "writer waits for another process's lock)"
         )

@@ -113,6 +113,19 @@ def test_not_a_database_url_is_refused(tmp_path: Path) -> None:
         load_settings({"DATABASE_URL": "invoicebot.db"}, cwd=tmp_path)
 
 
+@pytest.mark.parametrize("timeout", ["abc", "-1", "1e3", "nan"])
+def test_a_sqlite_timeout_that_is_not_seconds_is_refused(tmp_path: Path, timeout: str) -> None:
+    # It reached float() in the engine: a ValueError traceback from every command ('abc'),
+    # or a negative busy timeout (no wait at all) taken silently ('-1').
+    url = f"sqlite+aiosqlite:///x.db?timeout={timeout}"
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"DATABASE_URL": url}, cwd=tmp_path)
+    assert caught.value.problems == (
+        f"DATABASE_URL: timeout: {timeout!r} is not a number of seconds like 30 (how long a "
+        "writer waits for another process's lock)",
+    )
+
+
 def test_supported_database_urls_are_kept(tmp_path: Path) -> None:
     for url in ("sqlite+aiosqlite:///x.db", "postgresql+asyncpg://u@h:5432/db"):
         assert load_settings({"DATABASE_URL": url}, cwd=tmp_path).database_url == url
