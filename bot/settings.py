@@ -89,16 +89,20 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         if not config_path.is_absolute():
             config_path = cwd / config_path
         if not config_path.is_file():
-            raise ConfigError(f"INVOICEBOT_CONFIG: file not found: {config_path}")
+            # Noted, not raised: the environment's other problems are listed with it.
+            found.found.append(f"INVOICEBOT_CONFIG: file not found: {config_path}")
+            config_path = None
     elif (cwd / DEFAULT_CONFIG_FILE).is_file():
         config_path = cwd / DEFAULT_CONFIG_FILE
+    data: dict[str, Any] | None = None
     if config_path is not None:
         try:
             data = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config_path}: not valid TOML ({exc})") from None
+            found.found.append(f"{config_path}: not valid TOML ({exc})")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{config_path}: cannot read ({exc})") from None
+            found.found.append(f"{config_path}: cannot read ({exc})")
+    if config_path is not None and data is not None:
         policy, slack = _policy_file(data, config_path, found)
         logo = policy.company.logo
         if logo is not None and not logo.is_file():

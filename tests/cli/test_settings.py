@@ -161,3 +161,24 @@ def test_requiring_a_missing_token_says_where_to_get_it(tmp_path: Path) -> None:
 )
 def test_plain_database_urls_get_the_async_driver(tmp_path: Path, given: str, used: str) -> None:
     assert load_settings({"DATABASE_URL": given}, cwd=tmp_path).database_url == used
+
+
+@pytest.mark.parametrize(
+    ("file", "problem"),
+    [(None, "INVOICEBOT_CONFIG: file not found: "), ("x = [", "not valid TOML")],
+)
+def test_a_config_file_that_cannot_be_read_is_listed_with_the_environments_problems(
+    tmp_path: Path, file: str | None, problem: str
+) -> None:
+    # The file's error was raised alone: PORT and the token were named only once it was fixed.
+    if file is not None:
+        write(tmp_path / "p.toml", file)
+    env = {"INVOICEBOT_CONFIG": "p.toml", "PORT": "abc", "SLACK_BOT_TOKEN": "abc"}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env, cwd=tmp_path)
+    first, *rest = caught.value.problems
+    assert problem in first
+    assert rest == [
+        "PORT: 'abc' is not a port number (0-65535)",
+        "SLACK_BOT_TOKEN: a bot token starts with xoxb-",
+    ]
