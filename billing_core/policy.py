@@ -320,8 +320,12 @@ def _reminders(data: Mapping[str, Any], found: Problems) -> ReminderPolicy:
             stages = r["stages_days"]
             if not isinstance(stages, list) or not stages:
                 raise ConfigError("reminders.stages_days: must be a non-empty list of days")
-            days = [whole_number(f"reminders.stages_days[{n}]", v, 1, 3650)
-                    for n, v in enumerate(stages)]  # fmt: skip
+            each = Problems()  # every bad day named, not only the first
+            days: list[int] = []
+            for n, v in enumerate(stages):
+                with each.key():
+                    days.append(whole_number(f"reminders.stages_days[{n}]", v, 1, 3650))
+            each.raise_any()
             if days != sorted(set(days)):
                 raise ConfigError("reminders.stages_days: must be strictly increasing")
             kwargs["stages_days"] = tuple(days)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -88,16 +89,20 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         if not config_path.is_absolute():
             config_path = cwd / config_path
         if not config_path.is_file():
-            raise ConfigError(f"INVOICEBOT_CONFIG: file not found: {config_path}")
+            # Noted, not raised: the environment's other problems are listed with it.
+            found.found.append(f"INVOICEBOT_CONFIG: file not found: {config_path}")
+            config_path = None
     elif (cwd / DEFAULT_CONFIG_FILE).is_file():
         config_path = cwd / DEFAULT_CONFIG_FILE
+    data: dict[str, Any] | None = None
     if config_path is not None:
         try:
             data = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config_path}: not valid TOML ({exc})") from None
+            found.found.append(f"{config_path}: not valid TOML ({exc})")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{config_path}: cannot read ({exc})") from None
+            found.found.append(f"{config_path}: cannot read ({exc})")
+    if config_path is not None and data is not None:
         policy, slack = _policy_file(data, config_path, found)
         logo = policy.company.logo
         if logo is not None and not logo.is_file():
@@ -192,4 +197,14 @@ def _check_database_url(url: str) -> None:
         raise ConfigError(
             f"DATABASE_URL: driver {parsed.drivername!r} is not supported; use "
             "sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
+        )
+    timeout = parsed.query.get("timeout") if parsed.drivername == "sqlite+aiosqlite" else None
+    if timeout is not None and not (
+        isinstance(timeout, str) and re.fullmatch(r"[0-9]+(\.[0-9]+)?", timeout)
+    ):
+        # The engine's float() raised a traceback from every command ('abc'), or took a
+        # negative busy timeout ('-1': no wait at all). The form urls.py reads directly.
+        raise ConfigError(
+            f"DATABASE_URL: timeout: {timeout!r} is not a number of seconds like 30 (how long a "
+            "writer waits for another process's lock)"
         )

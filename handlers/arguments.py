@@ -14,7 +14,8 @@ MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A word meant as a date but not written YYYY-MM-DD (`1.12.2026`, `2026/12/01`, `2026-2-3`):
 # taken for an amount it would be refused as "not an amount", which hides what was meant.
-DATE_LIKE = re.compile(r"[0-9]{1,4}([-/.])[0-9]{1,2}\1[0-9]{1,4}")
+# Any digits (`\d`): `２０２６-１２-０１` is meant as a date too, and refused as one (DATE).
+DATE_LIKE = re.compile(r"\d{1,4}([-/.])\d{1,2}\1\d{1,4}")
 PLAIN_AMOUNT = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")  # as billing_core.money takes them
 
 
@@ -72,7 +73,7 @@ def amount_argument(word: str, usage: str) -> str:
             f"decimals, no sign or thousands separator): {usage}"
         )
     if not any(c in "123456789" for c in word):
-        raise UsageError(f"amount: {word!r} must be greater than zero: {usage}")
+        raise UsageError(f"amount: {word[:40]!r} must be greater than zero: {usage}")
     return word
 
 

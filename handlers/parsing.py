@@ -328,6 +328,8 @@ def _parse_settled(verb: str, args: list[str]) -> MarkPaid | Refunded:
 # `<@U123|name> until DATE`: a mention as Slack escapes it for a command with
 # `should_escape: true` (the name part may hold spaces).
 _DELEGATE = re.compile(r"^(\S+|<@[^>]*>)\s+until\s+(\S+)$", re.IGNORECASE)
+# The words after the last `until` (what the date and anything after it are).
+_UNTIL = re.compile(r"(?:.*\s)?until(?:\s+(.*))?$", re.IGNORECASE)
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 
 
@@ -336,15 +338,25 @@ def parse_delegate(rest: str) -> Delegate | EndDelegation:
     the verb). A plain `@name` (the manifest's `should_escape` off, or a name typed without
     picking the person) is refused: only the escaped mention names one person for sure."""
     rest = rest.strip()
-    if rest.lower() == "off":
+    words = rest.split()
+    if words and words[0].lower() == "off":
+        if len(words) > 1:
+            raise UsageError(f"{words[1][:40]!r}: one argument too many: {DELEGATE_USAGE}")
         return EndDelegation()
     parts = _DELEGATE.fullmatch(rest)
     if parts is None:
         if not rest:
             raise UsageError(f"user: missing: {DELEGATE_USAGE}")
-        if "until" not in rest.lower().split():
+        after = _UNTIL.match(rest)
+        tail = (after[1] or "").split() if after is not None else []
+        if after is None or not tail:
             raise UsageError(f"until: missing (the last day you are away): {DELEGATE_USAGE}")
-        raise UsageError(DELEGATE_USAGE)
+        if len(tail) == 1:  # the date alone after `until`: what stands before is no one mention
+            user = rest[: after.start(1)].strip()[: -len("until")].strip()
+            problem = f"{user[:40]!r} is not one mention" if user else "missing"
+            raise UsageError(f"user: {problem}: {DELEGATE_USAGE}")
+        extra = tail[1]  # the date is one word: the next one is too many
+        raise UsageError(f"{extra[:40]!r}: one argument too many: {DELEGATE_USAGE}")
     mention = _MENTION.fullmatch(parts[1])
     if mention is None:
         raise UsageError(

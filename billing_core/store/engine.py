@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from billing_core.store.schema_version import MIGRATIONS_DIR, head_revisions
+from billing_core.errors import BillingError
+from billing_core.store.schema_version import MIGRATIONS_DIR, head_revisions, known_revisions
 from billing_core.store.urls import DEFAULT_BUSY_TIMEOUT
 
 READ_ONLY = "invoicebot_read_only"  # execution option: a unit of work that only reads
@@ -84,9 +85,15 @@ def _upgrade_sync(connection: Connection) -> None:
             raise RuntimeError(f"a migration broke foreign keys: {broken[:5]}")
 
 
+class SchemaUnknown(BillingError):
+    """The database is at a schema revision no migration of this code knows (written by a
+    newer invoicebot): nothing can be read or migrated safely."""
+
+
 async def schema_is_current(engine: AsyncEngine) -> bool:
     """Whether the database is at the head of the migration chain (False if it has no
-    schema yet). Reads only: no lock, and Alembic is not imported."""
+    schema yet). Reads only: no lock, and Alembic is not imported. Raises SchemaUnknown at a
+    revision none of our migrations has."""
     try:
         async with engine.connect() as conn:
             await conn.execution_options(**{READ_ONLY: True})
@@ -94,7 +101,18 @@ async def schema_is_current(engine: AsyncEngine) -> bool:
             applied = set(result.scalars())
     except DBAPIError:  # no alembic_version table: a new database
         return False
-    return applied == head_revisions()
+    if applied == head_revisions():
+        return True
+    unknown = applied - known_revisions()
+    if unknown:
+        # No migration leads from a revision we do not know; Alembic's own CommandError ("Can't
+        # locate revision identified by '9999'") came out of every command as a traceback.
+        raise SchemaUnknown(
+            f"cannot use the database: its schema version {', '.join(sorted(unknown))} is "
+            f"not one this invoicebot knows (newest known: {', '.join(sorted(head_revisions()))}"
+            "): a newer invoicebot wrote it; run that version, or a backup made by this one"
+        )
+    return False
 
 
 async def upgrade_database(engine: AsyncEngine) -> None:

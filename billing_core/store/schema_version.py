@@ -15,6 +15,18 @@ def head_revisions() -> set[str]:
     command); the `revision` and `down_revision` lines say the same. tests/store checks that
     the two agree.
     """
+    revisions, parents = _chain()
+    return revisions - parents
+
+
+def known_revisions() -> set[str]:
+    """Every revision id of the migration chain: a database at any other one was written by
+    code this version does not know (a newer invoicebot), and no migration leads from it."""
+    return _chain()[0]
+
+
+def _chain() -> tuple[set[str], set[str]]:
+    """(every revision id, every revision id named as a parent), from the version files."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
@@ -25,4 +37,4 @@ def head_revisions() -> set[str]:
             raise RuntimeError(f"{path.name}: no revision or down_revision line")
         revisions.add(revision[1])
         parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down[1]))
-    return revisions - parents
+    return revisions, parents

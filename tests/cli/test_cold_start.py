@@ -6,6 +6,7 @@ cold draft's time (bench/render.py)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -96,4 +97,28 @@ def test_draft_on_a_file_that_is_not_a_database_is_a_one_line_error(
     assert (code, out) == (1, "")
     assert err.startswith("invoicebot: cannot use the database sqlite+aiosqlite:///")
     assert "file is not a database" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    "command", [["draft", "P-123", "--out", "x.pdf"], ["records", "show", "P-123"]]
+)
+def test_a_database_from_a_newer_invoicebot_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    db_url: str,
+    record_data: Callable[..., dict[str, Any]],
+    command: list[str],
+) -> None:
+    # A schema revision this code has no migration for (a newer invoicebot wrote the file, or
+    # a backup of one was restored): Alembic's CommandError came out as a 60-line traceback.
+    (tmp_path / "r.json").write_text(json.dumps([record_data()]), encoding="utf-8")
+    assert run(capsys, "records", "import", "r.json")[0] == 0
+    with sqlite3.connect(tmp_path / "x.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    code, out, err = run(capsys, *command)
+    assert (code, out) == (1, "")
+    assert err.startswith("invoicebot: cannot use the database: its schema version 9999 ")
+    assert "a newer invoicebot wrote it" in err
+    assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x.pdf").exists()

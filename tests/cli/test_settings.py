@@ -113,6 +113,19 @@ def test_not_a_database_url_is_refused(tmp_path: Path) -> None:
         load_settings({"DATABASE_URL": "invoicebot.db"}, cwd=tmp_path)
 
 
+@pytest.mark.parametrize("timeout", ["abc", "-1", "1e3", "nan"])
+def test_a_sqlite_timeout_that_is_not_seconds_is_refused(tmp_path: Path, timeout: str) -> None:
+    # It reached float() in the engine: a ValueError traceback from every command ('abc'),
+    # or a negative busy timeout (no wait at all) taken silently ('-1').
+    url = f"sqlite+aiosqlite:///x.db?timeout={timeout}"
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"DATABASE_URL": url}, cwd=tmp_path)
+    assert caught.value.problems == (
+        f"DATABASE_URL: timeout: {timeout!r} is not a number of seconds like 30 (how long a "
+        "writer waits for another process's lock)",
+    )
+
+
 def test_supported_database_urls_are_kept(tmp_path: Path) -> None:
     for url in ("sqlite+aiosqlite:///x.db", "postgresql+asyncpg://u@h:5432/db"):
         assert load_settings({"DATABASE_URL": url}, cwd=tmp_path).database_url == url
@@ -148,3 +161,24 @@ def test_requiring_a_missing_token_says_where_to_get_it(tmp_path: Path) -> None:
 )
 def test_plain_database_urls_get_the_async_driver(tmp_path: Path, given: str, used: str) -> None:
     assert load_settings({"DATABASE_URL": given}, cwd=tmp_path).database_url == used
+
+
+@pytest.mark.parametrize(
+    ("file", "problem"),
+    [(None, "INVOICEBOT_CONFIG: file not found: "), ("x = [", "not valid TOML")],
+)
+def test_a_config_file_that_cannot_be_read_is_listed_with_the_environments_problems(
+    tmp_path: Path, file: str | None, problem: str
+) -> None:
+    # The file's error was raised alone: PORT and the token were named only once it was fixed.
+    if file is not None:
+        write(tmp_path / "p.toml", file)
+    env = {"INVOICEBOT_CONFIG": "p.toml", "PORT": "abc", "SLACK_BOT_TOKEN": "abc"}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env, cwd=tmp_path)
+    first, *rest = caught.value.problems
+    assert problem in first
+    assert rest == [
+        "PORT: 'abc' is not a port number (0-65535)",
+        "SLACK_BOT_TOKEN: a bot token starts with xoxb-",
+    ]

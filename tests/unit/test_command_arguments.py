@@ -52,6 +52,23 @@ from handlers.parsing import (
         ("delegate <@U0OLGA|olga>", "until: missing", "@user until YYYY-MM-DD"),
         ("delegate <@U0OLGA|olga> until 2026-02-30", "until: '2026-02-30'", "YYYY-MM-DD"),
         ("delegate <@U0OLGA|olga> until friday", "until: 'friday'", "YYYY-MM-DD"),
+        # The extra word named, as for every other subcommand (these got "until: missing" and
+        # the bare usage line).
+        ("delegate off now", "'now': one argument too many", "delegate off"),
+        (
+            "delegate <@U0OLGA|olga> until 2026-12-24 extra",
+            "'extra': one argument too many",
+            "@user until YYYY-MM-DD",
+        ),
+        (
+            "delegate <@U0OLGA|olga> x until 2026-12-24",
+            "user: '<@U0OLGA|olga> x' is not one",
+            "@user until YYYY-MM-DD",
+        ),
+        ("delegate until 2026-12-24", "user: missing", "@user until YYYY-MM-DD"),
+        # A date in other digits is a date, refused as one ("one argument too many" before).
+        ("paid INV-1 12 ２０２６-１２-０１", "date: '２０２６-１２-０１'", "YYYY-MM-DD"),
+        ("paid INV-1 ٢٠٢٦-١٢-٠١", "date: '٢٠٢٦-١٢-٠١'", "YYYY-MM-DD"),
     ],
 )
 def test_a_bad_argument_is_named_with_the_form_expected(
@@ -86,3 +103,10 @@ def test_an_unknown_subcommand_is_named_with_the_subcommands_there_are() -> None
 )
 def test_arguments_in_the_forms_named_are_taken(text: str, command: object) -> None:
     assert parse_command(text) == command
+
+
+def test_a_long_zero_amount_is_quoted_shortened_as_every_argument_is() -> None:
+    # Every other refusal quotes at most 40 characters of the word; this one quoted it all.
+    with pytest.raises(UsageError) as caught:
+        parse_command("paid INV-1 " + "0" * 300)
+    assert str(caught.value).startswith("amount: '" + "0" * 40 + "' must be greater than zero")

@@ -194,6 +194,18 @@ def test_every_bad_key_is_named_not_only_the_first() -> None:
     assert str(caught.value) == "\n".join(caught.value.problems)
 
 
+def test_every_bad_stage_is_named_not_only_the_first() -> None:
+    # As approval.approvers[1] and [2] are: stages_days named only its first bad element.
+    with pytest.raises(ConfigError) as caught:
+        parse_policy({"reminders": {"stages_days": [0, "x", 7, True]}})
+    keys = [problem.split(": ", 1)[0] for problem in caught.value.problems]
+    assert keys == [
+        "reminders.stages_days[0]",
+        "reminders.stages_days[1]",
+        "reminders.stages_days[3]",
+    ]
+
+
 @pytest.mark.parametrize(
     ("given", "kept"),
     [("de", "de"), ("DE", "de"), ("de-de", "de"), ("de_DE", "de"), ("De-De", "de"),
