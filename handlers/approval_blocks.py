@@ -32,7 +32,8 @@ def standing_in_text(progress: ApprovalProgress) -> str:
 def steps_text(progress: ApprovalProgress) -> str:
     """One line per step: signed by whom, waiting for whom, or still to come."""
     rule = progress.rule
-    lines = [f"*Approval rule:* {escape(rule.name)} — {len(rule.steps)} steps, in order"]
+    count = "1 step" if len(rule.steps) == 1 else f"{len(rule.steps)} steps, in order"
+    lines = [f"*Approval rule:* {escape(rule.name)} — {count}"]
     for n, group in enumerate(rule.steps):
         name = escape(group.name)
         if n < len(progress.signed) and n != progress.step:
