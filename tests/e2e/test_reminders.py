@@ -147,6 +147,18 @@ async def remove_owner(billing: Billing, state: InvoiceState, now: datetime) -> 
         )
 
 
+def only_reminders_every(bot: Bot, seconds: float) -> Any:
+    """The service's scheduler with only the reminder job left, firing every `seconds`."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    scheduler = bot.service.scheduler
+    for job in scheduler.get_jobs():
+        if job.id != "reminders":
+            scheduler.remove_job(job.id)
+    scheduler.reschedule_job("reminders", trigger=IntervalTrigger(seconds=seconds))
+    return scheduler
+
+
 def dms(slack: SlackStandIn, user: str = OWNER) -> list[Any]:
     return slack.messages(channel=slack.dm_channel(user))
 
@@ -384,8 +396,6 @@ async def test_the_daily_job_skips_the_weekend_but_remind_as_of_saturday_evaluat
 
 
 async def test_the_scheduler_fires_the_job_and_stops_with_the_service(bot: Bot) -> None:
-    from apscheduler.triggers.interval import IntervalTrigger
-
     await overdue_invoice(bot)
     bot.clock.now = at(after_due(2))  # Thursday
     ticks = 0
@@ -401,11 +411,7 @@ async def test_the_scheduler_fires_the_job_and_stops_with_the_service(bot: Bot) 
         return await select(today, now)
 
     jobs.billing.chasing.due_stages = counting  # type: ignore[method-assign]
-    scheduler = bot.service.scheduler
-    for job in scheduler.get_jobs():
-        if job.id != "reminders":
-            scheduler.remove_job(job.id)
-    scheduler.reschedule_job("reminders", trigger=IntervalTrigger(seconds=0.2))
+    scheduler = only_reminders_every(bot, seconds=0.2)
     await bot.service.start_workers()
     assert scheduler.running
     await bot.slack.wait_until(lambda: len(dms(bot.slack)) == 1, 5)
@@ -424,8 +430,6 @@ async def test_the_scheduler_fires_the_job_and_stops_with_the_service(bot: Bot) 
 async def test_stopping_the_service_waits_for_a_reminder_run_in_flight(bot: Bot) -> None:
     # APScheduler cancels a running job on shutdown without waiting for it; the store was
     # closed under the unwinding run, and one test run in four never finished.
-    from apscheduler.triggers.interval import IntervalTrigger
-
     await overdue_invoice(bot)
     bot.clock.now = at(after_due(2))  # Thursday
     started, here, order = asyncio.Event(), asyncio.get_running_loop(), []
@@ -453,11 +457,7 @@ async def test_stopping_the_service_waits_for_a_reminder_run_in_flight(bot: Bot)
 
     jobs.close = closing_the_runs  # type: ignore[method-assign]
     bot.service.container.close = closing  # type: ignore[method-assign]
-    scheduler = bot.service.scheduler
-    for job in scheduler.get_jobs():
-        if job.id != "reminders":
-            scheduler.remove_job(job.id)
-    scheduler.reschedule_job("reminders", trigger=IntervalTrigger(seconds=0.05))
+    only_reminders_every(bot, seconds=0.05)
     await bot.service.start_workers()
     await asyncio.wait_for(started.wait(), 5)
     await asyncio.wait_for(bot.service.close(), 10)
@@ -473,8 +473,6 @@ async def test_a_command_is_acked_and_written_while_a_slow_reminder_run_holds_it
     command is still acked and its draft written (on SQLite, through the other engine, the
     write lock shared as between replicas), and the run then sends its DM once."""
     import threading
-
-    from apscheduler.triggers.interval import IntervalTrigger
 
     bot = await start_bot(
         slack, tmp_path, REMINDER_POLICY, workers=False, database_url=database_url,
@@ -497,11 +495,7 @@ async def test_a_command_is_acked_and_written_while_a_slow_reminder_run_holds_it
             await send(*args)
 
         jobs.sender.send_owner = slow  # type: ignore[method-assign]
-        scheduler = bot.service.scheduler
-        for job in scheduler.get_jobs():
-            if job.id != "reminders":
-                scheduler.remove_job(job.id)
-        scheduler.reschedule_job("reminders", trigger=IntervalTrigger(seconds=0.05))
+        only_reminders_every(bot, seconds=0.05)
         await bot.service.start_workers()
         await asyncio.wait_for(sending.wait(), 10)
 
