@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import pytest
 from sqlalchemy.engine import make_url
+
+from tests.requirements import unavailable
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 SKIP_REASON = (
@@ -34,7 +35,7 @@ async def fresh_postgres_database() -> AsyncIterator[str]:
     """CREATE DATABASE inv_test_<random>; yield its SQLAlchemy URL; DROP it afterwards.
     Skips the test when no server is configured."""
     if not POSTGRES_URL:
-        pytest.skip(SKIP_REASON)
+        unavailable(SKIP_REASON)
     server = make_url(POSTGRES_URL)
     name = f"inv_test_{secrets.token_hex(6)}"
     admin = await _admin(server)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import io
-import shutil
 import unicodedata
 import zlib
 
-import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from billing_core.pdf import render_invoice_pdf
 from billing_core.pdf.bundled_fonts import REGULAR_FONT_FILE, bold_font, regular_font
+from tests.requirements import require_tools
 
 
 def _embedded_fonts(pdf: bytes) -> dict[str, TTFont]:
@@ -77,11 +76,8 @@ def _printable_in_both_weights() -> list[str]:
     ]
 
 
-@pytest.mark.skipif(
-    shutil.which("pdftotext") is None,
-    reason="reads words with pdftotext -bbox (poppler-utils; scripts/test installs it)",
-)
 def test_every_printable_character_is_copied_out_as_itself(make_invoice, pdf_words) -> None:
+    require_tools("pdftotext", why="reads words with pdftotext -bbox (poppler-utils)")
     # The ToUnicode map of a subset is made per document; a wrong or missing entry would turn
     # copied or searched text into other characters or nothing. Five-character words are
     # never wrapped, so each must come back whole.

@@ -6,7 +6,6 @@ import dataclasses
 import io
 import random
 import re
-import shutil
 import struct
 import subprocess
 import zlib
@@ -24,10 +23,12 @@ from billing_core.pdf.formatter import Formatter
 from billing_core.pdf.layout import Layout
 from billing_core.pdf.style import PAGE_HEIGHT, PAGE_WIDTH
 from billing_core.pdf.writer import layout_cache_entries
+from tests.requirements import require_tools
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("pdftotext") is None, reason="needs poppler-utils (pdftotext, pdfimages)"
-)
+
+@pytest.fixture(autouse=True)
+def _poppler() -> None:
+    require_tools("pdftotext", "pdfimages", "pdftoppm", why="the checks read text, images, pixels")
 
 
 @pytest.fixture(scope="module")

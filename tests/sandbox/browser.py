@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pytest
 from pypdf import PdfReader
 from selenium import webdriver
 from selenium.common.exceptions import (
@@ -30,6 +29,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from tests.requirements import unavailable
+
 T = TypeVar("T")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -42,7 +43,7 @@ SCREENSHOTS = os.environ.get("SANDBOX_SCREENSHOTS")  # a folder: scripts/screens
 def chromium() -> Iterator[WebDriver]:
     """A headless Chromium from the system (never downloaded); skips when there is none."""
     if not CHROMIUM or not CHROMEDRIVER:
-        pytest.skip(
+        unavailable(
             "no chromium/chromedriver on PATH: scripts/test installs Debian's "
             "chromium and chromium-driver for the sandbox page's browser tests"
         )
