@@ -47,3 +47,16 @@ def final_invoice(
         return draft.finalised("INV-2026-0042", ISSUED)
 
     return build
+
+
+@pytest.fixture
+def mixed_vat_invoice(final_invoice: Callable[..., Invoice]) -> Invoice:
+    """INV-2026-0042 of Nov 30: the rounding trap at 19 % (5 × 7.405), a 7 % line and a
+    reverse-charge line (AE, 0 %)."""
+    return final_invoice(  # type: ignore[no-any-return]
+        [
+            line("5", "7.405", "19"),
+            line("2", "80.00", "7"),
+            line("1", "1000.00", "0", tax_category="AE"),
+        ]
+    )

@@ -38,14 +38,8 @@ def text_of(pdf: bytes) -> str:
 
 
 @pytest.fixture
-def reverse_charge_and_standard(final_invoice: Build) -> Invoice:
-    return final_invoice(
-        [
-            line("5", "7.405", "19"),
-            line("2", "80.00", "7"),
-            line("1", "1000.00", "0", tax_category="AE"),
-        ]
-    )
+def reverse_charge_and_standard(mixed_vat_invoice: Invoice) -> Invoice:
+    return mixed_vat_invoice
 
 
 def test_the_final_pdf_carries_the_invoice_as_valid_en16931_xml(
