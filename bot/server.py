@@ -12,7 +12,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from aiohttp import web
@@ -36,7 +36,7 @@ from bot.api import add_api_routes
 from bot.bootstrap import SUBSCRIBERS, Container, build
 from bot.clock import utc_now
 from bot.loop_monitor import LoopMonitor, freeze_startup_heap
-from bot.loop_thread import LoopThread
+from bot.loop_thread import LoopThread, switch_threads_often
 from bot.settings import Settings, StartFailed
 from bot.slack_http import slack_events_handler
 from handlers import actions, commands, home, reminders
@@ -50,6 +50,24 @@ from scheduler.jobs import Job, build_scheduler
 log = logging.getLogger("invoicebot")
 
 SLACK_TIMEOUT_S = 15  # per Web API call
+
+
+class SdkLogger(logging.LoggerAdapter[logging.Logger]):
+    """slack_sdk's Web API logger, with `level` the level in effect.
+
+    slack_sdk 3 decides whether to format its debug lines by reading `logger.level <= DEBUG`
+    (slack_sdk/web/async_internal_utils.py), not `isEnabledFor`, and its logger's own level
+    is NOTSET (0): every call formatted its whole request (a reminder DM's 49 blocks) and
+    response into strings nobody logged, 11 % of the reminder run's CPU at 100,000 invoices
+    (py-spy, bench/reminders.py). With `level` the effective level, they are formatted only
+    when debug logging is on for slack_sdk, as before."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.getLogger("slack_sdk.web.async_base_client"))
+
+    @property
+    def level(self) -> int:
+        return self.logger.getEffectiveLevel()
 
 
 def slack_client(
@@ -80,6 +98,7 @@ def slack_client(
         timeout=SLACK_TIMEOUT_S,
         retry_handlers=retries,
         session=session,
+        logger=cast(logging.Logger, SdkLogger()),  # it has what slack_sdk calls
     )
 
 
@@ -109,6 +128,7 @@ class JobRunner:
         self.thread = LoopThread("invoicebot-jobs")
 
     async def start(self) -> None:
+        switch_threads_often()  # the serve loop then waits for the jobs' threads less
         self.thread.start()
         await self.thread.run(self._open())
 
