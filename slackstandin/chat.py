@@ -25,7 +25,7 @@ def post_message(ws: Workspace, params: Params) -> Params:
     channel = ws.writable(params)
     if not _has_content(params):
         raise StandInError("no_text")
-    check_message(params)
+    check_message(params, blocks=ws.check_blocks)
     metadata = params.get("metadata")
     if metadata is not None and not (
         isinstance(metadata, dict) and isinstance(metadata.get("event_type"), str)
@@ -55,7 +55,7 @@ def update(ws: Workspace, params: Params) -> Params:
     msg = ws.find_message(params)
     if not _has_content(params):
         raise StandInError("no_text")
-    check_message(params)
+    check_message(params, blocks=ws.check_blocks)
     for name in ("text", "blocks", "attachments", "metadata"):
         if name in params:
             setattr(msg, name, params[name])
@@ -77,7 +77,7 @@ def post_ephemeral(ws: Workspace, params: Params) -> Params:
         raise StandInError("user_not_in_channel")
     if not _has_content(params):
         raise StandInError("no_text")
-    check_message(params)
+    check_message(params, blocks=ws.check_blocks)
     ts = ws.next_ts()
     ws.ephemerals.append(
         Ephemeral(

@@ -27,6 +27,9 @@ class Workspace:
     # A channel nobody declared is created on first use with the bot in it (convenient for
     # tests); declare channels with `add_channel` to have the bot outside some of them.
     auto_join: bool = True
+    # False: message blocks are not parsed with slack_sdk.models (the counts and lengths
+    # checked without parsing still are); see SlackStandIn.
+    check_blocks: bool = True
     channels: dict[str, Channel] = field(default_factory=dict)
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
     ephemerals: list[Ephemeral] = field(default_factory=list)

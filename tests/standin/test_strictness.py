@@ -73,6 +73,21 @@ async def test_text_over_40000_characters_is_msg_too_long(slack: SlackStandIn) -
     assert answer["error"] == "msg_too_long"
 
 
+async def test_a_benchmark_stand_in_counts_blocks_but_does_not_parse_them() -> None:
+    # bench/reminders.py: parsing each block costs the stand-in as much CPU as the run it
+    # measures; counts and lengths stay checked, and so does everything by default.
+    async with SlackStandIn(check_blocks=False) as slack:
+        client = client_for(slack)
+        await client.chat_postMessage(channel="C1", text="t", blocks=[{**section("a"), "x": 1}])
+        assert len(slack.messages()) == 1
+        too_many = await refused(
+            client.chat_postMessage(channel="C1", text="t", blocks=[section("ok")] * 51)
+        )
+        assert too_many["error"] == "invalid_blocks"
+        too_long = await refused(client.chat_postMessage(channel="C1", text="x" * 40_001))
+        assert too_long["error"] == "msg_too_long"
+
+
 async def test_views_are_checked_like_messages(slack: SlackStandIn) -> None:
     client = client_for(slack)
     title = {"type": "plain_text", "text": "A title longer than 24 chars"}
