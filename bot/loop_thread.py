@@ -2,8 +2,8 @@
 
 The daily reminder run at 100,000 invoices is about 23 s of CPU in small steps; on the serve
 loop the worst of those steps held every Slack ack up to 209–242 ms (bench/reminders.py, SQLite;
-the goal is 100 ms). On a loop of its own the serve loop waits at most for the interpreter's
-switch interval (`sys.getswitchinterval()`, 5 ms) when both want the GIL, never for a step.
+the goal is 100 ms). On a loop of its own the serve loop never waits for a step, only for the
+GIL (see `switch_threads_often`).
 
 What a coroutine there uses must be made there: SQLAlchemy's async engines and aiohttp
 sessions belong to the loop that created them (make and close them through `run`).
@@ -13,11 +13,27 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import sys
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+# CPython asks the thread holding the GIL to hand it over once a waiting thread has waited
+# this long (default 5 ms), and does not choose which waiting thread gets it. With two busy
+# threads (a run's loop and its SQLite driver's worker) the loop that acks Slack lost that
+# handoff several times in a row: woken up to 93-110 ms late while its own CPU was 1 ms
+# (bench/reminders.py at 100,000 invoices; a probe with two pure-Python busy threads: 62 ms
+# at 5 ms, 24 ms at 1 ms). At 1 ms the worst was 41-47 ms and the run took as long.
+SWITCH_INTERVAL_S = 0.001
+
+
+def switch_threads_often() -> None:
+    """Set the interpreter's switch interval to SWITCH_INTERVAL_S for the whole process
+    (`sys.setswitchinterval`): for a process whose event loop must answer while other
+    threads of it are busy."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 class LoopThread:
