@@ -205,11 +205,11 @@ def build_store(url: str, invoices: int, owners: int) -> tuple[float, dict[str, 
 # -- Slack ----------------------------------------------------------------------------------
 
 
-def _serve_standin(conn: Connection) -> None:
+def _serve_standin(conn: Connection, check_blocks: bool) -> None:
     from slackstandin import SlackStandIn
 
     async def serve() -> None:
-        async with SlackStandIn() as slack:
+        async with SlackStandIn(check_blocks=check_blocks) as slack:
             conn.send((slack.api_url, slack.bot_token))
             await asyncio.to_thread(conn.recv)
             methods = {c.method for c in slack.calls}
@@ -232,10 +232,12 @@ class StandIn:
 
 
 @contextmanager
-def standin_process() -> Iterator[StandIn]:
+def standin_process(*, check_blocks: bool = True) -> Iterator[StandIn]:
+    """The stand-in in a child process. `check_blocks=False`: it counts message blocks but
+    does not parse them (see slackstandin.SlackStandIn)."""
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
-    process = ctx.Process(target=_serve_standin, args=(child,), daemon=True)
+    process = ctx.Process(target=_serve_standin, args=(child, check_blocks), daemon=True)
     process.start()
     api_url, token = parent.recv()
     try:
