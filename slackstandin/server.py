@@ -53,12 +53,7 @@ _MAX_BODY = 200 * 1024 * 1024
 
 
 class SlackStandIn(Recorder):
-    """The stand-in server: a `Workspace`, the Web API over it, and what it was asked.
-
-    `check_blocks=False`: message blocks are not parsed with slack_sdk.models, only counted
-    (text lengths are still checked), for benchmarks, where Slack's own checks would run on
-    Slack's servers but the stand-in's run on the cores of the work measured. Views are
-    always checked. Tests keep the default."""
+    """The stand-in server: a `Workspace`, the Web API over it, and what it was asked."""
 
     def __init__(
         self,
@@ -75,7 +70,7 @@ class SlackStandIn(Recorder):
         host: str = "127.0.0.1",
         port: int = 0,
         auto_join: bool = True,
-        check_blocks: bool = True,
+        check_blocks: bool = True,  # False for benchmarks: see Workspace.check_blocks
     ) -> None:
         self.bot_token = bot_token  # None: any xoxb-/xoxp- token is accepted
         self.app_token = app_token  # None: any xapp- token is accepted
@@ -83,8 +78,7 @@ class SlackStandIn(Recorder):
             team_id, team_domain, team_name, bot_user_id, bot_id, bot_name, app_id,
             auto_join=auto_join, check_blocks=check_blocks,
         )  # fmt: skip
-        self.host = host
-        self.port = port
+        self.host, self.port = host, port
         self.calls: list[Call] = []
         self.failures = Failures()
         self._handlers: dict[str, Handler] = {}
