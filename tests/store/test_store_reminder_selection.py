@@ -10,7 +10,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 
 from billing_core.invoice import Invoice, InvoiceLine, Party
 from billing_core.invoice_json import invoice_to_json
@@ -178,5 +178,53 @@ async def test_a_reminder_reads_from_columns_what_the_invoice_itself_says(
         first = DueReminder(from_columns[ids[0]], 1, 5, last_stage=False)
         # 3 x 1,234.565 = 3,703.70 net, 19 % tax 703.70, in German style
         assert "4.407,40\xa0€ due" in chasing_blocks.reminder_line(first, {})
+    finally:
+        await engine.dispose()
+
+
+async def test_marking_sent_marks_exactly_the_pairs_given(database_url: str) -> None:
+    """A claim is marked sent pair by pair: another stage of the same invoice, and pairs
+    not given, stay claimed and unsent (and so are released or retaken), across the
+    500-invoice statements a large batch is cut into."""
+    engine = new_async_engine(database_url)
+    await upgrade_database(engine)
+    store = Store(new_sessionmaker(engine))
+    later = NOW + timedelta(minutes=3)
+    many = range(1, 1203)  # three statements for stage 1
+    try:
+        async with store.unit_of_work() as uow:
+            await uow.session.execute(
+                insert(RecordRow).values(
+                    [{"id": "P-1", "kind": "project", "title": "", "owner": "", "data": {},
+                      "created_at": NOW, "updated_at": NOW}]
+                )
+            )  # fmt: skip
+            await uow.session.execute(
+                insert(InvoiceRow),
+                [
+                    {"id": n, "record_id": "P-1", "number": f"INV-{n}", "status": "sent",
+                     "currency": "EUR", "total": Decimal(100), "paid": Decimal(0),
+                     "issue_date": TODAY, "due_date": TODAY, "owner": "U0ANNA",
+                     "client_name": "C", "snapshot": {}, "drafted_by": "U0",
+                     "drafted_at": NOW, "updated_at": NOW}
+                    for n in many
+                ],
+            )  # fmt: skip
+            pairs = [(n, 1, "U0ANNA") for n in many] + [(7, 2, "U0ANNA"), (8, 2, "U0ANNA")]
+            claimed = await uow.ledger.claim(pairs, TODAY, NOW, STALE_BEFORE)
+        assert len(claimed) == len(pairs)
+        sent = [(n, 1) for n in many if n != 8] + [(8, 2)]  # not (8, 1) nor (7, 2)
+        async with store.unit_of_work() as uow:
+            await uow.ledger.mark_sent(sent, later)
+        async with store.unit_of_work() as uow:
+            await uow.ledger.release([(8, 1), (7, 2), (7, 1)])  # (7, 1) is sent: it stays
+        async with store.unit_of_work(read_only=True) as uow:
+            rows = (await uow.session.execute(
+                select(ReminderLedgerRow.invoice_id, ReminderLedgerRow.stage,
+                       ReminderLedgerRow.sent_at)
+            )).all()  # fmt: skip
+        marked = {(i, s): at for i, s, at in rows}
+        assert set(marked) == set(sent)  # the released, unsent claims are gone
+        assert all(at == later for at in marked.values())
     finally:
         await engine.dispose()

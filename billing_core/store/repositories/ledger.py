@@ -149,12 +149,19 @@ class ReminderLedger(Repository):
         return found
 
     async def mark_sent(self, pairs: Iterable[tuple[int, int]], now: datetime) -> None:
-        # One cached statement executed with many parameter sets: building an IN (...)
-        # statement per message and stage was a quarter of a reminder run's loop time
-        # (py-spy, bench/reminders.py at 100,000 invoices).
-        rows = [{"i": i, "s": s, "now": now} for i, s in pairs]
-        if rows:
-            await self.session.execute(_MARK_SENT, rows)
+        """Mark the pairs sent at `now`: one cached statement per stage and 500 invoices.
+
+        The statement is compiled once (building an IN (...) statement per message was a
+        quarter of a run's loop time) and `now` is bound once per statement: with a
+        parameter set per pair, SQLite's datetime formatting of the same `now` for each
+        of 91,605 pairs was 6 % of a run's CPU (py-spy, bench/reminders.py)."""
+        by_stage: dict[int, list[int]] = {}
+        for invoice_id, stage in pairs:
+            by_stage.setdefault(stage, []).append(invoice_id)
+        for stage, ids in sorted(by_stage.items()):
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                await self.session.execute(_MARK_SENT, {"s": stage, "ids": chunk, "now": now})
 
     async def release(self, pairs: Iterable[tuple[int, int]]) -> None:
         rows = [{"i": i, "s": s} for i, s in pairs]
@@ -165,7 +172,7 @@ class ReminderLedger(Repository):
 _LEDGER = cast(Table, ReminderLedgerRow.__table__)
 _MARK_SENT = (
     update(_LEDGER)
-    .where(_LEDGER.c.invoice_id == bindparam("i"), _LEDGER.c.stage == bindparam("s"))
+    .where(_LEDGER.c.stage == bindparam("s"), _LEDGER.c.invoice_id.in_(bindparam("ids")))
     .values(sent_at=bindparam("now", type_=UtcDateTime()))
 )
 _RELEASE = delete(_LEDGER).where(
