@@ -278,16 +278,23 @@ class FakeHistory(_Part):
         return [e for i, e, _ in self.data.events if i == invoice_id]
 
     async def totals(
-        self, actions: Iterable[Action], first: date, end: date, *, amounts_from_event: bool
-    ) -> dict[str, tuple[int, Decimal]]:
+        self,
+        actions: Iterable[Action],
+        first: date,
+        end: date,
+        *,
+        amounts_from_event: Iterable[Action] = (),
+    ) -> dict[tuple[Action, str], tuple[int, Decimal]]:
         names = {Action(a).value for a in actions}
-        out: dict[str, tuple[int, Decimal]] = {}
+        from_event = {Action(a).value for a in amounts_from_event}
+        out: dict[tuple[Action, str], tuple[int, Decimal]] = {}
         for invoice_id, event, on in self.data.events:
             if event.action in names and first <= on < end:
                 state = self.data.invoices[invoice_id].state
-                amount = event.amount if amounts_from_event else state.total.amount
-                n, total = out.get(state.invoice.currency, (0, Decimal(0)))
-                out[state.invoice.currency] = (n + 1, total + (amount or Decimal(0)))
+                amount = event.amount if event.action in from_event else state.total.amount
+                key = (Action(event.action), state.invoice.currency)
+                n, total = out.get(key, (0, Decimal(0)))
+                out[key] = (n + 1, total + (amount or Decimal(0)))
         return out
 
     async def rejections_between(

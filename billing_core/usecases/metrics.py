@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -142,14 +143,35 @@ async def money_in_period(
     totals), paid (payments on their own dates, less payments reversed in the period: the
     same rule as billing_core.metrics.money_flow.paid) and credit notes issued (count,
     gross)."""
-    issued = await uow.history.totals([Action.APPROVE], first, end, amounts_from_event=False)
-    paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
-    reversed_ = await uow.history.totals(UNPAY_ACTIONS, first, end, amounts_from_event=True)
-    for currency, (_, amount) in reversed_.items():
+    issued, paid, credit_notes = await money_sums(uow, first, end)
+    return _tallies(issued), _tallies(paid), _tallies(credit_notes)
+
+
+Sums = dict[str, tuple[int, Decimal]]  # currency -> (count, amount)
+
+
+async def money_sums(uow: UnitOfWork, first: date, end: date) -> tuple[Sums, Sums, Sums]:
+    """`money_in_period` as (count, amount) per currency: issued, paid, credit notes."""
+    moved = PAYMENT_ACTIONS | UNPAY_ACTIONS
+    totals = await uow.history.totals(
+        [Action.APPROVE, Action.ISSUE, *moved], first, end, amounts_from_event=moved
+    )
+
+    def of(actions: Iterable[Action], sign: int = 1) -> Sums:
+        out: Sums = {}
+        for (action, currency), (n, amount) in totals.items():
+            if action in actions:
+                count, total = out.get(currency, (0, Decimal(0)))
+                out[currency] = (count + n, total + sign * amount)
+        return out
+
+    paid = of(PAYMENT_ACTIONS)
+    # A reversed payment takes its amount back out of the period it counts in; it is not a
+    # payment of its own (the count stays the payments').
+    for currency, (_, amount) in of(UNPAY_ACTIONS).items():
         n, total = paid.get(currency, (0, Decimal(0)))
         paid[currency] = (n, total - amount)
-    credit_notes = await uow.history.totals([Action.ISSUE], first, end, amounts_from_event=False)
-    return _tallies(issued), _tallies(paid), _tallies(credit_notes)
+    return of([Action.APPROVE]), paid, of([Action.ISSUE])
 
 
 def add_months(first: date, months: int) -> date:

@@ -189,8 +189,13 @@ class History(Protocol):
         ...
 
     async def totals(
-        self, actions: Iterable[Action], first: date, end: date, *, amounts_from_event: bool
-    ) -> dict[str, tuple[int, Decimal]]: ...
+        self,
+        actions: Iterable[Action],
+        first: date,
+        end: date,
+        *,
+        amounts_from_event: Iterable[Action] = (),
+    ) -> dict[tuple[Action, str], tuple[int, Decimal]]: ...
     async def rejections_between(
         self, start: datetime, end: datetime
     ) -> list[tuple[str, str, str]]: ...

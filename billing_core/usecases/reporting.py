@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from billing_core.reports import PeriodSummary
-from billing_core.status import OPEN_STATUSES, PAYMENT_ACTIONS, UNPAY_ACTIONS, Action, Status
+from billing_core.status import OPEN_STATUSES, Status
 from billing_core.usecases.engine import Engine
+from billing_core.usecases.metrics import money_sums
 
 
 class Reporting:
@@ -27,18 +27,7 @@ class Reporting:
         stop = datetime.combine(end, datetime.min.time(), tzinfo=zone)
         today = self.engine.today(now)
         async with self.engine.store.unit_of_work(read_only=True) as uow:
-            issued = await uow.history.totals(
-                [Action.APPROVE], first, end, amounts_from_event=False
-            )
-            credit_notes = await uow.history.totals(
-                [Action.ISSUE], first, end, amounts_from_event=False
-            )
-            paid = await uow.history.totals(PAYMENT_ACTIONS, first, end, amounts_from_event=True)
-            # A reversed payment (unpay) takes its amount back out of the period it counts in.
-            reversed_ = await uow.history.totals(UNPAY_ACTIONS, first, end, amounts_from_event=True)
-            for currency, (_, amount) in reversed_.items():
-                n, total = paid.get(currency, (0, Decimal(0)))
-                paid[currency] = (n, total - amount)
+            issued, paid, credit_notes = await money_sums(uow, first, end)
             rejections = await uow.history.rejections_between(start, stop)
             waiting = await uow.invoices.sums(balance=False, statuses=[Status.DRAFT])
             overdue = await uow.invoices.sums(
