@@ -171,9 +171,7 @@ class InvoiceEventRow(Base):
 
     __tablename__ = "invoice_events"
     # Reports ask for some actions on a period's dates (migration 0006).
-    __table_args__ = (
-        Index("ix_invoice_events_action_effective_on", "action", "effective_on"),
-    )
+    __table_args__ = (Index("ix_invoice_events_action_effective_on", "action", "effective_on"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
