@@ -108,8 +108,14 @@ class ReminderLedger(Repository):
     ) -> set[tuple[int, int]]:
         """Claim many (invoice, stage, recipient) at once, 500 rows per
         statement; returns the (invoice, stage) pairs this call claimed. Keep `pairs` in one
-        order across callers (PostgreSQL then never deadlocks two racing runners)."""
+        order across callers (PostgreSQL then never deadlocks two racing runners). A pair
+        given twice is claimed once (PostgreSQL refuses one statement touching a row twice,
+        SQLite does not)."""
         claimed: set[tuple[int, int]] = set()
+        unique: dict[tuple[int, int], tuple[int, int, str]] = {}
+        for i, s, r in pairs:
+            unique.setdefault((i, s), (i, s, r))
+        pairs = list(unique.values())
         ledger = ReminderLedgerRow.__table__
         # One statement executed with many parameter sets ("insertmanyvalues"): compiled
         # once and cached, where `.values(rows)` compiled a new 500-row statement per call
