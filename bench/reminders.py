@@ -22,7 +22,8 @@ The last line is the summary the performance issue asks for:
              peak_rss_mib=… loop_busy_max_ms=…
 loop_stall_max_ms is the worst late wake-up of the loop monitor on the serve loop while the
 step ran on the other (wall clock: on a busy machine it includes waiting for a CPU, and
-here waiting for the GIL the run's thread holds, up to the 5 ms switch interval at a time);
+here waiting for the GIL the run's threads hold, handed over after the switch interval,
+which serve and this bench set to 1 ms: bot.loop_thread.switch_threads_often);
 loop_busy_max_ms the worst CPU time the serve loop's thread spent between two wake-ups
 (bot/loop_monitor.py). Until the jobs had a loop of their own (issue 11), the run and the
 monitor shared one loop and these figures were the run's own steps.

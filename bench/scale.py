@@ -3,18 +3,18 @@
     python bench/scale.py [--invoices 100000] [--owners 1000] [--records 100000]
                           [--database-url URL] [--repeat 3]
 
-Builds a store (bench/_support.py, in another process), then, in this process with a
-loop-lag monitor running, times what people ask for:
+Builds a store (bench/_support.py, in another process), then times, in a child process,
+`invoicebot records import` of a file of `--records` records, and, in this process with a
+loop-lag monitor running, what people ask for:
 - `/invoice list overdue` (first page of 50 and the count), beside `/invoice list open`;
-- the report / weekly digest (`period_summary` over a month);
-- the App Home an approver sees (drafts waiting and their own invoices, rendered to blocks);
-and, in a child process, `invoicebot records import` of a file of `--records` records.
+- the month report, every metric of `invoicebot report` (`Metrics.month_report`);
+- the App Home an approver sees (drafts waiting and their own invoices, rendered to blocks).
 
 Each prints one line the issue names, e.g.
+    import: records=100000 time_s=… peak_rss_mib=…
     list_overdue: invoices=100000 time_s=… loop_stall_max_ms=… open_s=… ratio=…
     report: invoices=100000 time_s=… loop_stall_max_ms=…
     app_home: invoices=100000 time_s=… loop_stall_max_ms=…
-    import: records=100000 time_s=… peak_rss_mib=…
 Goals (issue 11): lists ≤ 0.5 s, report and App Home ≤ 1 s, import of 100,000 records ≤ 30 s,
 no loop stall over 100 ms. Times are the best of --repeat; machines here are shared.
 """

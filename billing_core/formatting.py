@@ -65,7 +65,8 @@ def _money_pattern(
 def format_money(value: Money, locale: str = "en_US") -> str:
     """`€1,200.00` (en_US), `1.200,00 €` (de_DE): the exact amount in the locale's style.
 
-    Raises babel's `UnknownLocaleError` for a locale CLDR does not have."""
+    Raises babel's `UnknownLocaleError` for a locale CLDR does not have, `ValueError` for a
+    string that is not a locale name ("en-US", ""); policy.py checks locales at start."""
     places = _places(value.amount, value.currency)
     parsed, pattern, needs_currency = _money_pattern(locale, value.currency, places)
     currency = value.currency if needs_currency else None
