@@ -157,12 +157,12 @@ async def money_sums(uow: UnitOfWork, first: date, end: date) -> tuple[Sums, Sum
         [Action.APPROVE, Action.ISSUE, *moved], first, end, amounts_from_event=moved
     )
 
-    def of(actions: Iterable[Action], sign: int = 1) -> Sums:
+    def of(actions: Iterable[Action]) -> Sums:
         out: Sums = {}
         for (action, currency), (n, amount) in totals.items():
             if action in actions:
                 count, total = out.get(currency, (0, Decimal(0)))
-                out[currency] = (count + n, total + sign * amount)
+                out[currency] = (count + n, total + amount)
         return out
 
     paid = of(PAYMENT_ACTIONS)
